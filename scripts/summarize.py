@@ -1,0 +1,5 @@
+"""One summary table per task (rules summary_*)."""
+from nnlab.results import write_summary
+from nnlab.runner import run
+
+run(snakemake, lambda log: write_summary(snakemake.output[0], list(snakemake.input)))

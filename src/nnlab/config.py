@@ -1,0 +1,76 @@
+"""Validation of config.yaml against its JSON schema, with one-line messages."""
+import numbers
+
+import jsonschema
+import yaml
+
+from nnlab.errors import ConfigError
+
+DEMO_DATA_DIR = "results/demo"
+
+
+def _key(path):
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _expected(error):
+    """What the schema wanted, in words."""
+    kind, value = error.validator, error.validator_value
+    if kind == "type":
+        return f"a value of type {value}"
+    if kind == "minimum":
+        return f"a value >= {value}"
+    if kind == "exclusiveMinimum":
+        return f"a value > {value}"
+    if kind == "maximum":
+        return f"a value <= {value}"
+    if kind == "exclusiveMaximum":
+        return f"a value < {value}"
+    if kind == "enum":
+        return "one of " + ", ".join(repr(v) for v in value)
+    if kind == "const":
+        return repr(value)
+    if kind == "minItems":
+        return f"a list of at least {value} item(s)"
+    if kind == "minLength":
+        return "a non-empty string"
+    if kind == "oneOf":
+        return " or ".join(_expected(e) for e in sorted(error.context, key=lambda e: e.validator)
+                           if not e.path) or "a value matching the schema"
+    if kind == "required":
+        return error.message
+    return error.message
+
+
+def _found(value):
+    if isinstance(value, bool):
+        return f"{value!r} (a boolean)"
+    if isinstance(value, numbers.Number):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value)
+    return f"{value!r} (a {type(value).__name__})"
+
+
+def describe(error, source="config"):
+    """One line: the key, what was expected, what was found."""
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        key = _key(list(error.absolute_path) + [extra[0]]) if extra else _key(error.absolute_path)
+        return f"{source}: unknown key '{key}': expected one of {', '.join(allowed)}"
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"{source}: key '{_key(list(error.absolute_path) + [missing])}': expected a value, found none"
+    return f"{source}: key '{_key(error.absolute_path)}': expected {_expected(error)}, found {_found(error.instance)}"
+
+
+def validate(config, schema_path, source="config"):
+    """Raise ConfigError (one line) for the first schema violation, deepest first."""
+    with open(schema_path) as f:
+        schema = yaml.safe_load(f)
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(config))
+    if errors:
+        error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))
+        raise ConfigError(describe(error, source))
+    return config

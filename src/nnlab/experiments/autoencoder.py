@@ -1,0 +1,113 @@
+"""Experiment 1: train one autoencoder variant and write its results; select beta, rho; grid figure."""
+import json
+
+import numpy as np
+import pandas as pd
+
+from nnlab.data.preprocess import split_holdout
+from nnlab.errors import DataError
+from nnlab.figures import normalize_each, save_curves, save_mosaic, tile
+from nnlab.io import save_npz, write_json
+from nnlab.models.autoencoder import SparseAutoencoder
+from nnlab.nn.optim import SGD, Adam
+from nnlab.results import write_metrics
+from nnlab.train import fit
+
+PATCH = 16
+
+
+def feature_images(W1):
+    """W1 (Lin, Lhid) -> (Lhid, 16, 16): each hidden unit's input weights, contrast-normalised."""
+    return normalize_each(W1.T.reshape(-1, PATCH, PATCH))
+
+
+def resolve_sparsity(hp, selection_path):
+    """Fill beta and rho left to 'auto' (None) from the sweep's selection file."""
+    hp = dict(hp)
+    if hp.get("beta") is None or hp.get("rho") is None:
+        chosen = json.loads(open(selection_path).read())["chosen"]
+        hp["beta"] = chosen["beta"] if hp.get("beta") is None else hp["beta"]
+        hp["rho"] = chosen["rho"] if hp.get("rho") is None else hp["rho"]
+        hp["sparsity_from"] = "sweep selection"
+    return hp
+
+
+def train_variant(patches_path, variant, hp, out, log, selection_path=None, data_files=()):
+    """Train one variant; out: dict of paths params, history, metrics, features, curves, reconstructions."""
+    hp = resolve_sparsity(hp, selection_path)
+    x = np.load(patches_path, allow_pickle=False)["x"]
+    train_idx, holdout_idx = split_holdout(len(x), hp["holdout_fraction"], hp["seed"])
+    if len(train_idx) == 0 or len(holdout_idx) == 0:
+        raise DataError(f"{patches_path}: key 'x': expected enough patches for a "
+                        f"{hp['holdout_fraction']} holdout, found {len(x)}")
+    x_train, x_holdout = x[train_idx], x[holdout_idx]
+    model = SparseAutoencoder(x.shape[1], hp["hidden"], hp["lambda"], hp["beta"], hp["rho"], seed=hp["seed"])
+    optimizer = Adam(hp["learning_rate"]) if hp["optimizer"] == "adam" else SGD(hp["learning_rate"])
+    log(f"{variant}: {len(x_train)} training and {len(x_holdout)} held-out patches, hyperparameters {hp}")
+    result = fit(model, optimizer, (x_train, None), (x_holdout, None), epochs=hp["epochs"],
+                 batch_size=hp["batch_size"], seed=hp["seed"], history_path=out["history"], log=log)
+    terms, cache = model.loss_terms(x_train)
+    reconstruction = model.reconstruct(x_holdout)
+    activation = float(cache["h"].mean())
+    save_npz(out["params"], **model.params.arrays())
+    write_metrics(
+        out["metrics"], "autoencoder", variant, hp, result, data_files,
+        loss=sum(terms.values()), loss_terms=terms, **terms,
+        reconstruction_mse=float(np.mean((reconstruction - x_holdout) ** 2)),
+        mean_activation=activation, rho=hp["rho"],
+        activation_relative_error=abs(activation - hp["rho"]) / hp["rho"],
+    )
+    save_mosaic(out["features"], tile(feature_images(model.params.w["W1"])),
+                title=f"{variant}: input weights of {hp['hidden']} hidden units")
+    save_curves(out["curves"], pd.read_csv(out["history"]),
+                [("cost J", [("train_loss", "train"), ("val_loss", "held-out")])], title=variant)
+    shown = x_holdout[:16], reconstruction[:16]
+    pairs = np.stack(shown, axis=1).reshape(-1, PATCH, PATCH)
+    save_mosaic(out["reconstructions"], tile(pairs, cols=8),
+                title="held-out patches (left) and reconstructions (right)")
+
+
+def select_sparsity(metrics_paths, tolerance, path):
+    """Choose (beta, rho): among sweep runs whose mean hidden activation is within
+    `tolerance` (relative) of rho, the lowest held-out reconstruction MSE. If none
+    qualifies, the run whose activation is relatively closest to rho."""
+    rows = []
+    for p in metrics_paths:
+        m = json.loads(open(p).read())
+        rows.append({"variant": m["variant"], "beta": m["hyperparameters"]["beta"], "rho": m["hyperparameters"]["rho"],
+                     "reconstruction_mse": m["reconstruction_mse"], "mean_activation": m["mean_activation"],
+                     "activation_relative_error": m["activation_relative_error"]})
+    qualified = [r for r in rows if r["activation_relative_error"] <= tolerance]
+    for r in rows:
+        r["qualified"] = r in qualified
+    if qualified:
+        chosen = min(qualified, key=lambda r: (r["reconstruction_mse"], r["variant"]))
+        rule = (f"lowest held-out reconstruction MSE among runs whose mean hidden activation is "
+                f"within {tolerance:.0%} of rho")
+    else:
+        chosen = min(rows, key=lambda r: (r["activation_relative_error"], r["variant"]))
+        rule = f"no run within {tolerance:.0%} of rho: the run whose mean activation is closest to rho"
+    write_json(path, {"criterion": rule, "tolerance": tolerance, "chosen": chosen, "candidates": rows})
+    return chosen
+
+
+def grid_figure(params_paths, hp_by_path, path):
+    """Nine feature mosaics laid out rows = L_hid, columns = lambda."""
+    import matplotlib.pyplot as plt
+
+    from nnlab.io import save_figure
+
+    hiddens = sorted({hp["hidden"] for hp in hp_by_path.values()})
+    lambdas = sorted({hp["lambda"] for hp in hp_by_path.values()})
+    fig, axes = plt.subplots(len(hiddens), len(lambdas), figsize=(3.2 * len(lambdas), 3.4 * len(hiddens)),
+                             squeeze=False)
+    for p in params_paths:
+        hp = hp_by_path[p]
+        ax = axes[hiddens.index(hp["hidden"])][lambdas.index(hp["lambda"])]
+        W1 = np.load(p, allow_pickle=False)["W1"]
+        ax.imshow(tile(feature_images(W1)), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"L_hid {hp['hidden']}, lambda {hp['lambda']:g}", fontsize=9)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    fig.tight_layout()
+    save_figure(path, fig)

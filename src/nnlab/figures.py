@@ -1,0 +1,57 @@
+"""Figures shared by the experiments (matplotlib, Agg backend, saved atomically)."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from nnlab.io import save_figure  # noqa: E402
+
+
+def tile(images, cols=None, pad=1, fill=1.0):
+    """images (n, h, w[, 3]) -> one mosaic array with `pad` pixels of `fill` between tiles."""
+    images = np.asarray(images)
+    n, h, w = images.shape[:3]
+    cols = cols or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    shape = (rows * (h + pad) + pad, cols * (w + pad) + pad) + images.shape[3:]
+    mosaic = np.full(shape, fill, dtype=np.float64)
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        mosaic[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = img
+    return mosaic
+
+
+def normalize_each(images):
+    """Contrast-normalise each image to [0, 1] on its own."""
+    images = np.asarray(images, np.float64)
+    lo = images.min(axis=tuple(range(1, images.ndim)), keepdims=True)
+    hi = images.max(axis=tuple(range(1, images.ndim)), keepdims=True)
+    return (images - lo) / np.where(hi > lo, hi - lo, 1)
+
+
+def save_mosaic(path, mosaic, title=None, cmap="gray", size=6):
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    save_figure(path, fig)
+
+
+def save_curves(path, history, panels, title=None):
+    """One panel per (title, [(column, label), ...]) of a history frame, against epoch."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
+    for ax, (panel_title, columns) in zip(axes[0], panels):
+        for column, label in columns:
+            if column in history and history[column].notna().any():
+                ax.plot(history["epoch"], history[column], marker=".", label=label)
+        ax.set_xlabel("epoch")
+        ax.set_title(panel_title)
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    save_figure(path, fig)

@@ -1,0 +1,1 @@
+"""The network core: parameters, forward/backward pairs, initialisers, optimisers, gradient check."""

@@ -1,0 +1,99 @@
+"""Writing the per-variant results contract: metrics.json with provenance, summaries."""
+import hashlib
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nnlab.io import save_csv, write_json
+
+PACKAGES = ["nnlab", "numpy", "h5py", "pandas", "matplotlib", "snakemake", "threadpoolctl"]
+
+
+def sha256(path, chunk=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_commit(folder="."):
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def provenance(data_files=()):
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": git_commit(),
+        "data_sha256": {Path(p).name: sha256(p) for p in data_files},
+    }
+
+
+def _plain(value):
+    """JSON-safe plain Python values; non-finite floats become None (never NaN in results)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def write_metrics(path, task, variant, hyperparameters, fit, data_files=(), **metrics):
+    """metrics.json with the contract's common keys, task metrics and provenance."""
+    record = {
+        "task": task,
+        "variant": variant,
+        "hyperparameters": hyperparameters,
+        "epochs_run": fit.epochs_run,
+        "best_epoch": fit.best_epoch,
+        "stopped_early": fit.stopped_early,
+        "seconds_per_epoch": fit.seconds_per_epoch,
+        **metrics,
+        "provenance": provenance(data_files),
+    }
+    write_json(path, _plain(record))
+    return record
+
+
+def summary_table(metrics_paths):
+    """One row per variant: variant, hyperparameters (prefixed 'hp_' only on clashes), scalar metrics."""
+    rows = []
+    for path in metrics_paths:
+        record = json.loads(Path(path).read_text())
+        row = {"variant": record["variant"]}
+        for key, value in record.get("hyperparameters", {}).items():
+            if not isinstance(value, (dict, list)):
+                row[key] = value
+        for key, value in record.items():
+            if key in ("task", "variant", "hyperparameters", "provenance"):
+                continue
+            if isinstance(value, (int, float, str, bool)) or value is None:
+                row[key if key not in row else f"metric_{key}"] = value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_summary(path, metrics_paths):
+    save_csv(path, summary_table(metrics_paths))

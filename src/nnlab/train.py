@@ -1,0 +1,138 @@
+"""The one training loop every model uses.
+
+A model supplies:
+  model.params                   a `Params` (flat weights and gradients)
+  model.step(xb, yb)             forward + backward on a batch; fills params.grad;
+                                 returns (mean loss, number correct or None)
+  model.evaluate(x, y)           returns (mean loss, accuracy or None); no gradients
+  model.epoch_extras()           optional: extra history columns for the epoch just run
+"""
+import csv
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnlab.errors import Diverged
+
+HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "seconds"]
+
+
+@dataclass
+class FitResult:
+    history: list = field(default_factory=list)
+    best_epoch: int = 0
+    epochs_run: int = 0
+    stopped_early: bool = False
+
+    @property
+    def seconds_per_epoch(self):
+        return float(np.mean([row["seconds"] for row in self.history])) if self.history else 0.0
+
+    @property
+    def best(self):
+        return self.history[self.best_epoch - 1] if self.history else {}
+
+
+def batches(n, batch_size, rng):
+    """Shuffled index arrays covering range(n); the last one holds the remainder."""
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def clip_by_norm(grad, max_norm):
+    """Scale grad in place so its 2-norm is at most max_norm; return the norm before."""
+    norm = float(np.sqrt(np.dot(grad, grad)))
+    if max_norm and norm > max_norm:
+        grad *= max_norm / norm
+    return norm
+
+
+class History:
+    """history.csv, one row appended and flushed per epoch so a run can be followed live."""
+
+    def __init__(self, path, columns):
+        self.path, self.columns = path, columns
+        if path is not None:
+            with open(path, "w", newline="") as f:
+                csv.writer(f).writerow(columns)
+
+    def append(self, row):
+        if self.path is None:
+            return
+        with open(self.path, "a", newline="") as f:
+            csv.writer(f).writerow(["" if row.get(c) is None else row[c] for c in self.columns])
+
+
+def _fmt(value):
+    return "-" if value is None else f"{value:.4f}"
+
+
+def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patience=None,
+        clip_norm=None, history_path=None, log=print, schedule=None):
+    """Train `model` on train = (x, y) with mini-batches, in place.
+
+    val = (x, y) enables validation each epoch; with `patience`, training stops after that
+    many epochs without a lower validation loss and the best weights are restored.
+    schedule(epoch) -> optional learning-rate multiplier applied to optimizer.lr.
+    A non-finite training loss raises Diverged naming the epoch.
+    """
+    x, y = train
+    n = len(x)
+    rng = np.random.default_rng(seed)
+    extras = list(model.epoch_extras().keys()) if hasattr(model, "epoch_extras") else []
+    history = History(history_path, HISTORY_COLUMNS + extras)
+    result = FitResult()
+    best_loss, best_flat, waited = math.inf, None, 0
+    base_lr = optimizer.lr
+    for epoch in range(1, epochs + 1):
+        if schedule is not None:
+            optimizer.lr = base_lr * schedule(epoch)
+        start = time.perf_counter()
+        total_loss, total_correct, has_accuracy = 0.0, 0, False
+        for idx in batches(n, batch_size, rng):
+            loss, correct = model.step(x[idx], y[idx] if y is not None else None)
+            if not math.isfinite(loss):
+                raise Diverged(f"diverged at epoch {epoch}: training loss became {loss} "
+                               f"(lower the learning rate or enable gradient clipping)")
+            if clip_norm:
+                clip_by_norm(model.params.grad, clip_norm)
+            optimizer.step(model.params)
+            total_loss += loss * len(idx)
+            if correct is not None:
+                total_correct += correct
+                has_accuracy = True
+        row = {"epoch": epoch, "train_loss": total_loss / n,
+               "train_accuracy": total_correct / n if has_accuracy else None,
+               "val_loss": None, "val_accuracy": None}
+        if val is not None:
+            row["val_loss"], row["val_accuracy"] = model.evaluate(*val)
+            if not math.isfinite(row["val_loss"]):
+                raise Diverged(f"diverged at epoch {epoch}: validation loss became {row['val_loss']}")
+        if extras:
+            row.update(model.epoch_extras())
+        row["seconds"] = time.perf_counter() - start
+        result.history.append(row)
+        result.epochs_run = epoch
+        history.append(row)
+        log(f"epoch {epoch}/{epochs}  train_loss {_fmt(row['train_loss'])}  val_loss {_fmt(row['val_loss'])}  "
+            f"train_acc {_fmt(row['train_accuracy'])}  val_acc {_fmt(row['val_accuracy'])}  {row['seconds']:.2f}s")
+        monitored = row["val_loss"] if val is not None else row["train_loss"]
+        if monitored < best_loss:
+            best_loss, result.best_epoch, waited = monitored, epoch, 0
+            if val is not None and patience is not None:
+                best_flat = model.params.flat.copy()
+        else:
+            waited += 1
+            if val is not None and patience is not None and waited >= patience:
+                result.stopped_early = True
+                log(f"early stop: no lower validation loss for {patience} epochs; "
+                    f"restoring epoch {result.best_epoch}")
+                break
+    if best_flat is not None:
+        model.params.flat[:] = best_flat
+    elif val is None or patience is None:
+        result.best_epoch = result.epochs_run
+    optimizer.lr = base_lr
+    return result

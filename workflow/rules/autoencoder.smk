@@ -1,0 +1,71 @@
+# Experiment 1: sparse autoencoder. Part b sweeps beta x rho on the base model; the
+# selection picks (beta, rho); part d runs the L_hid x lambda grid with them.
+
+
+def ae_selection_input(wildcards):
+    hp = AE_VARIANTS[wildcards.variant]
+    if hp["beta"] is None or hp["rho"] is None:
+        return f"{RESULTS}/autoencoder/selection.json"
+    return []
+
+
+rule autoencoder_train:
+    input:
+        data=f"{RESULTS}/data/patches.npz",
+        selection=ae_selection_input,
+        course=course_file("data1"),
+    output:
+        params=f"{RESULTS}/autoencoder/{{variant}}/params.npz",
+        history=f"{RESULTS}/autoencoder/{{variant}}/history.csv",
+        metrics=f"{RESULTS}/autoencoder/{{variant}}/metrics.json",
+        features=report(
+            f"{RESULTS}/autoencoder/{{variant}}/features.png",
+            caption="../report/autoencoder_features.rst",
+            category="Autoencoder",
+            subcategory="{variant}",
+        ),
+        curves=f"{RESULTS}/autoencoder/{{variant}}/curves.png",
+        reconstructions=f"{RESULTS}/autoencoder/{{variant}}/reconstructions.png",
+    params:
+        hp=lambda wildcards: AE_VARIANTS[wildcards.variant],
+    wildcard_constraints:
+        variant="|".join(AE_VARIANTS) or "none",
+    threads: config["threads"]
+    resources:
+        **training_resources(),
+    log:
+        f"{LOGS}/autoencoder/{{variant}}.log",
+    benchmark:
+        f"{BENCH}/autoencoder/{{variant}}.tsv"
+    script:
+        "../../scripts/train_autoencoder.py"
+
+
+rule autoencoder_select:
+    input:
+        expand(f"{RESULTS}/autoencoder/{{variant}}/metrics.json", variant=AE_SWEEP),
+    output:
+        f"{RESULTS}/autoencoder/selection.json",
+    params:
+        tolerance=config["autoencoder"]["selection_tolerance"],
+    log:
+        f"{LOGS}/autoencoder/selection.log",
+    script:
+        "../../scripts/select_sparsity.py"
+
+
+rule autoencoder_grid_figure:
+    input:
+        expand(f"{RESULTS}/autoencoder/{{variant}}/params.npz", variant=AE_GRID),
+    output:
+        report(
+            f"{RESULTS}/autoencoder/grid_features.png",
+            caption="../report/autoencoder_grid.rst",
+            category="Autoencoder",
+        ),
+    params:
+        hp=[AE_GRID[v] for v in AE_GRID],
+    log:
+        f"{LOGS}/autoencoder/grid_figure.log",
+    script:
+        "../../scripts/autoencoder_grid_figure.py"

@@ -1,0 +1,53 @@
+# Helpers shared by every rule file: config validation, data sources, variants, resources.
+import sys
+from pathlib import Path
+
+from nnlab.config import DEMO_DATA_DIR, validate
+from nnlab.errors import ConfigError
+from nnlab import variants as nnlab_variants
+
+try:
+    validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+except ConfigError as error:
+    sys.exit(f"error: {error}")
+
+RESULTS = "results"
+LOGS = f"{RESULTS}/logs"
+BENCH = f"{RESULTS}/benchmarks"
+DATA_DIR = str(config["data_dir"]).rstrip("/")
+DEMO = Path(DATA_DIR) == Path(DEMO_DATA_DIR)
+
+if not DEMO:
+    for _name in ("data1.h5", "data2.h5", "data3.h5"):
+        if not (Path(DATA_DIR) / _name).is_file():
+            sys.exit(
+                f"error: config: key 'data_dir': expected a folder holding data1.h5, data2.h5 and "
+                f"data3.h5, found no {_name} in {DATA_DIR}"
+            )
+
+
+def course_file(name):
+    return f"{DATA_DIR}/{name}.h5"
+
+
+AE_SWEEP = nnlab_variants.autoencoder_sweep(config)
+AE_GRID = nnlab_variants.autoencoder_grid(config)
+AE_VARIANTS = {**AE_SWEEP, **AE_GRID}
+
+
+def training_resources():
+    return {"mem_mb": config["resources"]["mem_mb"], "runtime": config["resources"]["runtime"]}
+
+
+def all_outputs():
+    outputs = [
+        f"{RESULTS}/data/patches_rgb.png",
+        f"{RESULTS}/data/patches_normalized.png",
+        f"{RESULTS}/data/trigrams.npz",
+        f"{RESULTS}/data/activity.npz",
+        f"{RESULTS}/summary/autoencoder.csv",
+        f"{RESULTS}/autoencoder/selection.json",
+        f"{RESULTS}/autoencoder/grid_features.png",
+    ]
+    outputs += expand(f"{RESULTS}/autoencoder/{{variant}}/metrics.json", variant=AE_VARIANTS)
+    return outputs

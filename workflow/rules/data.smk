@@ -1,0 +1,79 @@
+# Data: demo course files (only when data_dir is the default), validation and preprocessing.
+
+if DEMO:
+
+    rule demo_patches:
+        output:
+            f"{DATA_DIR}/data1.h5",
+        params:
+            n=config["demo"]["patches"],
+            seed=config["seed"],
+        log:
+            f"{LOGS}/data/demo_patches.log",
+        script:
+            "../../scripts/make_demo.py"
+
+    rule demo_trigrams:
+        output:
+            f"{DATA_DIR}/data2.h5",
+        params:
+            vocab_size=config["demo"]["vocab_size"],
+            seed=config["seed"],
+        log:
+            f"{LOGS}/data/demo_trigrams.log",
+        script:
+            "../../scripts/make_demo.py"
+
+    rule demo_activity:
+        output:
+            f"{DATA_DIR}/data3.h5",
+        params:
+            n_train=config["demo"]["activity_train"],
+            n_test=config["demo"]["activity_test"],
+            T=config["demo"]["activity_steps"],
+            seed=config["seed"],
+        log:
+            f"{LOGS}/data/demo_activity.log",
+        script:
+            "../../scripts/make_demo.py"
+
+
+rule prepare_patches:
+    input:
+        course_file("data1"),
+    output:
+        data=f"{RESULTS}/data/patches.npz",
+        rgb=f"{RESULTS}/data/patches_rgb.png",
+        normalized=f"{RESULTS}/data/patches_normalized.png",
+    params:
+        n_figure=config["data"]["figure_patches"],
+        seed=config["seed"],
+    log:
+        f"{LOGS}/data/prepare_patches.log",
+    script:
+        "../../scripts/prepare_data.py"
+
+
+rule prepare_trigrams:
+    input:
+        course_file("data2"),
+    output:
+        data=f"{RESULTS}/data/trigrams.npz",
+    log:
+        f"{LOGS}/data/prepare_trigrams.log",
+    script:
+        "../../scripts/prepare_data.py"
+
+
+rule prepare_activity:
+    input:
+        course_file("data3"),
+    output:
+        data=f"{RESULTS}/data/activity.npz",
+    params:
+        val_fraction=config["data"]["validation_fraction"],
+        seed=config["seed"],
+    log:
+        f"{LOGS}/data/prepare_activity.log",
+    script:
+        "../../scripts/prepare_data.py"
