@@ -41,3 +41,10 @@ def run(snakemake, job):
         sys.exit(1)
     finally:
         log.close()
+
+
+def optional_input(value):
+    """A named input that an input function may leave empty: its path, or None."""
+    if isinstance(value, str):
+        return value
+    return value[0] if len(value) else None

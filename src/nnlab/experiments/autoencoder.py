@@ -52,9 +52,9 @@ def train_variant(patches_path, variant, hp, out, log, selection_path=None, data
     save_npz(out["params"], **model.params.arrays())
     write_metrics(
         out["metrics"], "autoencoder", variant, hp, result, data_files,
-        loss=sum(terms.values()), loss_terms=terms, **terms,
+        loss=sum(terms.values()), **terms,
         reconstruction_mse=float(np.mean((reconstruction - x_holdout) ** 2)),
-        mean_activation=activation, rho=hp["rho"],
+        mean_activation=activation,
         activation_relative_error=abs(activation - hp["rho"]) / hp["rho"],
     )
     save_mosaic(out["features"], tile(feature_images(model.params.w["W1"])),
