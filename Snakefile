@@ -1,11 +1,13 @@
 # nnlab: three classic neural-network experiments from scratch in NumPy.
 # This file only configures and includes; every stage has its own rule file.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
 include: "workflow/rules/common.smk"
