@@ -1,0 +1,75 @@
+"""A catalogue of bad configuration values: each is one line naming key, expectation, finding."""
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nnlab.config import validate
+from nnlab.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def config():
+    return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def with_value(path, value):
+    cfg = config()
+    *parents, last = path.split(".")
+    node = cfg
+    for key in parents:
+        node = node[key]
+    if value is KeyError:
+        del node[last]
+    else:
+        node[last] = value
+    return cfg
+
+
+def test_shipped_configs_are_valid():
+    validate(config(), SCHEMA)
+    validate(yaml.safe_load((ROOT / ".test" / "config.yaml").read_text()), SCHEMA)
+
+
+BAD = [
+    ("threads", 0, "threads", "expected a value >= 1, found 0"),
+    ("seed", -1, "seed", "found -1"),
+    ("seed", "one", "seed", "expected a value of type integer, found 'one'"),
+    ("resources.mem_mb", 0, "resources.mem_mb", "found 0"),
+    ("autoencoder.learning_rate", 0, "autoencoder.learning_rate", "expected a value > 0, found 0"),
+    ("autoencoder.learning_rate", -0.5, "autoencoder.learning_rate", "found -0.5"),
+    ("autoencoder.hidden", -3, "autoencoder.hidden", "found -3"),
+    ("autoencoder.batch_size", 2.5, "autoencoder.batch_size", "integer, found 2.5"),
+    ("autoencoder.optimizer", "rmsprop", "autoencoder.optimizer", "one of 'adam', 'gd', found 'rmsprop'"),
+    ("autoencoder.sweep.rho", [0.05, 1.5], "autoencoder.sweep.rho.1", "found 1.5"),
+    ("autoencoder.sweep.beta", [], "autoencoder.sweep.beta", "at least 1 item"),
+    ("autoencoder.grid.rho", "sometimes", "autoencoder.grid.rho", "found 'sometimes'"),
+    ("autoencoder.holdout_fraction", 1.0, "autoencoder.holdout_fraction", "expected a value < 1, found 1.0"),
+    ("data.validation_fraction", True, "data.validation_fraction", "found True (a boolean)"),
+    ("demo.patches", "many", "demo.patches", "found 'many'"),
+    ("autoencoder.epochs", KeyError, "autoencoder.epochs", "expected a value, found none"),
+    ("data_dir", "", "data_dir", "non-empty string"),
+]
+
+
+@pytest.mark.parametrize("path, value, key, words", BAD, ids=[f"{b[0]}={b[1]!r}" for b in BAD])
+def test_bad_value_is_one_line_naming_the_key(path, value, key, words):
+    with pytest.raises(ConfigError) as info:
+        validate(with_value(path, value), SCHEMA)
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"key '{key}'" in message and words in message, message
+
+
+def test_unknown_keys_are_named_with_the_allowed_ones():
+    cfg = config()
+    cfg["autoencoder"]["hiden"] = 64
+    with pytest.raises(ConfigError, match=r"unknown key 'autoencoder.hiden': expected one of .*hidden"):
+        validate(cfg, SCHEMA)
+    cfg = copy.deepcopy(config())
+    cfg["colour"] = "blue"
+    with pytest.raises(ConfigError, match="unknown key 'colour'"):
+        validate(cfg, SCHEMA)
