@@ -60,3 +60,28 @@ def test_training_lowers_the_cost_in_float32():
     before = model.evaluate(x)[0]
     fit(model, Adam(0.01), (x, None), epochs=5, batch_size=32, log=lambda s: None)
     assert model.params.flat.dtype == np.float32 and model.evaluate(x)[0] < before
+
+
+def test_selection_takes_the_sparsest_reached_rho_then_lowest_error(tmp_path):
+    import json
+
+    from nnlab.experiments.autoencoder import select_sparsity
+
+    runs = [  # (beta, rho, mean activation, held-out mse)
+        (0.1, 0.01, 0.03, 0.006),    # misses rho by 200%
+        (0.5, 0.05, 0.055, 0.0052),  # qualifies
+        (2.0, 0.05, 0.051, 0.0059),  # qualifies, worse error
+        (0.1, 0.1, 0.11, 0.0041),    # qualifies, lowest error but less sparse
+    ]
+    paths = []
+    for i, (beta, rho, act, mse) in enumerate(runs):
+        p = tmp_path / f"{i}.json"
+        p.write_text(json.dumps({"variant": f"v{i}", "hyperparameters": {"beta": beta, "rho": rho},
+                                 "reconstruction_mse": mse, "mean_activation": act,
+                                 "activation_relative_error": abs(act - rho) / rho}))
+        paths.append(p)
+    chosen = select_sparsity(paths, 0.2, tmp_path / "selection.json")
+    assert (chosen["beta"], chosen["rho"]) == (0.5, 0.05)
+    saved = json.loads((tmp_path / "selection.json").read_text())
+    assert [c["qualified"] for c in saved["candidates"]] == [False, True, True, True]
+    assert select_sparsity(paths[:1], 0.2, tmp_path / "s2.json")["variant"] == "v0"  # none qualifies

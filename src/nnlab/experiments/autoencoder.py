@@ -68,22 +68,24 @@ def train_variant(patches_path, variant, hp, out, log, selection_path=None, data
 
 
 def select_sparsity(metrics_paths, tolerance, path):
-    """Choose (beta, rho): among sweep runs whose mean hidden activation is within
-    `tolerance` (relative) of rho, the lowest held-out reconstruction MSE. If none
-    qualifies, the run whose activation is relatively closest to rho."""
+    """Choose (beta, rho), the sparsest pair that works: a sweep run qualifies when its mean
+    hidden activation is within `tolerance` (relative) of its rho; among qualified runs, those
+    with the smallest rho, and among them the lowest held-out reconstruction MSE. If no run
+    qualifies, the run whose activation is relatively closest to its rho."""
     rows = []
     for p in metrics_paths:
         m = json.loads(open(p).read())
         rows.append({"variant": m["variant"], "beta": m["hyperparameters"]["beta"], "rho": m["hyperparameters"]["rho"],
                      "reconstruction_mse": m["reconstruction_mse"], "mean_activation": m["mean_activation"],
                      "activation_relative_error": m["activation_relative_error"]})
-    qualified = [r for r in rows if r["activation_relative_error"] <= tolerance]
     for r in rows:
-        r["qualified"] = r in qualified
+        r["qualified"] = r["activation_relative_error"] <= tolerance
+    qualified = [r for r in rows if r["qualified"]]
     if qualified:
-        chosen = min(qualified, key=lambda r: (r["reconstruction_mse"], r["variant"]))
-        rule = (f"lowest held-out reconstruction MSE among runs whose mean hidden activation is "
-                f"within {tolerance:.0%} of rho")
+        sparsest = min(r["rho"] for r in qualified)
+        chosen = min((r for r in qualified if r["rho"] == sparsest), key=lambda r: (r["reconstruction_mse"], r["variant"]))
+        rule = (f"sparsest rho reached: among runs whose mean hidden activation is within {tolerance:.0%} "
+                f"of rho, the smallest rho, then the lowest held-out reconstruction MSE")
     else:
         chosen = min(rows, key=lambda r: (r["activation_relative_error"], r["variant"]))
         rule = f"no run within {tolerance:.0%} of rho: the run whose mean activation is closest to rho"
