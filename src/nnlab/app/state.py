@@ -1,0 +1,212 @@
+"""The variants a config defines and the state of each in a results folder (no Streamlit).
+
+A variant is
+  done         its metrics.json exists;
+  failed       no metrics.json, and the log's last attempt reports an error;
+  running      no metrics.json, and its log or history.csv was written recently;
+  interrupted  history.csv exists but nothing was written recently and no error was logged
+               (a killed job, or a crash whose traceback went to the terminal, not the log);
+  not started  none of the above.
+"""
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+STATES = ("done", "running", "failed", "interrupted", "not started")
+STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
+LOG_TAIL_BYTES = 64 * 1024
+ERROR_LINE = re.compile(r"^(?:\d\d:\d\d:\d\d\s+)?(?:error\b|traceback\b)", re.I | re.M)
+EXCEPTION = re.compile(r"\b[A-Z]\w*(?:Error|Exception):")
+TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
+ATTEMPT_START = re.compile(r"^(?:\d\d:\d\d:\d\d\s+)?rule \w+: threads", re.M)
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str               # folder under results/ and the summary's file name
+    title: str
+    variants_function: str  # in nnlab.variants: config -> {variant: hyperparameters}
+    key_metrics: tuple      # metrics.json keys shown on the Overview
+
+
+TASKS = {
+    "autoencoder": Task("autoencoder", "Autoencoder", "autoencoder_variants",
+                        ("reconstruction_mse", "loss", "mean_activation")),
+    "language_model": Task("language_model", "Language model", "language_model_variants",
+                           ("val_cross_entropy", "test_cross_entropy", "test_accuracy", "test_top10_accuracy")),
+    "recurrent": Task("recurrent", "Recurrent classifier", "recurrent_variants",
+                      ("val_cross_entropy", "val_accuracy", "train_accuracy", "test_accuracy")),
+}
+
+
+@dataclass
+class VariantState:
+    task: str
+    variant: str
+    state: str
+    in_config: bool
+    hyperparameters: dict = field(default_factory=dict)
+    epochs_done: int = 0
+    epochs_planned: int | None = None
+    updated: float | None = None        # latest mtime of its files (seconds since the epoch)
+    detail: str = ""
+    log_tail: list = field(default_factory=list)
+
+    @property
+    def folder(self):
+        return Path(self.task) / self.variant
+
+
+def load_config(path, schema=None):
+    """(config dict or None, message or None): the YAML at `path`, validated when `schema` exists."""
+    path = Path(path)
+    if not path.is_file():
+        return None, f"no config file at {path}"
+    try:
+        config = yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        return None, f"{path}: not readable as YAML ({type(error).__name__}: {str(error).splitlines()[0]})"
+    if not isinstance(config, dict):
+        return None, f"{path}: expected a mapping of settings, found {type(config).__name__}"
+    if schema is not None and Path(schema).is_file():
+        from nnlab.config import validate
+        from nnlab.errors import ConfigError
+
+        try:
+            validate(config, schema, source=str(path))
+        except ConfigError as error:
+            return None, str(error)          # the workflow would not run it either
+    return config, None
+
+
+def config_variants(config, task):
+    """({variant: hyperparameters}, message or None) that `config` defines for `task`."""
+    from nnlab import variants
+
+    if config is None:
+        return {}, "no valid config"
+    function = getattr(variants, TASKS[task].variants_function, None)
+    if function is None:
+        return {}, f"this version of nnlab defines no {TASKS[task].variants_function}()"
+    try:
+        return dict(function(config)), None
+    except KeyError as error:
+        return {}, f"the config has no {error} settings"
+    except Exception as error:  # noqa: BLE001 - a bad config must not break the app
+        return {}, f"could not list variants: {type(error).__name__}: {error}"
+
+
+def result_variants(results, task):
+    """Variant folders present under results/<task>/ (any with a result file)."""
+    folder = Path(results) / task
+    if not folder.is_dir():
+        return []
+    markers = ("metrics.json", "history.csv", "params.npz")
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and any((p / m).exists() for m in markers))
+
+
+def _mtime(path):
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def _history_rows(path):
+    """Completed epochs in a history.csv: full lines after the header."""
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return 0, []
+    lines = text.split(b"\n")
+    rows = [line for line in lines[1:] if line.strip()]
+    if rows and not text.endswith(b"\n"):
+        rows = rows[:-1]                      # a line still being written
+    seconds = []
+    header = lines[0].decode(errors="replace").strip().split(",") if lines else []
+    if "seconds" in header:
+        col = header.index("seconds")
+        for line in rows:
+            cells = line.decode(errors="replace").split(",")
+            try:
+                seconds.append(float(cells[col]))
+            except (IndexError, ValueError):
+                pass
+    return len(rows), seconds
+
+
+def last_attempt(log_text):
+    """The part of a log written by the latest attempt (logs are appended across reruns)."""
+    starts = [m.start() for m in ATTEMPT_START.finditer(log_text)]
+    return log_text[starts[-1]:] if starts else log_text
+
+
+def log_error(log_text):
+    """Whether a log's latest attempt reports an error."""
+    text = last_attempt(log_text)
+    return bool(ERROR_LINE.search(text) or EXCEPTION.search(text) or "Traceback (most recent call last)" in text)
+
+
+def read_log_tail(path, max_bytes=LOG_TAIL_BYTES):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - max_bytes))
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def variant_state(results, task, variant, hyperparameters=None, in_config=True, now=None, tail_lines=15):
+    """The VariantState of one variant from the files in `results`."""
+    results = Path(results)
+    now = time.time() if now is None else now
+    folder = results / task / variant
+    metrics, history = folder / "metrics.json", folder / "history.csv"
+    log = results / "logs" / task / f"{variant}.log"
+    hp = dict(hyperparameters or {})
+    planned = hp.get("epochs") if isinstance(hp.get("epochs"), int) else None
+    if planned and isinstance(hp.get("finetune_epochs"), int):      # a second training stage
+        planned += hp["finetune_epochs"]
+    epochs, seconds = _history_rows(history) if history.exists() else (0, [])
+    times = [t for t in (_mtime(metrics), _mtime(history), _mtime(log)) if t is not None]
+    updated = max(times) if times else None
+    out = VariantState(task, variant, "not started", in_config, hp, epochs, planned, updated)
+    if metrics.exists():
+        out.state = "done"
+        return out
+    log_text = read_log_tail(log) if log.exists() else ""
+    tail = [line for line in last_attempt(log_text).splitlines() if line.strip()][-tail_lines:]
+    out.log_tail = tail
+    stale_after = max(STALE_MIN_SECONDS, 3 * max(seconds, default=0.0))
+    recent = any(now - t <= stale_after for t in (_mtime(history), _mtime(log)) if t is not None)
+    if log_text and log_error(log_text):
+        out.state = "failed"
+        errors = [line for line in tail if ERROR_LINE.search(line) or EXCEPTION.search(line)]
+        out.detail = TIMESTAMP.sub("", (errors or tail or [""])[-1])
+    elif recent and (history.exists() or log.exists()):
+        out.state = "running"
+        out.detail = (f"epoch {epochs}" + (f" of {planned}" if planned and epochs <= planned else "")
+                      if history.exists() else "starting")
+    elif history.exists():
+        out.state = "interrupted"
+        out.detail = (f"history.csv stopped at epoch {epochs} with no metrics.json and no error in the log "
+                      f"(last written {int(now - updated)} s ago)")
+    return out
+
+
+def task_states(results, task, config):
+    """(states of every variant the config defines, then those found only in the results), message."""
+    defined, message = config_variants(config, task)
+    states = [variant_state(results, task, v, hp) for v, hp in defined.items()]
+    for extra in result_variants(results, task):
+        if extra not in defined:
+            state = variant_state(results, task, extra, in_config=False)
+            state.detail = (state.detail + "; " if state.detail else "") + "not defined by the current config"
+            states.append(state)
+    return states, message

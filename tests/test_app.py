@@ -1,0 +1,614 @@
+"""The Streamlit results browser (app.py) on small synthetic results that follow the results
+contract: every page, missing / partial / corrupt results, and both live predictions.
+
+`write_results` builds the fixture folder; test_app_e2e.py reuses it.
+"""
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+TINY_CONFIG = ROOT / ".test" / "config.yaml"
+PAGES = "src/nnlab/app/pages"
+WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "park", "and", "."]
+CLASSES = ["downstairs", "jogging", "sitting", "standing", "upstairs", "walking"]
+LM_FALLBACK = {"d4-p8": {"embedding_dim": 4, "hidden": 8}, "d2-p6": {"embedding_dim": 2, "hidden": 6}}
+REC_FALLBACK = {"lstm-full": {"cell": "lstm", "truncation": None}, "gru-tbptt5": {"cell": "gru", "truncation": 5}}
+
+
+# ------------------------------------------------------------------------ the fixture
+
+
+def _png(path, seed=0, size=24):
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((rng.random((size, size, 3)) * 255).astype(np.uint8)).save(path)
+
+
+def _json(path, obj):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2))
+
+
+def _history(path, epochs, accuracy=False, extra=None, scale=1.0):
+    rows = []
+    for e in range(1, epochs + 1):
+        row = {"epoch": e, "train_loss": 2.0 * scale / e, "val_loss": 2.2 * scale / e,
+               "train_accuracy": 0.5 + 0.04 * e / scale if accuracy else None,
+               "val_accuracy": 0.45 + 0.04 * e / scale if accuracy else None, "seconds": 0.1}
+        row.update({k: v * scale / e for k, v in (extra or {}).items()})
+        rows.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(path, index=False)
+
+
+def _log(results, task, variant, lines, age=0.0):
+    path = results / "logs" / task / f"{variant}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"12:00:0{i % 10} {line}\n" for i, line in enumerate(
+        [f"rule {task}_train: threads 1", *lines])))
+    if age:
+        old = time.time() - age
+        os.utime(path, (old, old))
+    return path
+
+
+def _variants(config, function, fallback):
+    from nnlab import variants
+
+    try:
+        found = getattr(variants, function)(config)
+    except (AttributeError, KeyError, TypeError):
+        found = None
+    return dict(found) if found else dict(fallback)
+
+
+def _write_data(results):
+    data = results / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    np.savez(data / "patches.npz", x=rng.uniform(0.1, 0.9, (40, 256)).astype(np.float32))
+    _png(data / "patches_rgb.png", 1)
+    _png(data / "patches_normalized.png", 2)
+    V = len(WORDS)
+    tri = {}
+    for split, n in (("train", 300), ("val", 40), ("test", 40)):
+        tri[f"x_{split}"] = rng.integers(0, V, (n, 3))
+        tri[f"y_{split}"] = rng.integers(0, V, n)
+    tri["x_test"][0] = [0, 1, 2]            # "the cat sat" -> "on", a known test trigram
+    tri["y_test"][0] = 3
+    np.savez(data / "trigrams.npz", words=np.array(WORDS), **tri)
+    act = {}
+    for split, n in (("train", 36), ("val", 12), ("test", 18)):
+        act[f"x_{split}"] = rng.standard_normal((n, 20, 3)).astype(np.float32)
+        act[f"y_{split}"] = np.arange(n) % len(CLASSES)
+    np.savez(data / "activity.npz", classes=np.array(CLASSES), mean=np.zeros(3, np.float32),
+             sd=np.ones(3, np.float32), **act)
+
+
+def _write_autoencoder(results, config):
+    from nnlab import variants
+
+    task = "autoencoder"
+    sweep, grid = variants.autoencoder_sweep(config), variants.autoencoder_grid(config)
+    names = list(sweep) + list(grid)
+    chosen_name = list(sweep)[0]
+    chosen = sweep[chosen_name]
+    running, failed, not_started = names[-1], names[-2], names[-3] if len(names) > 3 else None
+    metrics_rows = []
+    for i, name in enumerate(names):
+        hp = dict(sweep.get(name) or grid[name])
+        if hp.get("beta") is None:
+            hp.update(beta=chosen["beta"], rho=chosen["rho"], sparsity_from="sweep selection")
+        folder = results / task / name
+        if name == not_started:
+            continue
+        if name == failed:
+            _log(results, task, name, ["loading patches", "error: diverged at epoch 3: training loss became nan"])
+            continue
+        _history(folder / "history.csv", 2 if name == running else hp["epochs"])
+        _log(results, task, name, ["epoch 1/2  train_loss 2.0", "epoch 2/2  train_loss 1.0"])
+        if name == running:
+            continue
+        rng = np.random.default_rng(i)
+        np.savez(folder / "params.npz", W1=rng.standard_normal((256, hp["hidden"])).astype(np.float32),
+                 b1=np.zeros(hp["hidden"], np.float32), W2=np.zeros((hp["hidden"], 256), np.float32),
+                 b2=np.zeros(256, np.float32))
+        for fig in ("features", "curves", "reconstructions"):
+            _png(folder / f"{fig}.png", i)
+        m = {"task": task, "variant": name, "hyperparameters": hp, "epochs_run": hp["epochs"],
+             "best_epoch": hp["epochs"], "stopped_early": False, "seconds_per_epoch": 0.1, "loss": 1.0 + i / 10,
+             "reconstruction_mse": 0.01 + i / 1000, "mean_activation": hp["rho"] * 1.05,
+             "activation_relative_error": 0.05}
+        _json(folder / "metrics.json", m)
+        metrics_rows.append({"variant": name, **{k: v for k, v in hp.items()},
+                             **{k: v for k, v in m.items() if not isinstance(v, (dict, str))}})
+    candidates = [{"variant": n, "beta": sweep[n]["beta"], "rho": sweep[n]["rho"],
+                   "reconstruction_mse": 0.02 - 0.001 * j, "mean_activation": sweep[n]["rho"],
+                   "activation_relative_error": 0.05, "qualified": True} for j, n in enumerate(sweep)]
+    _json(results / task / "selection.json", {"criterion": "lowest held-out reconstruction MSE", "tolerance": 0.5,
+                                              "chosen": candidates[0], "candidates": candidates})
+    _png(results / task / "grid_features.png", 9)
+    (results / "summary").mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(metrics_rows).to_csv(results / "summary" / f"{task}.csv", index=False)
+    return {"running": running, "failed": failed, "not_started": not_started, "chosen": chosen_name}
+
+
+def _write_language_model(results, config):
+    from nnlab.models.language_model import LanguageModel
+
+    task = "language_model"
+    names = _variants(config, "language_model_variants", LM_FALLBACK)
+    rows = []
+    for i, (name, hp) in enumerate(names.items()):
+        hp = dict(hp)
+        D = int(hp.get("embedding_dim", hp.get("D", 4)))
+        P = int(hp.get("hidden", hp.get("P", 8)))
+        model = LanguageModel(len(WORDS), D, P, order_aware=bool(hp.get("order_aware")), init_std=0.5, seed=i)
+        folder = results / task / name
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(folder / "params.npz", **model.save_arrays(WORDS))
+        _history(folder / "history.csv", 3, accuracy=True, scale=1 + i / 5)
+        _log(results, task, name, ["epoch 3/3"])
+        _png(folder / "curves.png", i)
+        predictions = [[s + 1, s, *trigram, true, 2, r + 1, WORDS[(r + s) % len(WORDS)], 0.3 / (r + 1)]
+                       for s, (trigram, true) in enumerate([(["the", "cat", "sat"], "on"), (["a", "dog", "ran"], "to")])
+                       for r in range(10)]
+        pd.DataFrame(predictions, columns=["sample", "test_index", "word1", "word2", "word3", "true_word", "true_rank",
+                                    "rank", "candidate", "probability"]).to_csv(folder / "predictions.csv",
+                                                                                index=False)
+        m = {"task": task, "variant": name, "hyperparameters": {**hp, "seed": 0}, "epochs_run": 3, "best_epoch": 3,
+             "seconds_per_epoch": 0.1, "val_cross_entropy": 2.1, "val_accuracy": 0.2, "test_cross_entropy": 2.2,
+             "test_accuracy": 0.19, "test_top10_accuracy": 0.8}
+        _json(folder / "metrics.json", m)
+        rows.append({"variant": name, **{k: v for k, v in m.items() if not isinstance(v, (dict, str))}})
+    _png(results / task / "embedding_map.png", 5)
+    pd.DataFrame(rows).to_csv(results / "summary" / f"{task}.csv", index=False)
+    return list(names)
+
+
+def _write_recurrent(results, config):
+    from nnlab.models.recurrent import RecurrentClassifier
+
+    task = "recurrent"
+    names = _variants(config, "recurrent_variants", REC_FALLBACK)
+    rows = []
+    for i, (name, hp) in enumerate(names.items()):
+        hp = dict(hp)
+        cell = hp.get("cell", "lstm")
+        model = RecurrentClassifier(cell, 3, 5, [4], len(CLASSES), seed=i)
+        folder = results / task / name
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(folder / "params.npz", **model.params.arrays())
+        _history(folder / "history.csv", 3, accuracy=True, extra={"grad_norm": 0.5}, scale=1 + i / 5)
+        _log(results, task, name, ["epoch 3/3"])
+        counts = np.diag(np.full(len(CLASSES), 3)) + 1
+        for split in ("train", "test"):
+            table = pd.DataFrame(counts, columns=CLASSES)
+            table.insert(0, "true", CLASSES)                 # the layout nnlab.experiments.recurrent writes
+            table.to_csv(folder / f"confusion_{split}.csv", index=False)
+            _png(folder / f"confusion_{split}.png", i)
+        m = {"task": task, "variant": name, "hyperparameters": {**hp, "seed": 0}, "epochs_run": 3, "best_epoch": 2,
+             "seconds_per_epoch": 0.1, "val_cross_entropy": 1.2, "val_accuracy": 0.6, "train_accuracy": 0.7,
+             "test_accuracy": 0.55}
+        _json(folder / "metrics.json", m)
+        rows.append({"variant": name, **{k: v for k, v in m.items() if not isinstance(v, (dict, str))}})
+    pd.DataFrame(rows).to_csv(results / "summary" / f"{task}.csv", index=False)
+    return list(names)
+
+
+def write_results(folder):
+    """Synthetic results for the variants of the tiny config (names from nnlab.variants):
+    data, autoencoder (done, running, failed and not-started variants), language model and
+    recurrent variants with real params.npz. Returns (results folder, config path, info)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    results = folder / "results"
+    config = yaml.safe_load(TINY_CONFIG.read_text())
+    config["autoencoder"]["grid"]["hidden"] = [4, 9, 16]    # five variants: room for every state
+    config_path = folder / "config.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    _write_data(results)
+    info = _write_autoencoder(results, config)
+    info["language_model"] = _write_language_model(results, config)
+    info["recurrent"] = _write_recurrent(results, config)
+    return results, config_path, info
+
+
+def corrupt(results, info):
+    """Damage one file of each kind, in place (the first variant of each task is the one each
+    page shows by default)."""
+    ae = sorted(p for p in (results / "autoencoder").iterdir() if (p / "metrics.json").exists())
+    (ae[0] / "metrics.json").write_text('{"task": "autoencoder", "varia')          # truncated JSON
+    (ae[1] / "features.png").write_bytes((ae[1] / "features.png").read_bytes()[:60])  # truncated PNG
+    (ae[1] / "history.csv").write_text("not,a,history\n1,2,3\n")
+    (results / "autoencoder" / "selection.json").write_text("[1, 2")
+    (results / "summary" / "autoencoder.csv").write_bytes(b"\x00\xff\xfe garbage \x00\n\x01")
+    (results / "data" / "patches.npz").write_bytes(b"PK\x03\x04 truncated")
+    (results / "data" / "patches_rgb.png").write_text("not a png")
+    np.savez(results / "data" / "trigrams.npz", words=np.array([object()], dtype=object))  # needs pickle
+    lm_variants = [results / "language_model" / n for n in info["language_model"]]
+    data = (lm_variants[0] / "params.npz").read_bytes()
+    (lm_variants[0] / "params.npz").write_bytes(data[: len(data) // 2])
+    (lm_variants[0] / "predictions.csv").write_text('a,b\n"unterminated,1\n')
+    rec = [results / "recurrent" / n for n in info["recurrent"]]
+    (rec[0] / "confusion_test.csv").write_text("a,b,c\n1,2,3\n")
+    np.savez(rec[-1] / "params.npz", Wx=np.zeros((3, 7)), Wh=np.zeros((5, 7)), b=np.zeros(7))
+
+
+# ------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    return write_results(tmp_path_factory.mktemp("app"))
+
+
+@pytest.fixture(scope="module")
+def damaged(tmp_path_factory):
+    results, config, info = write_results(tmp_path_factory.mktemp("app-corrupt"))
+    corrupt(results, info)
+    return results, config, info
+
+
+def run_page(results, config, page=None, setup=None, monkeypatch=None):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("NNLAB_RESULTS", str(results))
+    monkeypatch.setenv("NNLAB_CONFIG", str(config))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if page:                                   # pages keep their file names as URL paths
+        at.switch_page(f"{PAGES}/{page}.py")
+    at.run()
+    if setup:
+        setup(at)
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def texts(at, kinds=("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "code")):
+    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+
+
+def frames(at):
+    """The data of every st.dataframe and st.table."""
+    return [d.value for d in at.dataframe] + [t.value for t in at.table]
+
+
+def board(at):
+    """The Overview's status table of the autoencoder."""
+    return next(f for f in frames(at) if "reconstruction mse" in f.columns)
+
+
+# ------------------------------------------------------------------ pure helpers
+
+
+def test_settings_precedence(tmp_path):
+    from nnlab.app.settings import resolve
+
+    default = resolve(tmp_path, [], {})
+    assert default.results == tmp_path / "results" and default.config == tmp_path / "config.yaml"
+    env = resolve(tmp_path, [], {"NNLAB_RESULTS": "/x/r", "NNLAB_CONFIG": "/x/c.yaml", "NNLAB_REFRESH": "7"})
+    assert env.results == Path("/x/r") and env.config == Path("/x/c.yaml") and env.refresh == 7
+    cli = resolve(tmp_path, ["--results", "/y/r", "--refresh", "bad"], {"NNLAB_RESULTS": "/x/r"})
+    assert cli.results == Path("/y/r")
+    assert resolve(tmp_path, [], {"NNLAB_REFRESH": "soon"}).refresh == 3.0
+
+
+def test_log_error_detection_looks_at_the_last_attempt_only():
+    from nnlab.app.state import log_error
+
+    failed = "10:00:00 rule x_train: threads 1\n10:00:01 error: diverged at epoch 3\n"
+    assert log_error(failed)
+    assert log_error("10:00:00 rule x: threads 1\nTraceback (most recent call last):\n  ValueError: bad\n")
+    assert not log_error("10:00:00 rule x: threads 1\n10:00:01 activation_relative_error 0.1 validation error 0.3\n")
+    assert not log_error(failed + "10:05:00 rule x_train: threads 1\n10:05:01 epoch 1/5\n")
+
+
+def test_variant_states(tmp_path):
+    from nnlab.app.state import variant_state
+
+    results = tmp_path
+    assert variant_state(results, "t", "a").state == "not started"
+    _history(results / "t" / "a" / "history.csv", 2)
+    _log(results, "t", "a", ["epoch 2/5"])
+    running = variant_state(results, "t", "a", {"epochs": 5})
+    assert running.state == "running" and running.epochs_done == 2 and "epoch 2 of 5" in running.detail
+    old = time.time() - 3600
+    for p in (results / "t" / "a" / "history.csv", results / "logs" / "t" / "a.log"):
+        os.utime(p, (old, old))
+    assert variant_state(results, "t", "a").state == "interrupted"
+    _log(results, "t", "a", ["error: diverged at epoch 3"])
+    failed = variant_state(results, "t", "a")
+    assert failed.state == "failed" and "diverged" in failed.detail and failed.log_tail
+    _json(results / "t" / "a" / "metrics.json", {})
+    assert variant_state(results, "t", "a").state == "done"
+
+
+def test_history_parser_drops_a_partly_written_line(tmp_path):
+    from nnlab.app.loaders import parse_history
+
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,train_loss,val_loss\n1,2.0,2.1\n2,1.5,1.6\n3,1.")
+    frame = parse_history(path)
+    assert list(frame["epoch"]) == [1, 2]
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="epoch"):
+        parse_history(path)
+
+
+def test_history_is_re_read_only_when_it_changes(tmp_path, monkeypatch):
+    """Live progress: each refresh stats history.csv; it is parsed again only after it changed."""
+    from nnlab.app import loaders
+
+    calls = []
+    parse = loaders.parse_history
+    monkeypatch.setattr(loaders, "parse_history", lambda p: calls.append(p) or parse(p))
+    path = tmp_path / "history.csv"
+    _history(path, 2)
+    assert len(loaders.load_history(path).value) == 2
+    assert len(loaders.load_history(path).value) == 2 and len(calls) == 1
+    with open(path, "a") as f:
+        f.write("3,0.5,0.6,,,0.1\n")
+    later = time.time() + 2
+    os.utime(path, (later, later))
+    assert list(loaders.load_history(path).value["epoch"]) == [1, 2, 3] and len(calls) == 2
+
+
+def test_confusion_parser_accepts_labelled_and_bare_matrices(tmp_path):
+    from nnlab.app.loaders import parse_confusion
+
+    path = tmp_path / "c.csv"
+    pd.DataFrame([[3, 1], [0, 4]], index=["a", "b"], columns=["a", "b"]).to_csv(path)
+    assert parse_confusion(path).loc["a", "b"] == 1
+    pd.DataFrame([[3, 1], [0, 4]], columns=["a", "b"]).to_csv(path, index=False)
+    labelled = parse_confusion(path)
+    assert list(labelled.index) == ["a", "b"] and labelled.loc["b", "b"] == 4
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="square"):
+        parse_confusion(path)
+
+
+def test_recurrent_model_rebuilt_from_params_predicts_like_the_original(tmp_path):
+    from nnlab.app import predict
+    from nnlab.models.recurrent import RecurrentClassifier
+
+    x = np.random.default_rng(0).standard_normal((4, 11, 3)).astype(np.float32)
+    for cell in ("rnn", "gru", "lstm"):
+        model = RecurrentClassifier(cell, 3, 5, [4, 3], 6, seed=2)
+        np.savez(tmp_path / f"{cell}.npz", **model.params.arrays())
+        loaded = predict.load_model("recurrent", tmp_path / f"{cell}.npz")
+        assert loaded.cell == cell
+        np.testing.assert_allclose(loaded.predict_proba(x), model.predict_proba(x), rtol=1e-6)
+        np.testing.assert_allclose(predict.class_probabilities(loaded, x[1]), model.predict_proba(x)[1], rtol=1e-6)
+
+
+# ------------------------------------------------------------------------- pages
+
+
+def test_overview_lists_every_config_variant_with_its_state(synthetic, monkeypatch):
+    results, config, info = synthetic
+    at = run_page(results, config, monkeypatch=monkeypatch)
+    from nnlab import variants
+
+    table = board(at)
+    expected = variants.autoencoder_variants(yaml.safe_load(config.read_text()))
+    assert list(table["variant"])[:len(expected)] == list(expected)
+    states = dict(zip(table["variant"], table["state"]))
+    assert states[info["running"]] == "running"
+    assert states[info["failed"]] == "failed"
+    assert states[info["not_started"]] == "not started"
+    assert states[info["chosen"]] == "done"
+    errors = "\n".join(str(e.value) for e in at.error)
+    assert info["failed"] in errors and "diverged at epoch 3" in errors
+    assert any("diverged" in str(c.value) for c in at.code)       # the log's last lines
+    assert "Live progress" in texts(at)
+    summaries = [d.value for d in at.dataframe]
+    assert len(summaries) == 3                                     # one summary table per task
+    assert len(at.get("download_button")) == 3
+
+
+def test_overview_follows_a_variant_from_running_to_done(tmp_path, monkeypatch):
+    results, config, info = write_results(tmp_path)
+    at = run_page(results, config, monkeypatch=monkeypatch)
+    assert dict(zip(board(at)["variant"], board(at)["state"]))[info["running"]] == "running"
+    _json(results / "autoencoder" / info["running"] / "metrics.json",
+          {"task": "autoencoder", "variant": info["running"], "reconstruction_mse": 0.5})
+    at.run()
+    assert dict(zip(board(at)["variant"], board(at)["state"]))[info["running"]] == "done"
+    assert "Live progress" not in texts(at)
+
+
+def test_data_page(synthetic, monkeypatch):
+    results, config, _ = synthetic
+    at = run_page(results, config, "data", monkeypatch=monkeypatch)
+    assert not at.error and not at.warning
+    assert len(at.get("image")) == 2
+    vocab = next(f for f in frames(at) if "word" in f.columns)
+    assert list(vocab["word"]) == WORDS
+    balance = next(f for f in frames(at) if "validation" in f.columns and "train" in f.columns)
+    assert list(balance.index) == CLASSES and balance["test"].sum() == 18
+
+
+def test_autoencoder_page_marks_the_chosen_pair(synthetic, monkeypatch):
+    results, config, info = synthetic
+    at = run_page(results, config, "autoencoder", monkeypatch=monkeypatch)
+    assert not at.error and not at.warning
+    assert at.selectbox(key="ae-variant").value == info["chosen"]
+    sweep = next(f for f in frames(at) if "chosen" in f.columns)
+    assert list(sweep.loc[sweep["chosen"] == "★", "variant"]) == [info["chosen"]]
+    assert len(at.get("image")) >= 3                                  # features, reconstructions, grid
+    at.selectbox(key="ae-variant").set_value(info["running"]).run()
+    assert not at.exception
+    assert "has not been produced yet" in texts(at)                  # its figures, not yet written
+
+
+def test_language_model_live_prediction(synthetic, monkeypatch):
+    from nnlab.models.language_model import LanguageModel
+
+    results, config, info = synthetic
+
+    def pick(at):
+        for key, word in zip(("lm-w1", "lm-w2", "lm-w3"), ("dog", "ran", "to")):
+            at.selectbox(key=key).set_value(word)
+
+    at = run_page(results, config, "language_model", setup=pick, monkeypatch=monkeypatch)
+    assert not at.error and not at.warning
+    tables = [f for f in frames(at) if "4th word" in f.columns]
+    assert len(tables) == len(info["language_model"])
+    for name, table in zip(info["language_model"], tables):
+        model = LanguageModel.from_arrays(np.load(results / "language_model" / name / "params.npz"))
+        probs = model.predict_proba(np.array([[WORDS.index("dog"), WORDS.index("ran"), WORDS.index("to")]]))[0]
+        best = np.argsort(-probs, kind="stable")[:10]
+        assert list(table["4th word"]) == [WORDS[i] for i in best]
+        np.testing.assert_allclose(table["probability"], probs[best], rtol=1e-5)
+    assert "Context: **dog ran to …**" in texts(at)
+    compact = next(f for f in frames(at) if "true 4th word" in f.columns)
+    assert list(compact["trigram"]) == ["the cat sat", "a dog ran"] and list(compact["true 4th word"]) == ["on", "to"]
+
+    at.text_input(key="lm-typed").set_value("the cat sat").run()
+    assert not at.exception and "followed by: on (1)" in texts(at)
+    at.text_input(key="lm-typed").set_value("the zebra sat").run()
+    assert "Not in the 12-word vocabulary: 'zebra'" in texts(at)
+    at.button[0].click().run()                                      # a random test trigram
+    assert not at.exception and at.text_input(key="lm-typed").value == ""
+
+
+def test_recurrent_page_and_live_classification(synthetic, monkeypatch):
+    results, config, info = synthetic
+    at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
+    assert not at.error and not at.warning
+    table = next(f for f in frames(at) if "predicted" in f.columns)
+    assert list(table["variant"]) == info["recurrent"]
+    np.testing.assert_allclose(table[CLASSES].sum(axis=1), 1.0, rtol=1e-5)
+    per_class = next(f for f in frames(at) if "test recall" in f.columns)
+    assert list(per_class["class"]) == CLASSES
+    np.testing.assert_allclose(per_class["test recall"], 4 / 9)
+    subheaders = texts(at, ("subheader",))
+    assert "Full BPTT" in subheaders and "Truncated BPTT" in subheaders
+    at.selectbox(key="rec-class").set_value("jogging").run()
+    at.number_input(key="rec-pick").set_value(2).run()
+    assert not at.exception
+    assert "true class **jogging**" in texts(at, ("markdown",))
+
+
+# ------------------------------------------------------- missing, partial, corrupt
+
+ALL_PAGES = [None, "data", "autoencoder", "language_model", "recurrent"]
+
+
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_pages_without_a_results_folder(tmp_path, page, monkeypatch):
+    at = run_page(tmp_path / "nowhere", TINY_CONFIG, page, monkeypatch=monkeypatch)
+    assert "No results folder at" in texts(at, ("warning",))
+
+
+def test_overview_with_partial_results_lists_config_variants_as_not_started(tmp_path, monkeypatch):
+    results = tmp_path / "results"
+    _write_data(results)
+    at = run_page(results, TINY_CONFIG, monkeypatch=monkeypatch)
+    assert set(board(at)["state"]) == {"not started"}
+    assert "has not been produced yet" in texts(at, ("info",))
+
+
+def test_overview_with_a_broken_config(synthetic, tmp_path, monkeypatch):
+    results, _, _ = synthetic
+    bad = tmp_path / "config.yaml"
+    bad.write_text("seed: [unclosed\n")
+    at = run_page(results, bad, monkeypatch=monkeypatch)
+    assert "not readable as YAML" in texts(at, ("warning",))
+    table = board(at)
+    assert len(table) > 0 and table["note"].str.contains("not defined by the current config").all()
+
+
+@pytest.mark.parametrize("page, messages", [
+    (None, ["could not read `summary/autoencoder.csv`", "metrics.json unreadable"]),
+    ("data", ["could not read `data/patches.npz`", "could not read `data/patches_rgb.png`",
+              "could not read `data/trigrams.npz`: ValueError: Object arrays cannot be loaded"]),
+    ("autoencoder", ["could not read `autoencoder/selection.json`"]),
+    ("language_model", ["could not read `language_model/", "prediction table", "Vocabulary from `language_model/"]),
+    ("recurrent", ["test confusion matrix", "expected a square matrix"]),
+])
+def test_corrupt_files_give_a_message_in_place(damaged, page, messages, monkeypatch):
+    results, config, info = damaged
+    at = run_page(results, config, page, monkeypatch=monkeypatch)
+    shown = texts(at) + "\n" + "\n".join(str(r) for f in frames(at) for r in f.to_numpy().ravel())
+    for message in messages:
+        assert message in shown, (message, shown[:3000])
+
+
+def test_corrupt_autoencoder_variant_figures_and_history(damaged, monkeypatch):
+    results, config, _ = damaged
+    ae = sorted(p for p in (results / "autoencoder").iterdir() if (p / "metrics.json").exists())
+    at = run_page(results, config, "autoencoder",
+                  setup=lambda at: at.selectbox(key="ae-variant").set_value(ae[1].name), monkeypatch=monkeypatch)
+    shown = texts(at)
+    assert f"could not read `autoencoder/{ae[1].name}/features.png`" in shown
+    assert "no 'epoch' column" in shown
+    assert len(at.get("image")) >= 1                                    # the rest still renders
+
+
+def test_corrupt_models_do_not_hide_the_others(damaged, monkeypatch):
+    results, config, info = damaged
+    lm = info["language_model"]
+    at = run_page(results, config, "language_model", monkeypatch=monkeypatch)
+    assert f"could not read `language_model/{lm[0]}/params.npz`" in texts(at, ("error",))
+    assert [len(f) for f in frames(at) if "4th word" in f.columns] == [10] * (len(lm) - 1)
+    rec = info["recurrent"]
+    at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
+    assert f"could not read `recurrent/{rec[-1]}/params.npz`" in texts(at, ("error",))
+    assert list(next(f for f in frames(at) if "predicted" in f.columns)["variant"]) == rec[:-1]
+
+
+def test_unexpected_layouts_do_not_break_any_page(tmp_path, monkeypatch):
+    """Valid files with the wrong layout: each page still renders (a message in place)."""
+    results, config, info = write_results(tmp_path)
+    _json(results / "autoencoder" / "selection.json", {"chosen": "sweep", "candidates": {"a": 1}})
+    _json(results / "autoencoder" / info["chosen"] / "metrics.json", {"hyperparameters": [1], "loss": "low"})
+    lm = results / "language_model" / info["language_model"][0]
+    _json(lm / "metrics.json", {"hyperparameters": "none", "test_accuracy": "high"})
+    pd.DataFrame({"x": [1]}).to_csv(lm / "predictions.csv", index=False)
+    rec = results / "recurrent" / info["recurrent"][0]
+    pd.DataFrame({"a": ["x"], "b": ["y"]}).to_csv(rec / "history.csv", index=False)
+    np.savez(results / "data" / "activity.npz", x_test=np.zeros((2, 5, 3)), y_test=np.array([0, 9]),
+             classes=np.array(["a", "b"]))
+    for page in ALL_PAGES:
+        run_page(results, config, page, monkeypatch=monkeypatch)
+
+
+def test_an_unexpected_error_is_confined_to_its_section(synthetic, monkeypatch):
+    from nnlab.app import ui
+
+    def broken(counts):
+        raise RuntimeError("boom")
+
+    results, config, info = synthetic
+    monkeypatch.setattr(ui, "per_class_table", broken)
+    at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
+    assert "Confusion matrices could not be shown: RuntimeError: boom" in texts(at, ("error",))
+    assert any("predicted" in f.columns for f in frames(at))        # the live section still runs
+
+
+def test_app_script_does_not_read_pytest_arguments(synthetic, monkeypatch):
+    """app.py parses script arguments only when it is the script being run."""
+    results, config, _ = synthetic
+    monkeypatch.setattr("sys.argv", ["pytest", "--results", "/elsewhere"])
+    at = run_page(results, config, monkeypatch=monkeypatch)
+    assert str(results) in texts(at, ("caption",))
+
+
+def test_no_pickle_anywhere_in_the_app():
+    app = [APP, *sorted((ROOT / "src" / "nnlab" / "app").rglob("*.py"))]
+    for path in app:
+        text = path.read_text()
+        assert "allow_pickle=True" not in text and "use_container_width" not in text, path
