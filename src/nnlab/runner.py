@@ -2,6 +2,7 @@
 pin BLAS threads to the rule's threads, and turn user errors into one line and exit 1."""
 import sys
 import time
+import traceback
 
 from threadpoolctl import threadpool_limits
 
@@ -39,6 +40,9 @@ def run(snakemake, job):
         log(f"error: {error}")
         print(f"error: {error}", file=sys.stderr, flush=True)
         sys.exit(1)
+    except Exception:
+        log("error: unexpected failure\n" + traceback.format_exc())
+        raise
     finally:
         log.close()
 
