@@ -73,3 +73,14 @@ def test_unknown_keys_are_named_with_the_allowed_ones():
     cfg["colour"] = "blue"
     with pytest.raises(ConfigError, match="unknown key 'colour'"):
         validate(cfg, SCHEMA)
+
+
+def test_number_like_strings_from_command_line_overrides_are_read_as_numbers():
+    cfg = config()
+    cfg["autoencoder"]["learning_rate"] = "1e-3"     # as snakemake passes --config autoencoder={...}
+    cfg["autoencoder"]["epochs"] = "5"
+    validate(cfg, SCHEMA)
+    assert cfg["autoencoder"]["learning_rate"] == 0.001 and cfg["autoencoder"]["epochs"] == 5
+    cfg["autoencoder"]["learning_rate"] = "-1"
+    with pytest.raises(ConfigError, match="found -1$"):
+        validate(cfg, SCHEMA)

@@ -1,5 +1,6 @@
 """Validation of config.yaml against its JSON schema, with one-line messages."""
 import numbers
+import re
 
 import jsonschema
 import yaml
@@ -7,6 +8,7 @@ import yaml
 from nnlab.errors import ConfigError
 
 DEMO_DATA_DIR = "results/demo"
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 def _key(path):
@@ -65,10 +67,35 @@ def describe(error, source="config"):
     return f"{source}: key '{_key(error.absolute_path)}': expected {_expected(error)}, found {_found(error.instance)}"
 
 
+def coerce_scalars(node):
+    """Turn number-, boolean- and null-like strings into those values, in place.
+
+    Snakemake passes the values inside a nested `--config key={...}` override as strings
+    ('0.5', '1e-3', 'true'); read them as YAML would so they validate like config.yaml's.
+    """
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, (dict, list)):
+            coerce_scalars(value)
+        elif isinstance(value, str) and value.strip():
+            try:
+                parsed = yaml.safe_load(value)
+            except yaml.YAMLError:
+                continue
+            if parsed is None or isinstance(parsed, (bool, int, float)):
+                node[key] = parsed
+            elif _NUMBER.match(value.strip()):
+                node[key] = float(value)  # YAML 1.1 reads '1e-3' (no dot) as a string
+    return node
+
+
 def validate(config, schema_path, source="config"):
-    """Raise ConfigError (one line) for the first schema violation, deepest first."""
+    """Raise ConfigError (one line) for the first schema violation, deepest first.
+
+    Number-like strings from command-line overrides are converted first (in place)."""
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
+    coerce_scalars(config)
     errors = list(jsonschema.Draft7Validator(schema).iter_errors(config))
     if errors:
         error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))
