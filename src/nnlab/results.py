@@ -22,7 +22,7 @@ def sha256(path, chunk=1 << 20):
     return digest.hexdigest()
 
 
-def git_commit(folder="."):
+def git_commit(folder=Path(__file__).resolve().parent):
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
