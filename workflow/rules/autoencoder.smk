@@ -24,8 +24,18 @@ rule autoencoder_train:
             category="Autoencoder",
             subcategory="{variant}",
         ),
-        curves=f"{RESULTS}/autoencoder/{{variant}}/curves.png",
-        reconstructions=f"{RESULTS}/autoencoder/{{variant}}/reconstructions.png",
+        curves=report(
+            f"{RESULTS}/autoencoder/{{variant}}/curves.png",
+            caption="../report/autoencoder_curves.rst",
+            category="Autoencoder",
+            subcategory="{variant}",
+        ),
+        reconstructions=report(
+            f"{RESULTS}/autoencoder/{{variant}}/reconstructions.png",
+            caption="../report/autoencoder_reconstructions.rst",
+            category="Autoencoder",
+            subcategory="{variant}",
+        ),
     params:
         hp=lambda wildcards: AE_VARIANTS[wildcards.variant],
     wildcard_constraints:

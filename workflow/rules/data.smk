@@ -43,8 +43,16 @@ rule prepare_patches:
         course_file("data1"),
     output:
         data=f"{RESULTS}/data/patches.npz",
-        rgb=f"{RESULTS}/data/patches_rgb.png",
-        normalized=f"{RESULTS}/data/patches_normalized.png",
+        rgb=report(
+            f"{RESULTS}/data/patches_rgb.png",
+            caption="../report/data_patches_rgb.rst",
+            category="Data",
+        ),
+        normalized=report(
+            f"{RESULTS}/data/patches_normalized.png",
+            caption="../report/data_patches_normalized.rst",
+            category="Data",
+        ),
     params:
         n_figure=config["data"]["figure_patches"],
         seed=config["seed"],
