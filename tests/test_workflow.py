@@ -60,3 +60,11 @@ def test_bad_config_fails_before_any_job_with_one_line(tmp_path, override, key):
     lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and f"'{key}'" in lines[0], proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_html_report_after_a_run_holds_every_category(tiny_run):
+    report = tiny_run.parent / "report.html"
+    snakemake(tiny_run.parent, "--report", str(report))
+    text = report.read_text(errors="replace")
+    for category in ("Data", "Autoencoder", "Language model", "Recurrent classifiers"):
+        assert category in text, category
