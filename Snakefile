@@ -13,6 +13,8 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/autoencoder.smk"
+include: "workflow/rules/language_model.smk"
+include: "workflow/rules/recurrent.smk"
 include: "workflow/rules/summary.smk"
 
 

@@ -76,6 +76,60 @@ def autoencoder_case(repeats, torch=None):
     return ours, theirs
 
 
+@case("language_model")
+def language_model_case(repeats, torch=None):
+    """(D, P) = (32, 256) trigram model, V = 250, 372,500 samples, batch 200, SGD momentum."""
+    from nnlab.models.language_model import LanguageModel
+    from nnlab.nn.optim import SGD
+
+    V, D, P, n = 250, 32, 256, 372_500
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, V, (n, 3)), rng.integers(0, V, n)
+    model = LanguageModel(V, D, P)
+    ours = best_epoch_seconds(model, SGD(0.15, 0.85), (x, y), 200, repeats)
+    if torch is None:
+        return ours, None
+    nn = torch.nn
+    net = nn.ModuleList([nn.Embedding(V, D), nn.Linear(D, P), nn.Sigmoid(), nn.Linear(P, V)])
+
+    def loss_fn(module, xb, yb):
+        h = module[2](module[1](module[0](xb).sum(1)))
+        return nn.functional.cross_entropy(module[3](h), yb)
+
+    opt = torch.optim.SGD(net.parameters(), lr=0.15, momentum=0.85)
+    theirs = torch_epochs(torch, net, loss_fn, opt, (torch.from_numpy(x), torch.from_numpy(y)), 200, repeats)
+    return ours, theirs
+
+
+def recurrent_case(cell, repeats, torch=None):
+    """128-unit recurrent layer + 64-64 tanh MLP + softmax, 2700 x 150 x 3, batch 32, full BPTT, SGD momentum."""
+    from nnlab.models.recurrent import RecurrentClassifier
+    from nnlab.nn.optim import SGD
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((2700, 150, 3)).astype(np.float32), rng.integers(0, 6, 2700)
+    model = RecurrentClassifier(cell, 3, 128, [64, 64], 6)
+    ours = best_epoch_seconds(model, SGD(0.01, 0.85), (x, y), 32, repeats)
+    if torch is None:
+        return ours, None
+    nn = torch.nn
+    layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell](3, 128, batch_first=True)
+    net = nn.ModuleList([layer, nn.Sequential(nn.Linear(128, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(),
+                                              nn.Linear(64, 6))])
+
+    def loss_fn(module, xb, yb):
+        h = module[0](xb)[0][:, -1]
+        return nn.functional.cross_entropy(module[1](h), yb)
+
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.85)
+    theirs = torch_epochs(torch, net, loss_fn, opt, (torch.from_numpy(x), torch.from_numpy(y)), 32, repeats)
+    return ours, theirs
+
+
+for _cell in ("rnn", "lstm", "gru"):
+    case(_cell)(lambda repeats, torch=None, cell=_cell: recurrent_case(cell, repeats, torch))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object per line")

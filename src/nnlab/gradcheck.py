@@ -6,7 +6,7 @@ on a small random instance. Prints one line per check; exits 1 if any error exce
 import importlib
 import sys
 
-MODELS = ["nnlab.models.autoencoder"]
+MODELS = ["nnlab.models.autoencoder", "nnlab.models.language_model", "nnlab.models.recurrent"]
 TOLERANCE = 1e-6
 
 

@@ -52,9 +52,9 @@ def clip_by_norm(grad, max_norm):
 class History:
     """history.csv, one row appended and flushed per epoch so a run can be followed live."""
 
-    def __init__(self, path, columns):
+    def __init__(self, path, columns, append=False):
         self.path, self.columns = path, columns
-        if path is not None:
+        if path is not None and not append:
             with open(path, "w", newline="") as f:
                 csv.writer(f).writerow(columns)
 
@@ -70,19 +70,21 @@ def _fmt(value):
 
 
 def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patience=None,
-        clip_norm=None, history_path=None, log=print, schedule=None):
+        clip_norm=None, history_path=None, log=print, schedule=None, epoch_offset=0):
     """Train `model` on train = (x, y) with mini-batches, in place.
 
     val = (x, y) enables validation each epoch; with `patience`, training stops after that
     many epochs without a lower validation loss and the best weights are restored.
     schedule(epoch) -> optional learning-rate multiplier applied to optimizer.lr.
     A non-finite training loss raises Diverged naming the epoch.
+    epoch_offset > 0 continues an earlier fit() (e.g. a fine-tuning stage): history rows are
+    numbered from epoch_offset + 1 and appended to history_path under its existing header.
     """
     x, y = train
     n = len(x)
     rng = np.random.default_rng(seed)
     extras = list(model.epoch_extras().keys()) if hasattr(model, "epoch_extras") else []
-    history = History(history_path, HISTORY_COLUMNS + extras)
+    history = History(history_path, HISTORY_COLUMNS + extras, append=epoch_offset > 0)
     result = FitResult()
     best_loss, best_flat, waited = math.inf, None, 0
     base_lr = optimizer.lr
@@ -103,7 +105,7 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patien
             if correct is not None:
                 total_correct += correct
                 has_accuracy = True
-        row = {"epoch": epoch, "train_loss": total_loss / n,
+        row = {"epoch": epoch_offset + epoch, "train_loss": total_loss / n,
                "train_accuracy": total_correct / n if has_accuracy else None,
                "val_loss": None, "val_accuracy": None}
         if val is not None:

@@ -41,3 +41,47 @@ def autoencoder_grid(config):
 
 def autoencoder_variants(config):
     return {**autoencoder_sweep(config), **autoencoder_grid(config)}
+
+
+def recurrent_variants(config):
+    """Experiment 3: cells x truncation, named <cell>-full or <cell>-tbptt<k>."""
+    rc = config["recurrent"]
+    ft = rc["finetune"]
+    base = {k: rc[k] for k in ("hidden", "mlp", "forget_bias", "optimizer", "learning_rate", "momentum",
+                               "batch_size", "epochs", "patience", "clip_norm", "lr_schedule")}
+    base.update({f"finetune_{k}": ft[k] for k in ("epochs", "optimizer", "learning_rate", "momentum")})
+    out = {}
+    for cell in rc["cells"]:
+        for k in rc["truncation"]:
+            name = f"{cell}-full" if k is None else f"{cell}-tbptt{k}"
+            out[name] = dict(base, cell=cell, truncation=k, seed=config["seed"])
+    return out
+
+
+def language_model_variants(config):
+    """Experiment 2: one variant per (D, P[, order_aware]) entry, trained with the chosen recipe.
+
+    Names: d<D>-p<P>, with '-ordered' when the three embeddings are concatenated.
+    """
+    lm = config["language_model"]
+    recipe = dict(lm["recipes"][lm["recipe"]], recipe=lm["recipe"])
+    out = {}
+    for v in lm["variants"]:
+        name = f"d{v['embedding_dim']}-p{v['hidden']}" + ("-ordered" if v["order_aware"] else "")
+        if name in out:
+            from nnlab.errors import ConfigError
+
+            raise ConfigError(f"config: key 'language_model.variants': expected distinct variants, "
+                              f"found {name} twice")
+        out[name] = dict(embedding_dim=v["embedding_dim"], hidden=v["hidden"], order_aware=v["order_aware"],
+                         **recipe, prediction_samples=lm["prediction_samples"], seed=config["seed"])
+    return out
+
+
+def language_model_map_variant(config):
+    """The largest (most parameters) variant without word order: the one whose embeddings are mapped."""
+    variants = {k: v for k, v in language_model_variants(config).items() if not v["order_aware"]}
+    if not variants:
+        return None
+    return max(variants, key=lambda k: (variants[k]["embedding_dim"] * variants[k]["hidden"],
+                                        variants[k]["embedding_dim"], k))

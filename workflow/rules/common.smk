@@ -33,6 +33,12 @@ def course_file(name):
 AE_SWEEP = nnlab_variants.autoencoder_sweep(config)
 AE_GRID = nnlab_variants.autoencoder_grid(config)
 AE_VARIANTS = {**AE_SWEEP, **AE_GRID}
+RECURRENT_VARIANTS = nnlab_variants.recurrent_variants(config)
+try:
+    LM_VARIANTS = nnlab_variants.language_model_variants(config)
+except ConfigError as error:
+    sys.exit(f"error: {error}")
+LM_MAP_VARIANT = nnlab_variants.language_model_map_variant(config)
 
 
 def training_resources():
@@ -50,4 +56,10 @@ def all_outputs():
         f"{RESULTS}/autoencoder/grid_features.png",
     ]
     outputs += expand(f"{RESULTS}/autoencoder/{{variant}}/metrics.json", variant=AE_VARIANTS)
+    outputs.append(f"{RESULTS}/summary/language_model.csv")
+    outputs += expand(f"{RESULTS}/language_model/{{variant}}/metrics.json", variant=LM_VARIANTS)
+    if LM_MAP_VARIANT:
+        outputs.append(f"{RESULTS}/language_model/embedding_map.png")
+    outputs.append(f"{RESULTS}/summary/recurrent.csv")
+    outputs += expand(f"{RESULTS}/recurrent/{{variant}}/metrics.json", variant=RECURRENT_VARIANTS)
     return outputs

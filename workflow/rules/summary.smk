@@ -10,3 +10,25 @@ rule summary_autoencoder:
         f"{LOGS}/summary/autoencoder.log",
     script:
         "../../scripts/summarize.py"
+
+
+rule summary_recurrent:
+    input:
+        expand(f"{RESULTS}/recurrent/{{variant}}/metrics.json", variant=RECURRENT_VARIANTS),
+    output:
+        f"{RESULTS}/summary/recurrent.csv",
+    log:
+        f"{LOGS}/summary/recurrent.log",
+    script:
+        "../../scripts/summarize.py"
+
+
+rule summary_language_model:
+    input:
+        expand(f"{RESULTS}/language_model/{{variant}}/metrics.json", variant=LM_VARIANTS),
+    output:
+        f"{RESULTS}/summary/language_model.csv",
+    log:
+        f"{LOGS}/summary/language_model.log",
+    script:
+        "../../scripts/summarize.py"

@@ -1,0 +1,116 @@
+"""Experiment 2: train one trigram language-model variant and write its results; embedding map."""
+import math
+
+import numpy as np
+import pandas as pd
+
+from nnlab.figures import save_curves
+from nnlab.io import save_csv, save_figure, save_npz
+from nnlab.models.language_model import LanguageModel, top_k
+from nnlab.nn.optim import make_optimizer
+from nnlab.results import write_metrics
+from nnlab.train import fit
+
+TOP_K = 10  # candidates per sampled trigram in predictions.csv; test top-10 accuracy
+PREDICTION_COLUMNS = ["sample", "test_index", "word1", "word2", "word3", "true_word", "true_rank",
+                      "rank", "candidate", "probability"]
+
+
+def lr_schedule(kind, epochs, final_fraction):
+    """epoch (1-based) -> learning-rate multiplier: 'constant' 1; 'cosine' from 1 down to
+    final_fraction at the last epoch; 'exponential' by a constant factor per epoch, reaching
+    final_fraction at the last epoch."""
+    last = max(epochs - 1, 1)
+    if kind == "constant":
+        return None
+    if kind == "cosine":
+        return lambda epoch: final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / last))
+    if kind == "exponential":
+        return lambda epoch: final_fraction ** ((epoch - 1) / last)
+    raise ValueError(f"lr_schedule: expected 'constant', 'cosine' or 'exponential', found {kind!r}")
+
+
+def build(hp, vocab_size):
+    """The model and optimiser that hyperparameters hp describe."""
+    model = LanguageModel(vocab_size, hp["embedding_dim"], hp["hidden"], order_aware=hp["order_aware"],
+                          init=hp["init"], init_std=hp["init_std"], weight_decay=hp["weight_decay"],
+                          seed=hp["seed"])
+    if hp["optimizer"] == "sgd":
+        optimizer = make_optimizer("sgd", hp["learning_rate"], hp["momentum"])
+    else:
+        optimizer = make_optimizer("adam", hp["learning_rate"])
+    return model, optimizer
+
+
+def sample_indices(n, k, seed):
+    """k distinct test rows chosen by `seed` alone, so every variant shows the same trigrams."""
+    return np.sort(np.random.default_rng(seed).choice(n, size=min(k, n), replace=False))
+
+
+def prediction_table(model, words, x, y, rows, k=TOP_K):
+    """Long table, k rows per sampled trigram: the trigram, its true 4th word and the rank of
+    that word among all V (1 = most probable), then the top-k candidates by probability."""
+    probs = model.predict_proba(x)
+    idx, p = top_k(probs, k)
+    true_p = probs[np.arange(len(y)), y][:, None]
+    true_rank = 1 + (probs > true_p).sum(axis=1)
+    records = []
+    for s in range(len(x)):
+        for r in range(idx.shape[1]):
+            records.append([s + 1, int(rows[s]), *(str(words[i]) for i in x[s]), str(words[y[s]]),
+                            int(true_rank[s]), r + 1, str(words[idx[s, r]]), round(float(p[s, r]), 6)])
+    return pd.DataFrame(records, columns=PREDICTION_COLUMNS)
+
+
+def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
+    """Train one variant; out: dict of paths params, history, metrics, predictions, curves."""
+    data = np.load(trigrams_path, allow_pickle=False)
+    words = data["words"]
+    train, val = (data["x_train"], data["y_train"]), (data["x_val"], data["y_val"])
+    x_test, y_test = data["x_test"], data["y_test"]
+    model, optimizer = build(hp, len(words))
+    log(f"{variant}: {len(train[0])} / {len(val[0])} / {len(x_test)} trigrams over {len(words)} words, "
+        f"{len(model.params)} parameters, hyperparameters {hp}")
+    result = fit(model, optimizer, train, val, epochs=hp["epochs"], batch_size=hp["batch_size"], seed=hp["seed"],
+                 patience=hp["patience"], history_path=out["history"], log=log,
+                 schedule=lr_schedule(hp["lr_schedule"], hp["epochs"], hp["lr_final_fraction"]))
+    val_ce, val_acc = model.evaluate(*val)
+    test = model.scores(x_test, y_test, k=TOP_K)
+    log(f"best epoch {result.best_epoch}: validation cross-entropy {val_ce:.4f}, test {test}")
+    save_npz(out["params"], **model.save_arrays(words))
+    write_metrics(out["metrics"], "language_model", variant, hp, result, data_files,
+                  val_cross_entropy=val_ce, val_accuracy=val_acc,
+                  test_cross_entropy=test["cross_entropy"], test_accuracy=test["accuracy"],
+                  test_top10_accuracy=test[f"top{TOP_K}_accuracy"],
+                  test_perplexity=math.exp(test["cross_entropy"]))
+    rows = sample_indices(len(x_test), hp["prediction_samples"], hp["seed"])
+    save_csv(out["predictions"], prediction_table(model, words, x_test[rows], y_test[rows], rows, TOP_K))
+    save_curves(out["curves"], pd.read_csv(out["history"]),
+                [("cross-entropy", [("train_loss", "train"), ("val_loss", "validation")]),
+                 ("accuracy", [("train_accuracy", "train"), ("val_accuracy", "validation")])],
+                title=f"{variant} (best epoch {result.best_epoch})")
+
+
+def pca_2d(X):
+    """Rows of X (n, d) on their first two principal components -> (n, 2), and the fraction of
+    the variance each of the two explains."""
+    X = np.asarray(X, np.float64)
+    X = X - X.mean(axis=0)
+    _, S, Vt = np.linalg.svd(X, full_matrices=False)
+    return X @ Vt[:2].T, (S[:2] ** 2) / max(float((S ** 2).sum()), np.finfo(float).tiny)
+
+
+def embedding_map(params_path, variant, path):
+    """2-D PCA map of the learned word embeddings R, each point labelled with its word."""
+    import matplotlib.pyplot as plt
+
+    arrays = np.load(params_path, allow_pickle=False)
+    (xy, explained), words = pca_2d(arrays["R"]), arrays["words"]
+    fig, ax = plt.subplots(figsize=(14, 14))
+    ax.scatter(xy[:, 0], xy[:, 1], s=4, color="tab:blue", alpha=0.5)
+    for (px, py), word in zip(xy, words):
+        ax.annotate(str(word), (px, py), fontsize=7, ha="center", va="bottom")
+    ax.set_xlabel(f"principal component 1 ({explained[0]:.0%} of the variance)")
+    ax.set_ylabel(f"principal component 2 ({explained[1]:.0%} of the variance)")
+    ax.set_title(f"{variant}: word embeddings (rows of R), first two principal components")
+    save_figure(path, fig)

@@ -1,0 +1,135 @@
+"""Experiment 3: train one recurrent activity classifier variant and write its results."""
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nnlab.figures import save_curves
+from nnlab.io import save_csv, save_figure, save_npz
+from nnlab.models.recurrent import RecurrentClassifier
+from nnlab.nn.optim import make_optimizer
+from nnlab.results import write_metrics
+from nnlab.train import FitResult, fit
+
+
+def confusion_matrix(y_true, y_pred, k):
+    """(k, k) counts: row = true class, column = predicted class."""
+    counts = np.zeros((k, k), np.int64)
+    np.add.at(counts, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return counts
+
+
+def precision_recall(counts):
+    """Per-class precision (of the predictions of each class) and recall (of each true class);
+    NaN where a class was never predicted (precision) or never present (recall)."""
+    hits = np.diag(counts).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return hits / counts.sum(axis=0), hits / counts.sum(axis=1)
+
+
+def lr_schedule(name, epochs):
+    """Learning-rate multiplier per epoch (1-based): constant, or cosine decay to zero."""
+    if name == "cosine":
+        return lambda epoch: 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
+    return None
+
+
+def train_stages(model, data, hp, history_path, log):
+    """The main stage, then the optional fine-tuning stage with its own optimiser (the course
+    author's: SGD, lr 0.001, momentum 0.35). One history file with continuous epoch numbers;
+    the weights of the epoch with the lowest validation cross-entropy over both stages win."""
+    train, val = (data["x_train"], data["y_train"]), (data["x_val"], data["y_val"])
+    common = dict(batch_size=hp["batch_size"], patience=hp["patience"], history_path=history_path, log=log)
+    optimizer = make_optimizer(hp["optimizer"], hp["learning_rate"], hp["momentum"])
+    first = fit(model, optimizer, train, val, epochs=hp["epochs"], seed=hp["seed"], clip_norm=hp["clip_norm"],
+                schedule=lr_schedule(hp["lr_schedule"], hp["epochs"]), **common)
+    if not hp["finetune_epochs"]:
+        return first
+    best_first, kept = first.best["val_loss"], model.params.flat.copy()
+    log(f"fine-tuning from epoch {first.best_epoch}: {hp['finetune_optimizer']}, lr {hp['finetune_learning_rate']}, "
+        f"momentum {hp['finetune_momentum']}, at most {hp['finetune_epochs']} epochs")
+    optimizer = make_optimizer(hp["finetune_optimizer"], hp["finetune_learning_rate"], hp["finetune_momentum"])
+    second = fit(model, optimizer, train, val, epochs=hp["finetune_epochs"], seed=hp["seed"] + 1,
+                 clip_norm=hp["clip_norm"], epoch_offset=first.epochs_run, **common)
+    if second.best["val_loss"] < best_first:
+        best_epoch = first.epochs_run + second.best_epoch
+    else:
+        model.params.flat[:] = kept
+        best_epoch = first.best_epoch
+        log(f"fine-tuning did not lower the validation cross-entropy; keeping epoch {best_epoch}")
+    return FitResult(history=first.history + second.history, best_epoch=best_epoch,
+                     epochs_run=first.epochs_run + second.epochs_run,
+                     stopped_early=first.stopped_early or second.stopped_early)
+
+
+def train_variant(data_path, variant, hp, out, log, data_files=()):
+    """Train one variant; out: dict of paths params, history, metrics, confusion_train,
+    confusion_test, confusion_train_png, confusion_test_png, curves."""
+    data = dict(np.load(data_path, allow_pickle=False))
+    classes = [str(c) for c in data["classes"]]
+    _, T, C = data["x_train"].shape
+    model = RecurrentClassifier(hp["cell"], C, hp["hidden"], hp["mlp"], len(classes), truncation=hp["truncation"],
+                                forget_bias=hp["forget_bias"], seed=hp["seed"])
+    log(f"{variant}: train {data['x_train'].shape}, validation {data['x_val'].shape}, test {data['x_test'].shape}; "
+        f"{len(model.params)} parameters; hyperparameters {hp}")
+    Path(out["history"]).parent.mkdir(parents=True, exist_ok=True)
+    result = train_stages(model, data, hp, out["history"], log)
+    save_npz(out["params"], **model.params.arrays())
+
+    scores = {}
+    for split in ("train", "val", "test"):
+        x, y = data[f"x_{split}"], data[f"y_{split}"]
+        probs = model.predict_proba(x)
+        picked = probs[np.arange(len(y)), y]
+        counts = confusion_matrix(y, probs.argmax(axis=1), len(classes))
+        precision, recall = precision_recall(counts)
+        scores[split] = {"cross_entropy": float(-np.log(np.maximum(picked, np.finfo(probs.dtype).tiny)).mean()),
+                         "accuracy": float(np.trace(counts) / len(y)), "counts": counts,
+                         "precision": dict(zip(classes, precision)), "recall": dict(zip(classes, recall))}
+    for split in ("train", "test"):
+        counts = scores[split]["counts"]
+        table = pd.DataFrame(counts, columns=classes)
+        table.insert(0, "true", classes)
+        save_csv(out[f"confusion_{split}"], table)
+        save_confusion_figure(out[f"confusion_{split}_png"], counts, classes,
+                              f"{variant}, {split}: accuracy {scores[split]['accuracy']:.1%} "
+                              f"(rows true, columns predicted)")
+    log(f"{variant}: best epoch {result.best_epoch} of {result.epochs_run}; accuracy train "
+        f"{scores['train']['accuracy']:.4f}, validation {scores['val']['accuracy']:.4f}, "
+        f"test {scores['test']['accuracy']:.4f}")
+    write_metrics(
+        out["metrics"], "recurrent", variant, hp, result, data_files,
+        steps=T, parameters=len(model.params), classes=classes,
+        val_cross_entropy=scores["val"]["cross_entropy"], val_accuracy=scores["val"]["accuracy"],
+        train_cross_entropy=scores["train"]["cross_entropy"], train_accuracy=scores["train"]["accuracy"],
+        test_cross_entropy=scores["test"]["cross_entropy"], test_accuracy=scores["test"]["accuracy"],
+        test_precision=scores["test"]["precision"], test_recall=scores["test"]["recall"],
+        train_precision=scores["train"]["precision"], train_recall=scores["train"]["recall"],
+    )
+    save_curves(out["curves"], pd.read_csv(out["history"]), [
+        ("cross-entropy", [("train_loss", "train"), ("val_loss", "validation")]),
+        ("accuracy", [("train_accuracy", "train"), ("val_accuracy", "validation")]),
+        ("gradient norm of Wh (mean over batches)", [("grad_norm", "||dL/dWh||")]),
+    ], title=f"{variant} (best epoch {result.best_epoch})")
+    return scores
+
+
+def save_confusion_figure(path, counts, classes, title):
+    """Counts in each cell, coloured by the share of the true class (row)."""
+    import matplotlib.pyplot as plt
+
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(1.0 * len(classes) + 2.5, 0.9 * len(classes) + 1.8))
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=9,
+                    color="white" if share[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    save_figure(path, fig)

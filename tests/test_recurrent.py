@@ -1,0 +1,279 @@
+"""Recurrent cells and classifier (nnlab.nn.recurrent, nnlab.models.recurrent,
+nnlab.experiments.recurrent): gradients, truncation semantics, confusion counts, config."""
+import copy
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from nnlab.config import validate
+from nnlab.errors import ConfigError
+from nnlab.experiments.recurrent import confusion_matrix, precision_recall, train_variant
+from nnlab.models.recurrent import RecurrentClassifier, gradcheck
+from nnlab.nn.recurrent import CELLS, Workspace
+from nnlab.variants import recurrent_variants
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def reference_forward(cell, x, Wx, Wh, b, h0=None, c0=None):
+    """The textbook per-step equations, unfused and unoptimised. x (T, N, D) -> h (T, N, H)."""
+    T, N, _ = x.shape
+    H = Wh.shape[0]
+    h = np.zeros((N, H)) if h0 is None else h0
+    c = np.zeros((N, H)) if c0 is None else c0
+    out = []
+    for t in range(T):
+        if cell == "rnn":
+            h = np.tanh(x[t] @ Wx + h @ Wh + b)
+        elif cell == "lstm":
+            z = x[t] @ Wx + h @ Wh + b
+            i, f, o, g = (z[:, j * H:(j + 1) * H] for j in range(4))
+            c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+            h = sigmoid(o) * np.tanh(c)
+        else:
+            xz = x[t] @ Wx + b
+            u = sigmoid(xz[:, :H] + h @ Wh[:, :H])                  # update gate: 1 keeps h
+            r = sigmoid(xz[:, H:2 * H] + h @ Wh[:, H:2 * H])
+            n = np.tanh(xz[:, 2 * H:] + (r * h) @ Wh[:, 2 * H:])
+            h = (1 - u) * n + u * h
+        out.append(h)
+    return np.stack(out)
+
+
+def random_cell(cell, T=6, N=3, D=2, H=4, seed=0):
+    rng = np.random.default_rng(seed)
+    G = CELLS[cell][2]
+    return (rng.standard_normal((T, N, D)), 0.5 * rng.standard_normal((D, G * H)),
+            0.5 * rng.standard_normal((H, G * H)), 0.5 * rng.standard_normal(G * H))
+
+
+# ------------------------------------------------------------------------------ cells
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_forward_matches_textbook_equations(cell):
+    x, Wx, Wh, b = random_cell(cell)
+    h, _ = CELLS[cell][0](x, Wx, Wh, b)
+    np.testing.assert_allclose(h, reference_forward(cell, x, Wx, Wh, b), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_saturated_inputs_stay_finite_without_warnings(cell):
+    x, Wx, Wh, b = random_cell(cell)
+    x = x.astype(np.float32) * 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h, cache = CELLS[cell][0](x, Wx.astype(np.float32), Wh.astype(np.float32), b.astype(np.float32))
+        grads = CELLS[cell][1](np.ones(h.shape[1:], np.float32), cache)
+    assert np.all(np.isfinite(h)) and np.all(np.abs(h) <= 1)
+    assert all(np.all(np.isfinite(g)) for g in grads)
+
+
+def test_gradient_checks_pass():
+    checks = dict(gradcheck())
+    assert len(checks) == 6
+    for name, error in checks.items():
+        assert error <= 1e-6, name
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_truncated_gradient_is_full_gradient_of_the_detached_graph(cell):
+    """BPTT truncated at k over T steps == full BPTT over the last k steps started from
+    the (constant) state the first T-k steps produced."""
+    T, k = 9, 4
+    x, Wx, Wh, b = random_cell(cell, T=T)
+    forward, backward, _ = CELLS[cell]
+    dh = np.random.default_rng(5).standard_normal((3, 4))
+    h, cache = forward(x, Wx, Wh, b)
+    truncated = backward(dh, cache, k)
+    state = [h[T - k - 1]] + ([cache[4][T - k]] if cell == "lstm" else [])   # lstm cache: c[t+1] after step t
+    _, cache_tail = forward(x[T - k:], Wx, Wh, b, *state)
+    tail = backward(dh, cache_tail)
+    for got, want in zip(truncated, tail):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    full = backward(dh, forward(x, Wx, Wh, b)[1])
+    assert not np.allclose(full[1], truncated[1])      # truncation changes dWh for k < T
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_truncation_at_or_beyond_T_is_full_bptt(cell):
+    x, Wx, Wh, b = random_cell(cell, T=5)
+    forward, backward, _ = CELLS[cell]
+    dh = np.ones((3, 4))
+    full = backward(dh, forward(x, Wx, Wh, b)[1])
+    for k in (5, 50):
+        for got, want in zip(backward(dh, forward(x, Wx, Wh, b)[1], k), full):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_truncation_one_step_ignores_the_recurrent_path():
+    """k = 1: dWh = h_{T-1}^T da_T only, da_T through the last step alone."""
+    x, Wx, Wh, b = random_cell("rnn", T=5)
+    h, cache = CELLS["rnn"][0](x, Wx, Wh, b)
+    dh = np.ones((3, 4))
+    dWx, dWh, db = CELLS["rnn"][1](dh, cache, 1)
+    da = dh * (1 - h[-1] ** 2)
+    np.testing.assert_allclose(dWh, h[-2].T @ da)
+    np.testing.assert_allclose(dWx, x[-1].T @ da)
+    np.testing.assert_allclose(db, da.sum(0))
+
+
+def test_workspace_reuses_buffers_and_follows_shapes():
+    ws = Workspace()
+    a = ws.get("a", (2, 3), np.float32)
+    assert ws.get("a", (2, 3), np.float32) is a
+    assert ws.get("a", (4, 3), np.float32).shape == (4, 3)
+    model = RecurrentClassifier("gru", 3, 5, [4], 3, seed=0)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((10, 7, 3)).astype(np.float32), rng.integers(0, 3, 10)
+    model.step(x[:4], y[:4])
+    buffers = {name: id(arr) for name, arr in model.ws.arrays.items()}
+    model.step(x[4:8], y[4:8])
+    assert {name: id(arr) for name, arr in model.ws.arrays.items()} == buffers
+
+
+# ------------------------------------------------------------------------- classifier
+
+
+def test_classifier_float32_matches_float64_and_records_grad_norm():
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((6, 8, 3)), rng.integers(0, 4, 6)
+    m32 = RecurrentClassifier("lstm", 3, 6, [5, 5], 4, forget_bias=1.0, seed=2)
+    m64 = RecurrentClassifier("lstm", 3, 6, [5, 5], 4, forget_bias=1.0, seed=2, dtype=np.float64)
+    assert m32.params.w["b"][6:12].tolist() == [1.0] * 6          # forget block of [i, f, o, g]
+    loss32, _ = m32.step(x.astype(np.float32), y)
+    loss64, _ = m64.step(x, y)
+    assert loss32 == pytest.approx(loss64, rel=1e-5)
+    np.testing.assert_allclose(m32.params.grad, m64.params.grad, rtol=1e-3, atol=1e-5)
+    assert m32.epoch_extras()["grad_norm"] == pytest.approx(np.linalg.norm(m64.params.g["Wh"]), rel=1e-4)
+    assert m32.epoch_extras() == {"grad_norm": None}          # reset after each epoch
+
+
+def test_evaluate_in_chunks_equals_one_pass(monkeypatch):
+    from nnlab.models import recurrent as models
+
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((11, 5, 3)).astype(np.float32), rng.integers(0, 3, 11)
+    model = RecurrentClassifier("rnn", 3, 4, [], 3, seed=0)
+    whole = model.evaluate(x, y)
+    monkeypatch.setattr(models, "EVAL_CHUNK", 4)
+    assert model.evaluate(x, y) == pytest.approx(whole, rel=1e-6)
+
+
+# ------------------------------------------------------------------------ results
+
+
+def test_confusion_counts_and_precision_recall_on_a_hand_case():
+    y_true = [0, 0, 1, 2, 2, 2, 3]
+    y_pred = [0, 1, 1, 2, 0, 2, 0]
+    counts = confusion_matrix(y_true, y_pred, 4)
+    np.testing.assert_array_equal(counts, [[1, 1, 0, 0],
+                                           [0, 1, 0, 0],
+                                           [1, 0, 2, 0],
+                                           [1, 0, 0, 0]])
+    precision, recall = precision_recall(counts)
+    np.testing.assert_allclose(precision[:3], [1 / 3, 1 / 2, 1])
+    assert np.isnan(precision[3])                   # class 3 never predicted
+    np.testing.assert_allclose(recall, [1 / 2, 1, 2 / 3, 0])
+
+
+def activity_npz(path, n=40, T=12, C=3, K=3, seed=0):
+    """Tiny separable activity data: each class a sine of its own frequency plus noise."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, count in (("train", n), ("val", n // 4), ("test", n // 2)):
+        y = np.arange(count) % K
+        t = np.arange(T)
+        x = np.sin(np.outer(y + 1, t) * 0.6)[:, :, None] + 0.3 * rng.standard_normal((count, T, C))
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = x.astype(np.float32), y
+    arrays["classes"] = np.array(["a", "b", "c"])
+    np.savez(path, **arrays)
+    return path
+
+
+def variant_outputs(folder):
+    names = {"params": "params.npz", "history": "history.csv", "metrics": "metrics.json",
+             "confusion_train": "confusion_train.csv", "confusion_test": "confusion_test.csv",
+             "confusion_train_png": "confusion_train.png", "confusion_test_png": "confusion_test.png",
+             "curves": "curves.png"}
+    return {key: str(folder / name) for key, name in names.items()}
+
+
+def test_two_stage_training_writes_one_continuous_history(tmp_path):
+    import json
+
+    data = activity_npz(tmp_path / "activity.npz")
+    hp = dict(cell="gru", truncation=4, hidden=6, mlp=[5], forget_bias=0.0, optimizer="adam",
+              learning_rate=0.02, momentum=0.0, batch_size=8, epochs=3, patience=3, clip_norm=1.0,
+              lr_schedule="cosine", finetune_epochs=2, finetune_optimizer="sgd", finetune_learning_rate=0.001,
+              finetune_momentum=0.35, seed=0)
+    out = variant_outputs(tmp_path / "gru-tbptt4")
+    train_variant(data, "gru-tbptt4", hp, out, log=lambda s: None)
+    history = pd.read_csv(out["history"])
+    assert history["epoch"].tolist() == [1, 2, 3, 4, 5]
+    assert history["grad_norm"].notna().all() and (history["grad_norm"] > 0).all()
+    metrics = json.loads(Path(out["metrics"]).read_text())
+    best = history.loc[history["val_loss"].idxmin()]
+    assert metrics["best_epoch"] == best["epoch"] and metrics["epochs_run"] == 5
+    assert metrics["val_cross_entropy"] == pytest.approx(best["val_loss"], rel=1e-5)
+    confusion = pd.read_csv(out["confusion_test"], index_col="true")
+    assert list(confusion.index) == list(confusion.columns) == ["a", "b", "c"]
+    assert confusion.to_numpy().sum() == 20
+    assert metrics["test_accuracy"] == pytest.approx(np.trace(confusion.to_numpy()) / 20)
+    assert set(metrics["test_recall"]) == {"a", "b", "c"}
+    params = np.load(out["params"], allow_pickle=False)
+    assert params["Wh"].shape == (6, 18) and params["W2"].shape == (5, 3)
+
+
+# ------------------------------------------------------------------------- config
+
+
+@pytest.fixture(scope="module")
+def tiny_config():
+    return yaml.safe_load((ROOT / ".test/config.yaml").read_text())
+
+
+def test_variant_names(tiny_config):
+    config = copy.deepcopy(tiny_config)
+    config["recurrent"]["truncation"] = [None, 20]
+    variants = recurrent_variants(config)
+    assert list(variants) == ["rnn-full", "rnn-tbptt20", "lstm-full", "lstm-tbptt20", "gru-full", "gru-tbptt20"]
+    assert variants["lstm-tbptt20"]["truncation"] == 20 and variants["lstm-full"]["truncation"] is None
+    assert variants["gru-full"]["finetune_momentum"] == config["recurrent"]["finetune"]["momentum"]
+
+
+@pytest.mark.parametrize("key, value, where", [
+    ("cells", ["rnn", "transformer"], "recurrent.cells.1"),
+    ("truncation", [None, 0], "recurrent.truncation.1"),
+    ("truncation", [-20], "recurrent.truncation.0"),
+    ("truncation", [2.5], "recurrent.truncation.0"),
+    ("optimizer", "rmsprop", "recurrent.optimizer"),
+    ("clip_norm", 0, "recurrent.clip_norm"),
+    ("hidden", 0, "recurrent.hidden"),
+    ("momentum", 1.0, "recurrent.momentum"),
+    ("lr_schedule", "step", "recurrent.lr_schedule"),
+    ("bogus", 1, "recurrent.bogus"),
+])
+def test_bad_recurrent_config_is_one_line_error(tiny_config, key, value, where):
+    config = copy.deepcopy(tiny_config)
+    config["recurrent"][key] = value
+    with pytest.raises(ConfigError) as excinfo:
+        validate(config, SCHEMA)
+    message = str(excinfo.value)
+    assert "\n" not in message and f"'{where}'" in message
+
+
+def test_recurrent_section_is_required(tiny_config):
+    config = copy.deepcopy(tiny_config)
+    del config["recurrent"]
+    with pytest.raises(ConfigError, match="'recurrent'"):
+        validate(config, SCHEMA)
