@@ -2,13 +2,6 @@
 # selection picks (beta, rho); part d runs the L_hid x lambda grid with them.
 
 
-def ae_selection_input(wildcards):
-    hp = AE_VARIANTS[wildcards.variant]
-    if hp["beta"] is None or hp["rho"] is None:
-        return f"{RESULTS}/autoencoder/selection.json"
-    return []
-
-
 rule autoencoder_train:
     input:
         data=f"{RESULTS}/data/patches.npz",
@@ -58,6 +51,9 @@ rule autoencoder_select:
         f"{RESULTS}/autoencoder/selection.json",
     params:
         tolerance=config["autoencoder"]["selection_tolerance"],
+    threads: 1
+    resources:
+        **light_resources(),
     log:
         f"{LOGS}/autoencoder/selection.log",
     script:
@@ -75,6 +71,9 @@ rule autoencoder_grid_figure:
         ),
     params:
         hp=[AE_GRID[v] for v in AE_GRID],
+    threads: 1
+    resources:
+        **light_resources(),
     log:
         f"{LOGS}/autoencoder/grid_figure.log",
     script:

@@ -1,4 +1,4 @@
-# Helpers shared by every rule file: config validation, data sources, variants, resources.
+# Helpers shared by all stages (config validation, data sources, variants, resources).
 import sys
 from pathlib import Path
 
@@ -41,8 +41,19 @@ except ConfigError as error:
 LM_MAP_VARIANT = nnlab_variants.language_model_map_variant(config)
 
 
+def ae_selection_input(wildcards):
+    hp = AE_VARIANTS[wildcards.variant]
+    if hp["beta"] is None or hp["rho"] is None:
+        return f"{RESULTS}/autoencoder/selection.json"
+    return []
+
+
 def training_resources():
     return {"mem_mb": config["resources"]["mem_mb"], "runtime": config["resources"]["runtime"]}
+
+
+def light_resources():
+    return {"mem_mb": config["resources"]["light_mem_mb"], "runtime": config["resources"]["light_runtime"]}
 
 
 def all_outputs():

@@ -8,6 +8,9 @@ if DEMO:
         params:
             n=config["demo"]["patches"],
             seed=config["seed"],
+        threads: 1
+        resources:
+            **light_resources(),
         log:
             f"{LOGS}/data/demo_patches.log",
         script:
@@ -19,6 +22,9 @@ if DEMO:
         params:
             vocab_size=config["demo"]["vocab_size"],
             seed=config["seed"],
+        threads: 1
+        resources:
+            **light_resources(),
         log:
             f"{LOGS}/data/demo_trigrams.log",
         script:
@@ -32,6 +38,9 @@ if DEMO:
             n_test=config["demo"]["activity_test"],
             T=config["demo"]["activity_steps"],
             seed=config["seed"],
+        threads: 1
+        resources:
+            **light_resources(),
         log:
             f"{LOGS}/data/demo_activity.log",
         script:
@@ -56,6 +65,9 @@ rule prepare_patches:
     params:
         n_figure=config["data"]["figure_patches"],
         seed=config["seed"],
+    threads: 1
+    resources:
+        **light_resources(),
     log:
         f"{LOGS}/data/prepare_patches.log",
     script:
@@ -67,6 +79,9 @@ rule prepare_trigrams:
         course_file("data2"),
     output:
         data=f"{RESULTS}/data/trigrams.npz",
+    threads: 1
+    resources:
+        **light_resources(),
     log:
         f"{LOGS}/data/prepare_trigrams.log",
     script:
@@ -81,6 +96,9 @@ rule prepare_activity:
     params:
         val_fraction=config["data"]["validation_fraction"],
         seed=config["seed"],
+    threads: 1
+    resources:
+        **light_resources(),
     log:
         f"{LOGS}/data/prepare_activity.log",
     script:

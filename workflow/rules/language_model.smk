@@ -51,6 +51,9 @@ if LM_MAP_VARIANT:
             ),
         params:
             variant=LM_MAP_VARIANT,
+        threads: 1
+        resources:
+            **light_resources(),
         log:
             f"{LOGS}/language_model/embedding_map.log",
         script:

@@ -6,6 +6,9 @@ rule summary_autoencoder:
         expand(f"{RESULTS}/autoencoder/{{variant}}/metrics.json", variant=AE_VARIANTS),
     output:
         f"{RESULTS}/summary/autoencoder.csv",
+    threads: 1
+    resources:
+        **light_resources(),
     log:
         f"{LOGS}/summary/autoencoder.log",
     script:
@@ -17,6 +20,9 @@ rule summary_recurrent:
         expand(f"{RESULTS}/recurrent/{{variant}}/metrics.json", variant=RECURRENT_VARIANTS),
     output:
         f"{RESULTS}/summary/recurrent.csv",
+    threads: 1
+    resources:
+        **light_resources(),
     log:
         f"{LOGS}/summary/recurrent.log",
     script:
@@ -28,6 +34,9 @@ rule summary_language_model:
         expand(f"{RESULTS}/language_model/{{variant}}/metrics.json", variant=LM_VARIANTS),
     output:
         f"{RESULTS}/summary/language_model.csv",
+    threads: 1
+    resources:
+        **light_resources(),
     log:
         f"{LOGS}/summary/language_model.log",
     script:
