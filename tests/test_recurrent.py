@@ -158,6 +158,20 @@ def test_classifier_float32_matches_float64_and_records_grad_norm():
     assert m32.epoch_extras() == {"grad_norm": None}          # reset after each epoch
 
 
+def test_weight_decay_adds_to_weight_gradients_not_biases_nor_reported_loss():
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((5, 6, 3)).astype(np.float32), rng.integers(0, 3, 5)
+    plain = RecurrentClassifier("rnn", 3, 4, [5], 3, seed=0)
+    decayed = RecurrentClassifier("rnn", 3, 4, [5], 3, weight_decay=0.1, seed=0)
+    loss_plain, _ = plain.step(x, y)
+    loss_decayed, _ = decayed.step(x, y)
+    assert loss_decayed == loss_plain                      # history's train_loss: cross-entropy alone
+    for name in plain.params.shapes:
+        extra = decayed.params.g[name] - plain.params.g[name]
+        want = 0.1 * plain.params.w[name] if name.startswith("W") else 0 * extra
+        np.testing.assert_allclose(extra, want, atol=1e-6)
+
+
 def test_evaluate_in_chunks_equals_one_pass(monkeypatch):
     from nnlab.models import recurrent as models
 
@@ -212,7 +226,7 @@ def test_two_stage_training_writes_one_continuous_history(tmp_path):
     import json
 
     data = activity_npz(tmp_path / "activity.npz")
-    hp = dict(cell="gru", truncation=4, hidden=6, mlp=[5], forget_bias=0.0, optimizer="adam",
+    hp = dict(cell="gru", truncation=4, hidden=6, mlp=[5], forget_bias=0.0, weight_decay=1e-3, optimizer="adam",
               learning_rate=0.02, momentum=0.0, batch_size=8, epochs=3, patience=3, clip_norm=1.0,
               lr_schedule="cosine", finetune_epochs=2, finetune_optimizer="sgd", finetune_learning_rate=0.001,
               finetune_momentum=0.35, seed=0)
@@ -261,6 +275,7 @@ def test_variant_names(tiny_config):
     ("hidden", 0, "recurrent.hidden"),
     ("momentum", 1.0, "recurrent.momentum"),
     ("lr_schedule", "step", "recurrent.lr_schedule"),
+    ("weight_decay", -1e-4, "recurrent.weight_decay"),
     ("bogus", 1, "recurrent.bogus"),
 ])
 def test_bad_recurrent_config_is_one_line_error(tiny_config, key, value, where):

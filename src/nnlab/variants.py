@@ -47,8 +47,8 @@ def recurrent_variants(config):
     """Experiment 3: cells x truncation, named <cell>-full or <cell>-tbptt<k>."""
     rc = config["recurrent"]
     ft = rc["finetune"]
-    base = {k: rc[k] for k in ("hidden", "mlp", "forget_bias", "optimizer", "learning_rate", "momentum",
-                               "batch_size", "epochs", "patience", "clip_norm", "lr_schedule")}
+    base = {k: rc[k] for k in ("hidden", "mlp", "forget_bias", "weight_decay", "optimizer", "learning_rate",
+                               "momentum", "batch_size", "epochs", "patience", "clip_norm", "lr_schedule")}
     base.update({f"finetune_{k}": ft[k] for k in ("epochs", "optimizer", "learning_rate", "momentum")})
     out = {}
     for cell in rc["cells"]:

@@ -70,7 +70,7 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
     classes = [str(c) for c in data["classes"]]
     _, T, C = data["x_train"].shape
     model = RecurrentClassifier(hp["cell"], C, hp["hidden"], hp["mlp"], len(classes), truncation=hp["truncation"],
-                                forget_bias=hp["forget_bias"], seed=hp["seed"])
+                                forget_bias=hp["forget_bias"], weight_decay=hp["weight_decay"], seed=hp["seed"])
     log(f"{variant}: train {data['x_train'].shape}, validation {data['x_val'].shape}, test {data['x_test'].shape}; "
         f"{len(model.params)} parameters; hyperparameters {hp}")
     Path(out["history"]).parent.mkdir(parents=True, exist_ok=True)

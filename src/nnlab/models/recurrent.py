@@ -2,7 +2,8 @@
 
 x (N, T, C) -> recurrent layer (rnn | lstm | gru, H units, h0 = 0) -> last hidden state
 h_T (N, H) -> MLP with tanh hidden layers (sizes from config, default H -> 64 -> 64)
--> affine -> softmax over K classes; loss: mean cross-entropy.
+-> affine -> softmax over K classes. Objective: mean cross-entropy
++ weight_decay / 2 * (sum of squared weight-matrix entries: Wx, Wh, W1..WL; no biases).
 
 Parameters (one flat buffer): the cell's fused Wx (C, G*H), Wh (H, G*H), b (G*H,), then
 W1, b1, ..., WL, bL of the MLP. Weights are Xavier-uniform, per gate block for the fused
@@ -33,11 +34,12 @@ class RecurrentClassifier:
     """A model for nnlab.train.fit. truncation: None (full BPTT) or k (truncated BPTT)."""
 
     def __init__(self, cell, n_in, hidden, mlp, n_classes, truncation=None, forget_bias=0.0,
-                 seed=0, dtype=np.float32):
+                 weight_decay=0.0, seed=0, dtype=np.float32):
         if cell not in CELLS:
             raise ValueError(f"cell: expected one of {', '.join(CELLS)}, found {cell!r}")
-        self.cell, self.hidden, self.truncation = cell, hidden, truncation
+        self.cell, self.hidden, self.truncation, self.weight_decay = cell, hidden, truncation, weight_decay
         self.layers = len(mlp) + 1
+        self.decayed = ["Wx", "Wh"] + [f"W{layer}" for layer in range(1, self.layers + 1)]
         self.params = Params(classifier_shapes(cell, n_in, hidden, mlp, n_classes), dtype)
         self.ws = Workspace()
         self.grad_norms = []
@@ -80,9 +82,18 @@ class RecurrentClassifier:
                 dout = dout * (1 - t * t)
             dout, g[f"W{layer}"][...], g[f"b{layer}"][...] = affine_backward(dout, caches.pop())
         g["Wx"][...], g["Wh"][...], g["b"][...] = CELLS[self.cell][1](dout, rcache, self.truncation)
+        if self.weight_decay:
+            for name in self.decayed:
+                g[name] += self.weight_decay * self.params.w[name]
+
+    def decay_term(self):
+        """weight_decay / 2 * sum of the squared weight-matrix entries."""
+        if not self.weight_decay:
+            return 0.0
+        return 0.5 * self.weight_decay * sum(float(np.vdot(self.params.w[n], self.params.w[n])) for n in self.decayed)
 
     def loss(self, x, y):
-        """Mean cross-entropy and the cache for backward."""
+        """Mean cross-entropy (without the decay term) and what backward needs."""
         logits, cache = self.forward(x)
         loss, dlogits, probs = softmax_cross_entropy(logits, y)
         return loss, dlogits, probs, cache
@@ -90,6 +101,7 @@ class RecurrentClassifier:
     # ------------------------------------------------------------------ the fit() interface
 
     def step(self, x, y):
+        """Gradient of the objective into params.grad; returns (cross-entropy, number correct)."""
         loss, dlogits, probs, cache = self.loss(x, y)
         self.backward(dlogits, cache)
         self.grad_norms.append(float(np.linalg.norm(self.params.g["Wh"])))
@@ -129,7 +141,7 @@ def gradcheck():
     for cell in CELLS:
         for truncation in (None, k):
             model = RecurrentClassifier(cell, C, 5, [4], K, truncation=truncation, forget_bias=0.5,
-                                        seed=1, dtype=np.float64)
+                                        weight_decay=0.05, seed=1, dtype=np.float64)
             model.params.flat += 0.3 * rng.standard_normal(len(model.params))   # non-trivial biases
             if truncation is None:
                 error = check_params(lambda: _loss_and_grad(model, x, y), model.params)
@@ -141,13 +153,14 @@ def gradcheck():
 
 
 def _loss_and_grad(model, x, y):
+    """The objective (cross-entropy + decay term); fills params.grad."""
     loss, dlogits, _, cache = model.loss(x, y)
     model.backward(dlogits, cache)
-    return loss
+    return loss + model.decay_term()
 
 
 def truncated_graph_loss(model, x, y, state):
-    """Loss of the last k steps started from the constant state (h0[, c0]) and its cache."""
+    """Objective of the last k steps started from the constant state (h0[, c0])."""
     k = model.truncation
     w = model.params.w
     xt = np.ascontiguousarray(x[:, -k:].transpose(1, 0, 2))
@@ -158,7 +171,7 @@ def truncated_graph_loss(model, x, y, state):
         out = out @ w[f"W{layer}"] + w[f"b{layer}"]
         if layer < model.layers:
             out = np.tanh(out)
-    return softmax_cross_entropy(out, y)[0]
+    return softmax_cross_entropy(out, y)[0] + model.decay_term()
 
 
 def detached_state(model, x):
