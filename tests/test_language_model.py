@@ -70,6 +70,8 @@ def test_training_and_prediction_forward_agree_exactly(order_aware):
     # ... and after a round trip through params.npz (allow_pickle=False)
     loaded = lm.LanguageModel.from_arrays(model.save_arrays([f"w{i}" for i in range(V)]))
     assert np.array_equal(loaded.predict_proba(x), probs) and loaded.words[3] == "w3"
+    with pytest.raises(ValueError, match="0..12"):
+        model.predict_proba(np.array([[1, 2, -1]]))  # a negative index would silently wrap around
 
 
 @pytest.mark.parametrize("order_aware", [False, True])

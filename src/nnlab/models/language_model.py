@@ -159,13 +159,18 @@ class LanguageModel:
         """(mean cross-entropy, accuracy) over (x, y), in chunks; no gradients."""
         total, correct = 0.0, 0
         for i in range(0, len(x), chunk):
-            loss, c, _ = cross_entropy_in_place(self.forward(x[i:i + chunk]), y[i:i + chunk])
-            total += loss * len(x[i:i + chunk])
+            yb = y[i:i + chunk]
+            loss, c, _ = cross_entropy_in_place(self.forward(x[i:i + chunk]), yb)
+            total += loss * len(yb)
             correct += c
         return total / len(x), correct / len(x)
 
     def predict_proba(self, x, chunk=4096):
-        """x (n, 3) -> next-word probabilities (n, V), a new array."""
+        """x (n, 3) word indices in 0..V-1 -> next-word probabilities (n, V), a new array."""
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != CONTEXT or (x.size and (x.min() < 0 or x.max() >= self.V)):
+            raise ValueError(f"expected word indices of shape (n, {CONTEXT}) in 0..{self.V - 1}, "
+                             f"found shape {x.shape}" + (f", range {x.min()}..{x.max()}" if x.size else ""))
         out = np.empty((len(x), self.V), self.params.dtype)
         for i in range(0, len(x), chunk):
             out[i:i + chunk] = softmax_rows(self.forward(x[i:i + chunk]))
