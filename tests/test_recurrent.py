@@ -265,6 +265,18 @@ def test_variant_names(tiny_config):
     assert variants["gru-full"]["finetune_momentum"] == config["recurrent"]["finetune"]["momentum"]
 
 
+def test_learning_rate_per_cell(tiny_config):
+    config = copy.deepcopy(tiny_config)
+    config["recurrent"]["learning_rate"] = {"rnn": 0.001, "lstm": 0.002, "gru": 0.003}
+    validate(config, SCHEMA)
+    rates = {name: hp["learning_rate"] for name, hp in recurrent_variants(config).items()}
+    assert rates == {"rnn-full": 0.001, "rnn-tbptt5": 0.001, "lstm-full": 0.002, "lstm-tbptt5": 0.002,
+                     "gru-full": 0.003, "gru-tbptt5": 0.003}
+    del config["recurrent"]["learning_rate"]["gru"]
+    with pytest.raises(ConfigError, match="'recurrent.learning_rate'"):
+        validate(config, SCHEMA)
+
+
 @pytest.mark.parametrize("key, value, where", [
     ("cells", ["rnn", "transformer"], "recurrent.cells.1"),
     ("truncation", [None, 0], "recurrent.truncation.1"),

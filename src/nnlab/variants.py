@@ -44,7 +44,8 @@ def autoencoder_variants(config):
 
 
 def recurrent_variants(config):
-    """Experiment 3: cells x truncation, named <cell>-full or <cell>-tbptt<k>."""
+    """Experiment 3: cells x truncation, named <cell>-full or <cell>-tbptt<k>. learning_rate is
+    one number or one per cell ({rnn: ..., lstm: ..., gru: ...})."""
     rc = config["recurrent"]
     ft = rc["finetune"]
     base = {k: rc[k] for k in ("hidden", "mlp", "forget_bias", "weight_decay", "optimizer", "learning_rate",
@@ -54,7 +55,8 @@ def recurrent_variants(config):
     for cell in rc["cells"]:
         for k in rc["truncation"]:
             name = f"{cell}-full" if k is None else f"{cell}-tbptt{k}"
-            out[name] = dict(base, cell=cell, truncation=k, seed=config["seed"])
+            lr = rc["learning_rate"][cell] if isinstance(rc["learning_rate"], dict) else rc["learning_rate"]
+            out[name] = dict(base, learning_rate=lr, cell=cell, truncation=k, seed=config["seed"])
     return out
 
 
