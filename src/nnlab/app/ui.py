@@ -88,6 +88,27 @@ def problem(loaded, what=None):
     return True
 
 
+def task_page(task, title, caption):
+    """The common top of a task page: title, caption, results banner, and the task's variants.
+
+    Returns (folder, states, by_name) with by_name {variant: VariantState}."""
+    st.title(title)
+    st.caption(caption)
+    results_banner()
+    states, message = task_states(task)
+    if message:
+        st.caption(f"Config: {message}")
+    return results() / task, states, {v.variant: v for v in states}
+
+
+def variant_hyperparameters(task, v):
+    """A variant's hyper-parameters: the config's, updated from metrics.json when it is done."""
+    metrics = loaders.load_json(results() / task / v.variant / "metrics.json")
+    if metrics.ok and isinstance(metrics.value.get("hyperparameters"), dict):
+        return {**v.hyperparameters, **metrics.value["hyperparameters"]}
+    return dict(v.hyperparameters)
+
+
 def results_banner():
     """A warning when the results folder does not exist; returns whether it exists."""
     folder = results()

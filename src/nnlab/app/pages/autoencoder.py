@@ -6,25 +6,10 @@ import streamlit as st
 from nnlab.app import loaders, ui
 
 TASK = "autoencoder"
-s = ui.settings()
-folder = s.results / TASK
-st.title("Sparse autoencoder")
-st.caption("256 → L_hid → 256 sigmoid autoencoder on 16×16 patches; cost = reconstruction + "
-           "λ/2 (‖W1‖² + ‖W2‖²) + β Σ KL(ρ ‖ ρ̂).")
-ui.results_banner()
-
-states, message = ui.task_states(TASK)
-if message:
-    st.caption(f"Config: {message}")
-by_name = {v.variant: v for v in states}
-
-
-def hyperparameters(v):
-    """A variant's hyper-parameters: from metrics.json when done (beta, rho resolved), else the config."""
-    metrics = loaders.load_json(folder / v.variant / "metrics.json")
-    if metrics.ok and isinstance(metrics.value.get("hyperparameters"), dict):
-        return {**v.hyperparameters, **metrics.value["hyperparameters"]}
-    return dict(v.hyperparameters)
+folder, states, by_name = ui.task_page(
+    TASK, "Sparse autoencoder",
+    "256 → L_hid → 256 sigmoid autoencoder on 16×16 patches; cost = reconstruction + "
+    "λ/2 (‖W1‖² + ‖W2‖²) + β Σ KL(ρ ‖ ρ̂).")
 
 
 def part(v, hp):
@@ -35,7 +20,7 @@ def part(v, hp):
 selection = loaders.load_json(folder / "selection.json")
 chosen = selection.value.get("chosen") if selection.ok else None
 chosen = chosen if isinstance(chosen, dict) else {}
-hps = {v.variant: hyperparameters(v) for v in states}
+hps = {v.variant: ui.variant_hyperparameters(TASK, v) for v in states}
 
 # ------------------------------------------------------------------ one variant
 st.header("Variant")

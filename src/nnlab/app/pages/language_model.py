@@ -8,30 +8,20 @@ from nnlab.app import loaders, predict, ui
 
 TASK = "language_model"
 s = ui.settings()
-folder = s.results / TASK
-st.title("Neural language model")
-st.caption("Predict the 4th word from three: a shared word embedding R (order ignored), logistic "
-           "hidden units, softmax over the vocabulary; SGD with momentum, early stopping on "
-           "validation cross-entropy.")
-ui.results_banner()
-
-states, message = ui.task_states(TASK)
-if message:
-    st.caption(f"Config: {message}")
+folder, states, by_name = ui.task_page(
+    TASK, "Neural language model",
+    "Predict the 4th word from three: a shared word embedding R (order ignored), logistic "
+    "hidden units, softmax over the vocabulary; SGD with momentum, early stopping on "
+    "validation cross-entropy.")
 if not states:
     st.info("No language-model variants yet: the config defines none and the results folder holds none.",
             icon=":material/hourglass_empty:")
-by_name = {v.variant: v for v in states}
 done = [v.variant for v in states if v.state == "done"]
 
 
 def varying_hyperparameters(names):
     """{variant: {hp: value}} restricted to the hyper-parameters that differ between variants."""
-    hps = {}
-    for n in names:
-        m = loaders.load_json(folder / n / "metrics.json")
-        hp = m.value.get("hyperparameters") if m.ok else None
-        hps[n] = hp if isinstance(hp, dict) else dict(by_name[n].hyperparameters)
+    hps = {n: ui.variant_hyperparameters(TASK, by_name[n]) for n in names}
     keys = sorted({k for hp in hps.values() for k in hp if not isinstance(hp[k], (dict, list))})
     varying = [k for k in keys if len({str(hp.get(k)) for hp in hps.values()}) > 1] or []
     return {n: {k: hps[n].get(k) for k in varying} for n in names}

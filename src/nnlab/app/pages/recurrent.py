@@ -10,38 +10,26 @@ from nnlab.app import loaders, predict, ui
 
 TASK = "recurrent"
 s = ui.settings()
-folder = s.results / TASK
-st.title("Recurrent activity classifier")
-st.caption("A recurrent layer (tanh RNN, LSTM or GRU) read over the whole accelerometer window, trained "
-           "with full or truncated back-propagation through time, then an MLP with softmax over six "
-           "activities.")
-ui.results_banner()
-
-states, message = ui.task_states(TASK)
-if message:
-    st.caption(f"Config: {message}")
+folder, states, by_name = ui.task_page(
+    TASK, "Recurrent activity classifier",
+    "A recurrent layer (tanh RNN, LSTM or GRU) read over the whole accelerometer window, trained "
+    "with full or truncated back-propagation through time, then an MLP with softmax over six "
+    "activities.")
 if not states:
     st.info("No recurrent variants yet: the config defines none and the results folder holds none.",
             icon=":material/hourglass_empty:")
-by_name = {v.variant: v for v in states}
 done = [v.variant for v in states if v.state == "done"]
 
 
 def hyperparameters(name):
-    m = loaders.load_json(folder / name / "metrics.json")
-    hp = m.value.get("hyperparameters") if m.ok else None
-    return hp if isinstance(hp, dict) else dict(by_name[name].hyperparameters)
+    return ui.variant_hyperparameters(TASK, by_name[name])
 
 
 def truncated(name):
-    """Whether a variant trains with truncated BPTT (from its hyper-parameters, else its name)."""
+    """Whether a variant trains with truncated BPTT (its `truncation`, else its name)."""
     hp = hyperparameters(name)
-    for key in ("truncation", "bptt_truncation", "truncate", "bptt", "tbptt"):
-        if key in hp:
-            value = hp[key]
-            if isinstance(value, str):
-                return value.lower() not in ("full", "none", "")
-            return value not in (None, 0, False)
+    if "truncation" in hp:
+        return hp["truncation"] not in (None, 0, False)
     return bool(re.search(r"tbptt|trunc", name, re.I))
 
 
