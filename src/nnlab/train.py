@@ -41,6 +41,20 @@ def batches(n, batch_size, rng):
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
+def lr_schedule(kind, epochs, final_fraction):
+    """epoch (1-based) -> learning-rate multiplier: 'constant' 1; 'cosine' from 1 down to
+    final_fraction at the last epoch; 'exponential' by a constant factor per epoch, reaching
+    final_fraction at the last epoch."""
+    last = max(epochs - 1, 1)
+    if kind == "constant":
+        return None
+    if kind == "cosine":
+        return lambda epoch: final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / last))
+    if kind == "exponential":
+        return lambda epoch: final_fraction ** ((epoch - 1) / last)
+    raise ValueError(f"lr_schedule: expected 'constant', 'cosine' or 'exponential', found {kind!r}")
+
+
 def clip_by_norm(grad, max_norm):
     """Scale grad in place so its 2-norm is at most max_norm; return the norm before."""
     norm = float(np.sqrt(np.dot(grad, grad)))

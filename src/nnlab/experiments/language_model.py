@@ -9,25 +9,11 @@ from nnlab.io import save_csv, save_figure, save_npz
 from nnlab.models.language_model import LanguageModel, top_k
 from nnlab.nn.optim import make_optimizer
 from nnlab.results import write_metrics
-from nnlab.train import fit
+from nnlab.train import fit, lr_schedule
 
 TOP_K = 10  # candidates per sampled trigram in predictions.csv; test top-10 accuracy
 PREDICTION_COLUMNS = ["sample", "test_index", "word1", "word2", "word3", "true_word", "true_rank",
                       "rank", "candidate", "probability"]
-
-
-def lr_schedule(kind, epochs, final_fraction):
-    """epoch (1-based) -> learning-rate multiplier: 'constant' 1; 'cosine' from 1 down to
-    final_fraction at the last epoch; 'exponential' by a constant factor per epoch, reaching
-    final_fraction at the last epoch."""
-    last = max(epochs - 1, 1)
-    if kind == "constant":
-        return None
-    if kind == "cosine":
-        return lambda epoch: final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / last))
-    if kind == "exponential":
-        return lambda epoch: final_fraction ** ((epoch - 1) / last)
-    raise ValueError(f"lr_schedule: expected 'constant', 'cosine' or 'exponential', found {kind!r}")
 
 
 def build(hp, vocab_size):

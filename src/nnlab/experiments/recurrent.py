@@ -1,5 +1,4 @@
 """Experiment 3: train one recurrent activity classifier variant and write its results."""
-import math
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,7 @@ from nnlab.io import save_csv, save_figure, save_npz
 from nnlab.models.recurrent import RecurrentClassifier
 from nnlab.nn.optim import make_optimizer
 from nnlab.results import write_metrics
-from nnlab.train import FitResult, fit
+from nnlab.train import FitResult, fit, lr_schedule
 
 
 def confusion_matrix(y_true, y_pred, k):
@@ -28,13 +27,6 @@ def precision_recall(counts):
         return hits / counts.sum(axis=0), hits / counts.sum(axis=1)
 
 
-def lr_schedule(name, epochs):
-    """Learning-rate multiplier per epoch (1-based): constant, or cosine decay to zero."""
-    if name == "cosine":
-        return lambda epoch: 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
-    return None
-
-
 def train_stages(model, data, hp, history_path, log):
     """The main stage, then the optional fine-tuning stage with its own optimiser (the course
     author's: SGD, lr 0.001, momentum 0.35). One history file with continuous epoch numbers;
@@ -43,7 +35,8 @@ def train_stages(model, data, hp, history_path, log):
     common = dict(batch_size=hp["batch_size"], patience=hp["patience"], history_path=history_path, log=log)
     optimizer = make_optimizer(hp["optimizer"], hp["learning_rate"], hp["momentum"])
     first = fit(model, optimizer, train, val, epochs=hp["epochs"], seed=hp["seed"], clip_norm=hp["clip_norm"],
-                schedule=lr_schedule(hp["lr_schedule"], hp["epochs"]), **common)
+                # cosine that would reach zero one epoch past the last, so the last epoch still learns
+                schedule=lr_schedule(hp["lr_schedule"], hp["epochs"] + 1, 0.0), **common)
     if not hp["finetune_epochs"]:
         return first
     best_first, kept = first.best["val_loss"], model.params.flat.copy()
