@@ -34,6 +34,7 @@ rule autoencoder_train:
     wildcard_constraints:
         variant="|".join(AE_VARIANTS) or "none",
     threads: config["threads"]
+    priority: autoencoder_priority
     resources:
         **training_resources(),
     log:

@@ -52,6 +52,19 @@ def training_resources():
     return {"mem_mb": config["resources"]["mem_mb"], "runtime": config["resources"]["runtime"]}
 
 
+# Order of the training jobs when several run side by side: longest first, so that the
+# short jobs fill in at the end instead of one long job finishing alone while the other
+# cores idle (job times on the demo data: README, "Parallel runs"). Full BPTT takes about
+# twice as long as truncated; the autoencoder sweep goes before the language model
+# because the grid waits for the sweep's selection.
+def recurrent_priority(wildcards):
+    return 3 if RECURRENT_VARIANTS[wildcards.variant]["truncation"] is None else 2
+
+
+def autoencoder_priority(wildcards):
+    return 1 if wildcards.variant in AE_SWEEP else 0
+
+
 def light_resources():
     return {"mem_mb": config["resources"]["light_mem_mb"], "runtime": config["resources"]["light_runtime"]}
 

@@ -35,6 +35,7 @@ rule recurrent_train:
     wildcard_constraints:
         variant="|".join(map(re.escape, RECURRENT_VARIANTS)) or "none",
     threads: config["threads"]
+    priority: recurrent_priority
     resources:
         **training_resources(),
     log:
