@@ -1,0 +1,85 @@
+"""Parallel runs: BLAS threads pinned to the rule's threads, every rule sized for a scheduler,
+longest training jobs first, and `snakemake --lint` clean but for conda/container."""
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from conftest import ROOT, snakemake
+from nnlab import runner
+
+
+def blas_threads():
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_runner_pins_blas_threads_to_the_rules_threads(tmp_path, threads):
+    if not blas_threads():
+        pytest.skip("NumPy reports no BLAS thread pool")
+    before = blas_threads()
+    seen = []
+
+    def job(log):
+        np.ones((64, 64)) @ np.ones((64, 64))
+        seen.extend(blas_threads())
+
+    job_snakemake = SimpleNamespace(log=[str(tmp_path / "job.log")], rule="x_train", threads=threads)
+    runner.run(job_snakemake, job)
+    assert seen and all(n == min(threads, max(before)) for n in seen), (seen, before)
+    assert blas_threads() == before
+    assert f"rule x_train: threads {threads}" in (tmp_path / "job.log").read_text()
+
+
+def planned_jobs(tmp_path):
+    """(rule, wildcards, threads, resources, priority) of every job of the default config's plan."""
+    proc = snakemake(tmp_path, "-n", "--configfile", str(ROOT / "config.yaml"), "--cores", "2")
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", proc.stdout):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        if not head or head.group(1) == "all":
+            continue
+        field = lambda name: (re.search(rf"^\s+{name}: (.*)$", block, re.M) or [None, ""])[1]
+        jobs.append(SimpleNamespace(rule=head.group(1), wildcards=field("wildcards"),
+                                    threads=int(field("threads") or 1), resources=field("resources"),
+                                    priority=int(field("priority") or 0)))
+    return jobs
+
+
+def test_every_job_has_memory_and_runtime_and_training_is_ordered_longest_first(tmp_path):
+    jobs = planned_jobs(tmp_path)
+    assert len(jobs) > 30
+    for job in jobs:
+        assert "mem_mb=" in job.resources and "runtime=" in job.resources, (job.rule, job.resources)
+        assert job.threads == 1
+
+    def priority(rule, test):
+        values = {job.priority for job in jobs if job.rule == rule and test(job.wildcards)}
+        assert len(values) == 1, (rule, values)
+        return values.pop()
+
+    recurrent_full = priority("recurrent_train", lambda w: w.endswith("-full"))
+    recurrent_truncated = priority("recurrent_train", lambda w: "-tbptt" in w)
+    sweep = priority("autoencoder_train", lambda w: "sweep-" in w)
+    grid = priority("autoencoder_train", lambda w: "grid-" in w)
+    language_model = priority("language_model_train", lambda w: True)
+    light = max(job.priority for job in jobs if not job.rule.endswith("_train"))
+    assert recurrent_full > recurrent_truncated > sweep > max(grid, language_model) >= light
+
+
+def test_training_jobs_take_threads_from_config(tmp_path):
+    proc = snakemake(tmp_path, "-n", "--configfile", str(ROOT / "config.yaml"), "--cores", "8",
+                     "--config", "threads=3")
+    trained = re.findall(r"rule (\w+_train):\n(?:\s+\w+: .*\n)*?\s+threads: (\d+)", proc.stdout)
+    assert trained and {threads for _, threads in trained} == {"3"}
+
+
+def test_lint_reports_only_missing_conda_and_container(tmp_path):
+    proc = snakemake(tmp_path, "--lint", check=False)
+    text = proc.stdout + proc.stderr
+    titles = set(re.findall(r"^\s+\* (.*?):?$", text, re.M))
+    assert re.search(r"^Lints for rule recurrent_train", text, re.M), text[-2000:]
+    assert titles == {"Specify a conda environment or container for each rule."}, titles
+    assert "Lints for snakefile" not in text
