@@ -72,14 +72,14 @@ def main(argv=None):
                   f"{run['training_job_seconds']:.1f} s of training jobs"
                   + (f", longest {longest[0]} {longest[1]:.1f} s" if longest else ""),
                   flush=True)
-    base = runs[0]["wall_seconds"]
+    base = min(runs, key=lambda run: run["cores"])
     for run in runs:
-        run["speedup"] = round(base / run["wall_seconds"], 2)
+        run["speedup"] = round(base["wall_seconds"] / run["wall_seconds"], 2)
     if args.json:
         print(json.dumps({"load_average": os.getloadavg(), "runs": runs}, indent=2))
     else:
-        for run in runs[1:]:
-            print(f"speed-up of --cores {run['cores']} over --cores {runs[0]['cores']}: "
+        for run in (run for run in runs if run is not base):
+            print(f"speed-up of --cores {run['cores']} over --cores {base['cores']}: "
                   f"{run['speedup']:.2f}x")
 
 
