@@ -12,6 +12,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,7 @@ def run_workflow(cores, configfile, keep):
                  f"(working directory {workdir}):\n{proc.stderr[-3000:]}")
     jobs = job_seconds(workdir / "results")
     if not keep:
-        subprocess.run(["rm", "-rf", str(workdir)], check=True)
+        shutil.rmtree(workdir)
     return {"cores": cores, "wall_seconds": round(wall, 1),
             "training_job_seconds": round(sum(jobs.values()), 1),
             "longest_job": max(jobs.items(), key=lambda kv: kv[1]) if jobs else None,
