@@ -48,7 +48,7 @@ def planned_jobs(tmp_path, *args):
     return jobs
 
 
-def test_every_job_has_memory_and_runtime_and_training_is_ordered_longest_first(tmp_path):
+def test_every_job_has_memory_and_runtime_and_data_then_longest_training_go_first(tmp_path):
     jobs = planned_jobs(tmp_path)
     assert len(jobs) > 30
     for job in jobs:
@@ -65,8 +65,11 @@ def test_every_job_has_memory_and_runtime_and_training_is_ordered_longest_first(
     sweep = priority("autoencoder_train", lambda w: "sweep-" in w)
     grid = priority("autoencoder_train", lambda w: "grid-" in w)
     language_model = priority("language_model_train", lambda w: True)
-    light = max(job.priority for job in jobs if not job.rule.endswith("_train"))
-    assert recurrent_full > recurrent_truncated > sweep > max(grid, language_model) >= light
+    data = {job.priority for job in jobs if job.rule.startswith(("demo_", "prepare_"))}
+    assert len(data) == 1 and len({job.rule for job in jobs if job.rule.startswith("demo_")}) == 3
+    light = max(job.priority for job in jobs
+                if not job.rule.endswith("_train") and not job.rule.startswith(("demo_", "prepare_")))
+    assert data.pop() > recurrent_full > recurrent_truncated > sweep > max(grid, language_model) >= light
 
 
 def test_training_jobs_take_threads_from_config(tmp_path):

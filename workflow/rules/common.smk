@@ -56,7 +56,12 @@ def training_resources():
 # short jobs fill in at the end instead of one long job finishing alone while the other
 # cores idle (job times on the demo data: README, "Parallel runs"). Full BPTT takes about
 # twice as long as truncated; the autoencoder sweep goes before the language model
-# because the grid waits for the sweep's selection.
+# because the grid waits for the sweep's selection. The data jobs go before all of them:
+# they take seconds and every training job waits for one (at priority 0, the sweep kept
+# prepare_activity, and so every recurrent job, waiting for about 50 s).
+DATA_PRIORITY = 4
+
+
 def recurrent_priority(wildcards):
     return 3 if RECURRENT_VARIANTS[wildcards.variant]["truncation"] is None else 2
 

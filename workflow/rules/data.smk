@@ -9,6 +9,7 @@ if DEMO:
             n=config["demo"]["patches"],
             seed=config["seed"],
         threads: 1
+        priority: DATA_PRIORITY
         resources:
             **light_resources(),
         log:
@@ -23,6 +24,7 @@ if DEMO:
             vocab_size=config["demo"]["vocab_size"],
             seed=config["seed"],
         threads: 1
+        priority: DATA_PRIORITY
         resources:
             **light_resources(),
         log:
@@ -39,6 +41,7 @@ if DEMO:
             T=config["demo"]["activity_steps"],
             seed=config["seed"],
         threads: 1
+        priority: DATA_PRIORITY
         resources:
             **light_resources(),
         log:
@@ -66,6 +69,7 @@ rule prepare_patches:
         n_figure=config["data"]["figure_patches"],
         seed=config["seed"],
     threads: 1
+    priority: DATA_PRIORITY
     resources:
         **light_resources(),
     log:
@@ -80,6 +84,7 @@ rule prepare_trigrams:
     output:
         data=f"{RESULTS}/data/trigrams.npz",
     threads: 1
+    priority: DATA_PRIORITY
     resources:
         **light_resources(),
     log:
@@ -97,6 +102,7 @@ rule prepare_activity:
         val_fraction=config["data"]["validation_fraction"],
         seed=config["seed"],
     threads: 1
+    priority: DATA_PRIORITY
     resources:
         **light_resources(),
     log:
