@@ -1,12 +1,17 @@
 """Wall time of the whole workflow at several core counts, each from an empty folder.
 
-    python benchmarks/workflow_cores.py [--cores 1 2] [--configfile F] [--json]
+    python benchmarks/workflow_cores.py [--cores 1 2 2 1] [--configfile F] [--json]
 
 Every run starts in a new empty working directory, so the demo data, the preprocessing,
 every training job, the figures and the summaries are all timed. Besides the wall time
 it reports the summed seconds of the training jobs (their `benchmark:` files), so the
-speed-up can be read against the work there was to share out. Run it on a quiet machine:
-the 2-core figure depends on nothing else wanting the second core.
+speed-up can be read against the work there was to share out.
+
+A shared virtual machine drifts by 10-20% within half an hour, which is the size of the
+effect measured here. So a core count may be repeated, e.g. `--cores 1 2 2 1` (the order
+cancels a steady drift); the speed-up is then taken between the mean wall times. Before
+each run, a fixed one-thread probe (an in-cache matrix-product loop) is timed and
+reported, so a drift shows next to the run it affected. Run it on an otherwise idle machine.
 """
 import argparse
 import csv
@@ -18,6 +23,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -33,6 +41,18 @@ def job_seconds(results):
     return seconds
 
 
+def probe_seconds(repeats=60000):
+    """Seconds of a fixed one-thread in-cache workload (96x96 float32 products): a
+    reading of how fast the machine is right now, independent of the workflow."""
+    a = np.random.default_rng(0).standard_normal((96, 96)).astype(np.float32)
+    out = np.empty_like(a)
+    with threadpool_limits(1):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            np.matmul(a, a, out=out)
+        return time.perf_counter() - start
+
+
 def run_workflow(cores, configfile, keep):
     """Run the workflow from scratch with `cores`; returns wall seconds and job seconds."""
     workdir = Path(tempfile.mkdtemp(prefix=f"nnlab-cores{cores}-"))
@@ -40,6 +60,7 @@ def run_workflow(cores, configfile, keep):
            "--cores", str(cores), "--quiet", "all"]
     if configfile:
         cmd += ["--configfile", str(Path(configfile).resolve())]
+    probe = probe_seconds()
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -49,7 +70,7 @@ def run_workflow(cores, configfile, keep):
     jobs = job_seconds(workdir / "results")
     if not keep:
         shutil.rmtree(workdir)
-    return {"cores": cores, "wall_seconds": round(wall, 1),
+    return {"cores": cores, "probe_seconds": round(probe, 2), "wall_seconds": round(wall, 1),
             "training_job_seconds": round(sum(jobs.values()), 1),
             "longest_job": max(jobs.items(), key=lambda kv: kv[1]) if jobs else None,
             "workdir": str(workdir) if keep else None}
@@ -71,17 +92,20 @@ def main(argv=None):
             longest = run["longest_job"]
             print(f"--cores {cores}: {run['wall_seconds']:.1f} s wall, "
                   f"{run['training_job_seconds']:.1f} s of training jobs"
-                  + (f", longest {longest[0]} {longest[1]:.1f} s" if longest else ""),
-                  flush=True)
-    base = min(runs, key=lambda run: run["cores"])
-    for run in runs:
-        run["speedup"] = round(base["wall_seconds"] / run["wall_seconds"], 2)
+                  + (f", longest {longest[0]} {longest[1]:.1f} s" if longest else "")
+                  + f" (probe before: {run['probe_seconds']:.2f} s)", flush=True)
+    mean_wall = {cores: float(np.mean([run["wall_seconds"] for run in runs if run["cores"] == cores]))
+                 for cores in sorted(set(args.cores))}
+    base = min(mean_wall)
+    speedup = {cores: round(mean_wall[base] / wall, 2) for cores, wall in mean_wall.items()}
     if args.json:
-        print(json.dumps({"load_average": os.getloadavg(), "runs": runs}, indent=2))
+        print(json.dumps({"load_average": os.getloadavg(), "runs": runs,
+                          "mean_wall_seconds": mean_wall, "speedup": speedup}, indent=2))
     else:
-        for run in (run for run in runs if run is not base):
-            print(f"speed-up of --cores {run['cores']} over --cores {base['cores']}: "
-                  f"{run['speedup']:.2f}x")
+        for cores in mean_wall:
+            if cores != base:
+                print(f"speed-up of --cores {cores} over --cores {base}: {speedup[cores]:.2f}x "
+                      f"(mean wall {mean_wall[base]:.1f} s / {mean_wall[cores]:.1f} s)")
 
 
 if __name__ == "__main__":
