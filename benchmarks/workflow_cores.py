@@ -7,7 +7,7 @@ every training job, the figures and the summaries are all timed. Besides the wal
 it reports the summed seconds of the training jobs (their `benchmark:` files), so the
 speed-up can be read against the work there was to share out.
 
-A shared virtual machine drifts by 10-20% within half an hour, which is the size of the
+A shared virtual machine drifts by 10-30% within half an hour, which is the size of the
 effect measured here. So a core count may be repeated, e.g. `--cores 1 2 2 1` (the order
 cancels a steady drift); the speed-up is then taken between the mean wall times. Before
 each run, a fixed one-thread probe (an in-cache matrix-product loop) is timed and

@@ -65,10 +65,10 @@ def test_every_job_has_memory_and_runtime_and_data_then_longest_training_go_firs
     sweep = priority("autoencoder_train", lambda w: "sweep-" in w)
     grid = priority("autoencoder_train", lambda w: "grid-" in w)
     language_model = priority("language_model_train", lambda w: True)
-    data = {job.priority for job in jobs if job.rule.startswith(("demo_", "prepare_"))}
+    is_data = lambda rule: rule.startswith(("demo_", "prepare_"))
+    data = {job.priority for job in jobs if is_data(job.rule)}
     assert len(data) == 1 and len({job.rule for job in jobs if job.rule.startswith("demo_")}) == 3
-    light = max(job.priority for job in jobs
-                if not job.rule.endswith("_train") and not job.rule.startswith(("demo_", "prepare_")))
+    light = max(job.priority for job in jobs if not job.rule.endswith("_train") and not is_data(job.rule))
     assert data.pop() > recurrent_full > recurrent_truncated > sweep > max(grid, language_model) >= light
 
 
