@@ -33,9 +33,9 @@ def test_runner_pins_blas_threads_to_the_rules_threads(tmp_path, threads):
     assert f"rule x_train: threads {threads}" in (tmp_path / "job.log").read_text()
 
 
-def planned_jobs(tmp_path, *args):
+def planned_jobs(tmp_path, *args, cores=2):
     """(rule, wildcards, threads, resources, priority) of every job of the default config's plan."""
-    proc = snakemake(tmp_path, "-n", "--configfile", str(ROOT / "config.yaml"), "--cores", "2", *args)
+    proc = snakemake(tmp_path, "-n", "--configfile", str(ROOT / "config.yaml"), "--cores", str(cores), *args)
     jobs = []
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", proc.stdout):
         head = re.match(r"(?:local)?rule (\w+):", block)
@@ -73,7 +73,7 @@ def test_every_job_has_memory_and_runtime_and_data_then_longest_training_go_firs
 
 
 def test_training_jobs_take_threads_from_config(tmp_path):
-    jobs = planned_jobs(tmp_path, "--cores", "8", "--config", "threads=3")
+    jobs = planned_jobs(tmp_path, "--config", "threads=3", cores=8)
     trained = [job.threads for job in jobs if job.rule.endswith("_train")]
     assert trained and set(trained) == {3}
 
