@@ -52,6 +52,19 @@ BAD = [
     ("demo.patches", "many", "demo.patches", "found 'many'"),
     ("autoencoder.epochs", KeyError, "autoencoder.epochs", "expected a value, found none"),
     ("data_dir", "", "data_dir", "non-empty string"),
+    # NaN and +-inf (YAML .nan, .inf, -.inf) pass every JSON-Schema bound; each is refused by key
+    ("data.validation_fraction", float("nan"), "data.validation_fraction",
+     "expected a finite number, found nan"),
+    ("recurrent.learning_rate", float("nan"), "recurrent.learning_rate",
+     "expected a finite number, found nan"),
+    ("autoencoder.holdout_fraction", float("-inf"), "autoencoder.holdout_fraction",
+     "expected a finite number, found -inf"),
+    ("autoencoder.lambda", float("inf"), "autoencoder.lambda", "expected a finite number, found inf"),
+    ("autoencoder.epochs", float("inf"), "autoencoder.epochs", "expected a finite number, found inf"),
+    ("autoencoder.sweep.beta", [0.5, float("nan")], "autoencoder.sweep.beta.1",
+     "expected a finite number, found nan"),
+    ("recurrent.weight_decay", float("inf"), "recurrent.weight_decay",
+     "expected a finite number, found inf"),
 ]
 
 
@@ -62,6 +75,35 @@ def test_bad_value_is_one_line_naming_the_key(path, value, key, words):
     message = str(info.value)
     assert "\n" not in message
     assert f"key '{key}'" in message and words in message, message
+
+
+@pytest.mark.parametrize("text, key, found", [
+    ("data: {validation_fraction: .nan}", "data.validation_fraction", "nan"),
+    ("recurrent: {learning_rate: .NaN}", "recurrent.learning_rate", "nan"),
+    ("autoencoder: {learning_rate: .inf}", "autoencoder.learning_rate", "inf"),
+    ("language_model: {recipes: {tuned: {lr_final_fraction: -.Inf}}}",
+     "language_model.recipes.tuned.lr_final_fraction", "-inf"),
+])
+def test_non_finite_yaml_numbers_are_refused_by_key(text, key, found):
+    """As written in config.yaml (YAML spellings), merged over the shipped config."""
+    cfg = config()
+    for section, values in yaml.safe_load(text).items():
+        node = cfg[section]
+        while isinstance(next(iter(values.values())), dict):
+            name, values = next(iter(values.items()))
+            node = node[name]
+        node.update(values)
+    with pytest.raises(ConfigError) as info:
+        validate(cfg, SCHEMA)
+    assert str(info.value) == f"config: key '{key}': expected a finite number, found {found}"
+
+
+def test_non_finite_strings_from_command_line_overrides_are_refused():
+    cfg = config()
+    cfg["recurrent"]["learning_rate"] = ".nan"     # --config "recurrent={'learning_rate': '.nan'}"
+    with pytest.raises(ConfigError, match=r"^config: key 'recurrent.learning_rate': expected a "
+                       r"finite number, found nan$"):
+        validate(cfg, SCHEMA)
 
 
 def test_unknown_keys_are_named_with_the_allowed_ones():

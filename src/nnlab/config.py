@@ -1,4 +1,5 @@
 """Validation of config.yaml against its JSON schema, with one-line messages."""
+import math
 import numbers
 import re
 
@@ -89,13 +90,40 @@ def coerce_scalars(node):
     return node
 
 
+def non_finite(node, path=()):
+    """(key path, value) of the first NaN or +-inf number in `node`, or None.
+
+    JSON Schema cannot refuse these: every comparison with NaN is false, so `.nan` passes
+    `minimum`/`maximum`, and `.inf` passes any lower bound."""
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        items = ()
+    for key, value in items:
+        if isinstance(value, (dict, list)):
+            found = non_finite(value, (*path, key))
+            if found:
+                return found
+        elif (isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+              and not math.isfinite(value)):
+            return (*path, key), float(value)
+    return None
+
+
 def validate(config, schema_path, source="config"):
     """Raise ConfigError (one line) for the first schema violation, deepest first.
 
-    Number-like strings from command-line overrides are converted first (in place)."""
+    Number-like strings from command-line overrides are converted first (in place).
+    Every number must be finite (YAML's .nan, .inf and -.inf are refused by key)."""
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
     coerce_scalars(config)
+    found = non_finite(config)
+    if found:
+        path, value = found
+        raise ConfigError(f"{source}: key '{_key(path)}': expected a finite number, found {value!r}")
     errors = list(jsonschema.Draft7Validator(schema).iter_errors(config))
     if errors:
         error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))
