@@ -15,3 +15,7 @@ class ConfigError(NnlabError):
 
 class Diverged(NnlabError):
     """Training produced a non-finite loss."""
+
+
+class WriteError(NnlabError):
+    """An output cannot be written: full disk, quota, read-only or forbidden folder."""

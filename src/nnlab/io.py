@@ -1,32 +1,88 @@
-"""Atomic writes: every final output is written beside its target, then renamed."""
+"""Atomic writes: every final output is written beside its target, then renamed.
+
+A write that fails for a reason outside the program (full disk, quota, read-only or
+forbidden folder, a file where a folder should be) raises `WriteError` with one line,
+e.g. `cannot write results/x/metrics.json: No space left on device`, and leaves neither
+the target nor the temporary file behind.
+"""
 import contextlib
+import errno
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from nnlab.errors import WriteError
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+# What a failing write of the job's own output reports: the storage, not the program, is at fault.
+WRITE_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO,
+    errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
+})
+
+
+def _reason(exc):
+    """The cause of an OSError in a few words: 'No space left on device'."""
+    if exc.errno:
+        return os.strerror(exc.errno)
+    quoted = re.search(r"error message = '([^']+)'", str(exc))  # HDF5's "file write failed" text
+    if quoted:
+        return quoted.group(1)
+    text = str(exc).strip().splitlines()
+    return " ".join(text[0].split()) if text else type(exc).__name__
+
+
+def _discard(tmp):
+    if tmp is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 @contextlib.contextmanager
 def atomic_path(path, suffix=None):
-    """Yield a temporary path in the target's folder; rename it onto `path` on success."""
+    """Yield a temporary path in the target's folder; rename it onto `path` on success.
+
+    On any failure the temporary file is removed; an OSError from the storage (see
+    WRITE_ERRNOS) becomes a one-line WriteError naming `path` and the cause."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix if suffix is None else suffix
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
+    tmp, problem = None, None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+        os.close(fd)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
+    except OSError as exc:  # nothing written yet: any failure here is the folder's
+        _discard(tmp)
+        problem = _reason(exc)
+    if problem:  # raised outside `except` so no chained traceback is attached
+        raise WriteError(f"cannot write {path}: {problem}") from None
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        if exc.errno not in WRITE_ERRNOS and not _is_storage_error(exc):
+            raise
+        problem = _reason(exc)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
+    if problem:
+        raise WriteError(f"cannot write {path}: {problem}") from None
+
+
+def _is_storage_error(exc):
+    """h5py and some writers raise OSError without errno; recognise their text."""
+    text = str(exc).lower()
+    return any(s in text for s in ("no space left", "disk quota", "read-only file system",
+                                    "file write failed", "permission denied"))
 
 
 def write_json(path, obj):
@@ -47,6 +103,8 @@ def save_csv(path, frame, **kwargs):
 def save_figure(path, fig):
     import matplotlib.pyplot as plt
 
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
-    plt.close(fig)
+    try:
+        with atomic_path(path, suffix=".png") as tmp:
+            fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
+    finally:
+        plt.close(fig)
