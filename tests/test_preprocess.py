@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from nnlab.data import preprocess
+from nnlab.errors import DataError
 
 
 def test_luminosity_mean_removal_clip_and_range():
@@ -67,3 +68,69 @@ def test_prepare_trigrams_is_zero_based():
     raw["words"] = ["a", "b", "c", "d"]
     out = preprocess.prepare_trigrams(raw)
     assert out["x_train"].tolist() == [[0, 1, 2]] and out["y_test"].tolist() == [3]
+
+
+# ------------------------------------------------------------ splits are never empty
+
+
+@pytest.mark.parametrize("n, fraction, found", [
+    (5, 0.1, "found 5 patches (0 held out, 5 for training)"),
+    (1, 0.5, "found 1 patch (0 held out, 1 for training)"),
+    (3, 0.9, "found 3 patches (3 held out, 0 for training)"),
+])
+def test_holdout_that_would_be_empty_is_refused_in_one_line(n, fraction, found):
+    with pytest.raises(DataError) as info:
+        preprocess.split_holdout(n, fraction, seed=0, source="results/data/patches.npz")
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("results/data/patches.npz: key 'x': expected at least 1 held-out and "
+                              f"1 training patch with autoencoder.holdout_fraction {fraction:g}")
+    assert message.endswith(found), message
+
+
+def test_holdout_minimum_named_in_the_message_is_enough():
+    with pytest.raises(DataError, match=r"\(at least 6 patches\)"):
+        preprocess.split_holdout(5, 0.1, seed=0)
+    train, holdout = preprocess.split_holdout(6, 0.1, seed=0)
+    assert len(train) == 5 and len(holdout) == 1
+
+
+@pytest.mark.parametrize("per_class, fraction, n_val", [
+    (2, 0.1, 6),        # the schema's minimum demo.activity_train (12): round(0.2) = 0 per class
+    (20, 0.02, 6),      # the tiny config with validation_fraction 0.02: round(0.4) = 0 per class
+    (2, 0.9, 6),        # round(1.8) = 2 would leave a class out of training
+    (50, 0.1, 30),      # ordinary sizes are untouched: 5 per class
+])
+def test_stratified_split_has_every_class_in_train_and_validation(per_class, fraction, n_val):
+    labels = np.repeat(np.arange(6), per_class)
+    tr, va = preprocess.stratified_split(labels, fraction, seed=0)
+    assert len(va) == n_val and len(tr) == len(labels) - n_val
+    assert set(labels[va]) == set(labels[tr]) == set(range(6))
+    assert sorted(np.concatenate([tr, va])) == list(range(len(labels)))
+
+
+def test_stratified_split_keeps_single_item_classes_in_training():
+    labels = np.array([0, 1, 1, 2])
+    tr, va = preprocess.stratified_split(labels, 0.1, seed=0)
+    assert list(labels[va]) == [1] and sorted(labels[tr]) == [0, 1, 2]
+
+
+def test_stratified_split_refuses_when_no_class_has_two_items():
+    with pytest.raises(DataError) as info:
+        preprocess.prepare_activity(activity(np.arange(6)), 0.5, seed=0)
+    assert str(info.value) == ("data3.h5: key 'trY': expected at least 2 items in some class for a "
+                               "validation split (data.validation_fraction 0.5), found 6 items in "
+                               "6 classes, at most 1 per class")
+
+
+def activity(labels, k=6):
+    rng = np.random.default_rng(0)
+    y = np.eye(k)[labels]
+    return {"trX": rng.standard_normal((len(labels), 4, 3)), "trY": y,
+            "tstX": rng.standard_normal((k, 4, 3)), "tstY": np.eye(k)}
+
+
+def test_prepare_activity_with_a_tiny_fraction_trains_and_validates_on_every_class():
+    out = preprocess.prepare_activity(activity(np.arange(120) % 6), 0.02, seed=0)
+    assert out["x_val"].shape == (6, 4, 3) and sorted(out["y_val"]) == list(range(6))
+    assert out["x_train"].shape == (114, 4, 3)

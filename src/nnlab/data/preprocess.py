@@ -1,5 +1,15 @@
-"""Preprocessing of the validated course arrays into what the models train on."""
+"""Preprocessing of the validated course arrays into what the models train on.
+
+Splits never come out empty. `split_holdout` (autoencoder) refuses a fraction that
+leaves no held-out or no training patch; `stratified_split` (recurrent) puts at least
+one item of every class with two or more items into validation and keeps at least one
+in training, so a small `data.validation_fraction` still gives a (small) validation set,
+and refuses only when no class has two items. Refusals are one-line `DataError`s naming
+the file, the key, the config option and the counts.
+"""
 import numpy as np
+
+from nnlab.errors import DataError
 
 ACTIVITY_CLASSES = ["downstairs", "jogging", "sitting", "standing", "upstairs", "walking"]
 LUMINOSITY = np.array([0.2126, 0.7152, 0.0722])
@@ -22,23 +32,55 @@ def normalize_patches(rgb):
     return (0.1 + 0.8 * (clipped + 3 * sd) / (6 * sd)).astype(np.float32)
 
 
-def split_holdout(n, fraction, seed):
-    """Seeded split of range(n) into (train_idx, holdout_idx), holdout = round(fraction * n)."""
+def _smallest_split(fraction):
+    """The smallest n for which round(fraction * n) is neither 0 nor n, or None."""
+    if not 0 < fraction < 1:
+        return None
+    start = max(2, int(0.5 / min(fraction, 1 - fraction)) - 2)
+    return next((n for n in range(start, start + 100) if 0 < round(fraction * n) < n), None)
+
+
+def split_holdout(n, fraction, seed, source="patches.npz", key="x"):
+    """Seeded split of range(n) into (train_idx, holdout_idx), holdout = round(fraction * n).
+
+    Both parts must be non-empty: otherwise a DataError naming `source`, `key`,
+    autoencoder.holdout_fraction and the counts."""
     order = np.random.default_rng(seed).permutation(n)
     k = int(round(fraction * n))
+    if k == 0 or k == n:
+        need = _smallest_split(fraction)
+        enough = f" (at least {need} patches)" if need else ""
+        raise DataError(
+            f"{source}: key '{key}': expected at least 1 held-out and 1 training patch with "
+            f"autoencoder.holdout_fraction {fraction:g}{enough}, found {n} "
+            f"patch{'es' if n != 1 else ''} ({k} held out, {n - k} for training)")
     return np.sort(order[k:]), np.sort(order[:k])
 
 
-def stratified_split(labels, fraction, seed):
-    """Seeded split keeping class proportions: (train_idx, val_idx), ~fraction per class in val."""
+def stratified_split(labels, fraction, seed, source="data3.h5", key="trY"):
+    """Seeded split keeping class proportions: (train_idx, val_idx), ~fraction per class in val.
+
+    A class of n >= 2 items gives round(fraction * n) of them to validation, but at least
+    1 and at most n - 1; a class of one item stays in training. If that leaves validation
+    empty (every class has a single item) a DataError names `source`, `key`,
+    data.validation_fraction and the counts."""
+    labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
-    train, val = [], []
-    for c in np.unique(labels):
+    train, val = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    classes, counts = np.unique(labels, return_counts=True)
+    for c, n in zip(classes, counts):
         idx = rng.permutation(np.flatnonzero(labels == c))
-        k = int(round(fraction * len(idx)))
+        k = min(max(int(round(fraction * n)), 1), n - 1)
         val.append(idx[:k])
         train.append(idx[k:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
+    train, val = np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
+    if len(val) == 0:
+        raise DataError(
+            f"{source}: key '{key}': expected at least 2 items in some class for a validation "
+            f"split (data.validation_fraction {fraction:g}), found {len(labels)} "
+            f"item{'s' if len(labels) != 1 else ''} in {len(classes)} "
+            f"class{'es' if len(classes) != 1 else ''}, at most 1 per class")
+    return train, val
 
 
 def standardize_channels(train_x, *others):
@@ -58,15 +100,16 @@ def class_names(k):
     return ACTIVITY_CLASSES if k == len(ACTIVITY_CLASSES) else [f"class{i}" for i in range(k)]
 
 
-def prepare_activity(raw, val_fraction, seed):
+def prepare_activity(raw, val_fraction, seed, source="data3.h5"):
     """raw: dict trX (N, T, C), trY one-hot (N, K), tstX, tstY -> arrays for training.
 
-    A seeded stratified split of the training part into train and validation, then
-    standardization with statistics of the (reduced) training part only.
+    A seeded stratified split of the training part into train and validation (never
+    empty, see stratified_split), then standardization with statistics of the (reduced)
+    training part only.
     """
     y = raw["trY"].argmax(axis=1)
     y_test = raw["tstY"].argmax(axis=1)
-    tr, va = stratified_split(y, val_fraction, seed)
+    tr, va = stratified_split(y, val_fraction, seed, source=source, key="trY")
     mean, sd, x_tr, x_va, x_te = standardize_channels(raw["trX"][tr], raw["trX"][va], raw["tstX"])
     return {
         "x_train": x_tr, "y_train": y[tr], "x_val": x_va, "y_val": y[va],
