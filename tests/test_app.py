@@ -3,8 +3,12 @@ contract: every page, missing / partial / corrupt results, and both live predict
 
 `write_results` builds the fixture folder; test_app_e2e.py reuses it.
 """
+import contextlib
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -305,14 +309,64 @@ def test_settings_precedence(tmp_path):
     assert resolve(tmp_path, [], {"NNLAB_REFRESH": "soon"}).refresh == 3.0
 
 
-def test_log_error_detection_looks_at_the_last_attempt_only():
-    from nnlab.app.state import log_error
+def run_job(log, job, rule="x_train"):
+    """runner.run(job) as a workflow script runs it, writing `log`."""
+    from types import SimpleNamespace
 
-    failed = "10:00:00 rule x_train: threads 1\n10:00:01 error: diverged at epoch 3\n"
-    assert log_error(failed)
-    assert log_error("10:00:00 rule x: threads 1\nTraceback (most recent call last):\n  ValueError: bad\n")
-    assert not log_error("10:00:00 rule x: threads 1\n10:00:01 activation_relative_error 0.1 validation error 0.3\n")
-    assert not log_error(failed + "10:05:00 rule x_train: threads 1\n10:05:01 epoch 1/5\n")
+    from nnlab import runner
+
+    with contextlib.suppress(SystemExit, ValueError):
+        runner.run(SimpleNamespace(log=[str(log)], rule=rule, threads=1), job)
+
+
+def test_job_state_is_read_with_the_runners_own_definition(tmp_path):
+    """The runner writes the lines the app reads: a user error's one line, an unexpected
+    failure's type and message, and only the latest attempt counts."""
+    from nnlab.app.state import variant_state
+    from nnlab.errors import DataError
+
+    log = tmp_path / "logs" / "t" / "a.log"
+    log.parent.mkdir(parents=True)
+
+    def bad_data(write):
+        write("epoch 1/5  validation error 0.3")
+        raise DataError("data.h5: key 'x': expected 3 dimensions, found 2")
+
+    run_job(log, bad_data)
+    failed = variant_state(tmp_path, "t", "a")
+    assert failed.state == "failed" and failed.detail == "data.h5: key 'x': expected 3 dimensions, found 2"
+    assert failed.log_tail[0] == "rule x_train: threads 1"
+    run_job(log, lambda write: write("epoch 1/5"))                     # a rerun that is still going
+    assert variant_state(tmp_path, "t", "a").state == "running"
+    run_job(log, lambda write: int("nan"))
+    crashed = variant_state(tmp_path, "t", "a")
+    assert crashed.state == "failed" and crashed.detail.startswith("unexpected failure: ValueError: invalid literal")
+    assert any("Traceback" in line for line in crashed.log_tail)
+
+
+def test_a_job_killed_with_kill_9_shows_as_interrupted(tmp_path):
+    script = (f"from types import SimpleNamespace; import time; from nnlab import runner\n"
+              f"def job(log):\n"
+              f"    open({str(tmp_path / 't' / 'a' / 'history.csv')!r}, 'w').write('epoch,seconds\\n1,0.1\\n')\n"
+              f"    log('epoch 1/5'); print('started', flush=True); time.sleep(60)\n"
+              f"runner.run(SimpleNamespace(log=[{str(tmp_path / 'logs' / 't' / 'a.log')!r}], rule='x_train', "
+              f"threads=1), job)\n")
+    from nnlab.app.state import variant_state
+
+    (tmp_path / "t" / "a").mkdir(parents=True)
+    (tmp_path / "logs" / "t").mkdir(parents=True)
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "started"
+        assert variant_state(tmp_path, "t", "a").state == "running"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    old = time.time() - 3600
+    for path in (tmp_path / "t" / "a" / "history.csv", tmp_path / "logs" / "t" / "a.log"):
+        os.utime(path, (old, old))
+    interrupted = variant_state(tmp_path, "t", "a")
+    assert interrupted.state == "interrupted" and "stopped at epoch 1" in interrupted.detail
 
 
 def test_variant_states(tmp_path):
@@ -377,20 +431,6 @@ def test_confusion_parser_accepts_labelled_and_bare_matrices(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="square"):
         parse_confusion(path)
-
-
-def test_recurrent_model_rebuilt_from_params_predicts_like_the_original(tmp_path):
-    from nnlab.app import predict
-    from nnlab.models.recurrent import RecurrentClassifier
-
-    x = np.random.default_rng(0).standard_normal((4, 11, 3)).astype(np.float32)
-    for cell in ("rnn", "gru", "lstm"):
-        model = RecurrentClassifier(cell, 3, 5, [4, 3], 6, seed=2)
-        np.savez(tmp_path / f"{cell}.npz", **model.params.arrays())
-        loaded = predict.load_model("recurrent", tmp_path / f"{cell}.npz")
-        assert loaded.cell == cell
-        np.testing.assert_allclose(loaded.predict_proba(x), model.predict_proba(x), rtol=1e-6)
-        np.testing.assert_allclose(predict.class_probabilities(loaded, x[1]), model.predict_proba(x)[1], rtol=1e-6)
 
 
 # ------------------------------------------------------------------------- pages

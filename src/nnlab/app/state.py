@@ -2,26 +2,26 @@
 
 A variant is
   done         its metrics.json exists;
-  failed       no metrics.json, and the log's last attempt reports an error;
+  failed       no metrics.json, and the log's last attempt ends in an error line (the
+               format is nnlab.runner's, which writes these logs);
   running      no metrics.json, and its log or history.csv was written recently;
   interrupted  history.csv exists but nothing was written recently and no error was logged
                (a killed job, or a crash whose traceback went to the terminal, not the log);
   not started  none of the above.
 """
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from nnlab import runner, variants
+from nnlab.config import validate
+from nnlab.errors import ConfigError
+
 STATES = ("done", "running", "failed", "interrupted", "not started")
 STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
 LOG_TAIL_BYTES = 64 * 1024
-ERROR_LINE = re.compile(r"^(?:\d\d:\d\d:\d\d\s+)?(?:error\b|traceback\b)", re.I | re.M)
-EXCEPTION = re.compile(r"\b[A-Z]\w*(?:Error|Exception):")
-TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
-ATTEMPT_START = re.compile(r"^(?:\d\d:\d\d:\d\d\s+)?rule \w+: threads", re.M)
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,6 @@ def load_config(path, schema=None):
     if not isinstance(config, dict):
         return None, f"{path}: expected a mapping of settings, found {type(config).__name__}"
     if schema is not None and Path(schema).is_file():
-        from nnlab.config import validate
-        from nnlab.errors import ConfigError
-
         try:
             validate(config, schema, source=str(path))
         except ConfigError as error:
@@ -84,15 +81,10 @@ def load_config(path, schema=None):
 
 def config_variants(config, task):
     """({variant: hyperparameters}, message or None) that `config` defines for `task`."""
-    from nnlab import variants
-
     if config is None:
         return {}, "no valid config"
-    function = getattr(variants, TASKS[task].variants_function, None)
-    if function is None:
-        return {}, f"this version of nnlab defines no {TASKS[task].variants_function}()"
     try:
-        return dict(function(config)), None
+        return dict(getattr(variants, TASKS[task].variants_function)(config)), None
     except KeyError as error:
         return {}, f"the config has no {error} settings"
     except Exception as error:  # noqa: BLE001 - a bad config must not break the app
@@ -139,18 +131,6 @@ def _history_rows(path):
     return len(rows), seconds
 
 
-def last_attempt(log_text):
-    """The part of a log written by the latest attempt (logs are appended across reruns)."""
-    starts = [m.start() for m in ATTEMPT_START.finditer(log_text)]
-    return log_text[starts[-1]:] if starts else log_text
-
-
-def log_error(log_text):
-    """Whether a log's latest attempt reports an error."""
-    text = last_attempt(log_text)
-    return bool(ERROR_LINE.search(text) or EXCEPTION.search(text) or "Traceback (most recent call last)" in text)
-
-
 def read_log_tail(path, max_bytes=LOG_TAIL_BYTES):
     try:
         with open(path, "rb") as f:
@@ -180,15 +160,12 @@ def variant_state(results, task, variant, hyperparameters=None, in_config=True, 
     if metrics.exists():
         out.state = "done"
         return out
-    log_text = read_log_tail(log) if log.exists() else ""
-    tail = [line for line in last_attempt(log_text).splitlines() if line.strip()][-tail_lines:]
-    out.log_tail = tail
+    lines, error = runner.attempt(read_log_tail(log) if log.exists() else "")
+    out.log_tail = [line for line in lines if line.strip()][-tail_lines:]
     stale_after = max(STALE_MIN_SECONDS, 3 * max(seconds, default=0.0))
     recent = any(now - t <= stale_after for t in (_mtime(history), _mtime(log)) if t is not None)
-    if log_text and log_error(log_text):
-        out.state = "failed"
-        errors = [line for line in tail if ERROR_LINE.search(line) or EXCEPTION.search(line)]
-        out.detail = TIMESTAMP.sub("", (errors or tail or [""])[-1])
+    if error is not None:
+        out.state, out.detail = "failed", error
     elif recent and (history.exists() or log.exists()):
         out.state = "running"
         out.detail = (f"epoch {epochs}" + (f" of {planned}" if planned and epochs <= planned else "")
