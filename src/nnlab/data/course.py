@@ -11,8 +11,32 @@ Schemas (see DESIGN.md):
     data1.h5  data (N, 3, 16, 16)                      -> load_patches
     data2.h5  trainx traind valx vald testx testd words -> load_trigrams
     data3.h5  trX (N, T, C) trY (N, K) tstX tstY         -> load_activity
+
+Memory stays bounded whatever a file claims. Every dataset is checked from its HDF5
+metadata before a byte of it is read: dtype, rank, shape (and the shapes the other keys
+imply), a size budget, and that its declared extent is actually stored in the file.
+Only then is it read, in blocks of about BLOCK_BYTES, each block checked (finite
+values, whole-number indices in range, one-hot rows) and copied into the output array.
+
+Size budgets, generous multiples of the course files (refused beyond):
+
+    data1.h5  'data'                  at most MAX_PATCHES = 200,000 patches
+              (course: 10,240; 200,000 as float32 are 614 MB)
+    data2.h5  'trainx' ... 'testd'    at most MAX_TRIGRAMS = 5,000,000 rows per split
+              (course: 372,500 / 46,500 / 46,500; 5 M rows as int64 are 160 MB)
+              'words'                 at most MAX_WORDS = 100,000 words of at most
+              MAX_WORD_BYTES = 1,000 bytes (course: 250 words)
+    data3.h5  'trX' 'trY' 'tstX' 'tstY'  at most MAX_ACTIVITY_VALUES = 50,000,000 values
+              each (course trX: 3000 x 150 x 3 = 1.35 M; 50 M as float32 are 200 MB)
+
+Storage: a chunked dataset must have every chunk of its declared shape written, a
+contiguous one all its bytes; otherwise most of it would read as the fill value (a
+1.4 KB file can declare 250,000 patches). Compression is fine: only whether a chunk
+exists counts, not its size. Virtual datasets, external raw storage and external links
+(data in other files) are refused.
 """
 import contextlib
+import math
 from pathlib import Path
 
 import h5py
@@ -24,6 +48,14 @@ PATCH_SHAPE = (3, 16, 16)
 TRIGRAM_SPLITS = ("train", "val", "test")
 TRIGRAM_KEYS = ("trainx", "traind", "valx", "vald", "testx", "testd", "words")
 ACTIVITY_KEYS = ("trX", "trY", "tstX", "tstY")
+
+MAX_PATCHES = 200_000
+MAX_TRIGRAMS = 5_000_000
+MAX_WORDS = 100_000
+MAX_WORD_BYTES = 1_000
+MAX_ACTIVITY_VALUES = 50_000_000
+BLOCK_BYTES = 8 * 2**20
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 # ----------------------------------------------------------------------------- errors
@@ -42,6 +74,17 @@ def _fail(path, key, expected, found):
 
 def _keys_phrase(keys):
     return "keys " + ", ".join(f"'{k}'" for k in keys)
+
+
+def _short(exc):
+    """First line of an exception's text, for the 'found' part of a message."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _shape(shape):
+    """A shape as written in messages: (10000000000,) and (250000, 3, 16, 16)."""
+    return str(tuple(int(s) for s in shape))
 
 
 # ------------------------------------------------------------------------- file access
@@ -68,72 +111,156 @@ def _open(path, keys):
         yield h5
 
 
-def _short(exc):
-    """First line of an exception's text, for the 'found' part of a message."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _read(h5, path, key):
-    """Return dataset `key` as an ndarray; missing keys, groups and read errors fail."""
+def _dataset(h5, path, key):
+    """The h5py.Dataset `key`, nothing read; missing keys, groups and links elsewhere fail."""
     if key not in h5:
         present = ", ".join(sorted(h5.keys())) or "none"
         _fail(path, key, "a dataset", f"no such key (keys present: {present})")
-    node = h5[key]
+    link = h5.get(key, getlink=True)
+    if isinstance(link, h5py.ExternalLink):
+        _fail(path, key, "a dataset stored in this file",
+              f"an external link to {link.filename}:{link.path}")
+    try:
+        node = h5[key]
+    except Exception as exc:  # a corrupt object header
+        problem = _short(exc)
+    else:
+        problem = None
+    if problem:
+        _fail(path, key, "a readable dataset", f"a read error ({problem})")
     if not isinstance(node, h5py.Dataset):
         _fail(path, key, "a dataset", f"a {type(node).__name__.lower()}")
-    try:
-        return np.asarray(node[()])
-    except Exception as exc:  # corrupt or truncated data, unsupported dtypes
-        problem = _short(exc)
-    _fail(path, key, "a readable dataset", f"a read error ({problem})")
+    return node
 
 
 def _require_keys(h5, path, keys):
     """Report the first missing key before any other problem."""
     for key in keys:
         if key not in h5:
-            _read(h5, path, key)
+            _dataset(h5, path, key)
 
 
-# ---------------------------------------------------------------------- array checks
+# ------------------------------------------------------------ checks from the metadata
 
 
-def _check_numeric(a, path, key, allow_bool=False):
-    """Reject strings, objects, compound and complex dtypes."""
-    kinds = "iufb" if allow_bool else "iuf"
-    if a.dtype.kind not in kinds:
-        _fail(path, key, "a numeric array", f"dtype {a.dtype}")
+def _declared(node, path, key, rank, layout, kinds="iuf"):
+    """Check what `node` declares, reading none of its data: dtype kind, rank, non-empty.
+
+    Returns the declared shape."""
+    shape = node.shape
+    if shape is None:
+        _fail(path, key, f"rank {rank} {layout}", "an empty dataset (null dataspace)")
+    if node.dtype.kind not in kinds:
+        _fail(path, key, "a numeric array", f"dtype {node.dtype}")
+    if len(shape) != rank:
+        _fail(path, key, f"rank {rank} {layout}", f"rank {len(shape)} with shape {_shape(shape)}")
+    if math.prod(shape) == 0:
+        _fail(path, key, "a non-empty array", f"shape {_shape(shape)}")
+    return shape
 
 
-def _check_rank(a, path, key, rank, layout):
-    if a.ndim != rank:
-        _fail(path, key, f"rank {rank} {layout}", f"rank {a.ndim} with shape {a.shape}")
+def _check_budget(path, key, count, limit, what, shape):
+    if count > limit:
+        _fail(path, key, f"at most {limit:,} {what}",
+              f"{count:,} {what} declared (shape {_shape(shape)})")
 
 
-def _check_nonempty(a, path, key):
-    if a.size == 0:
-        _fail(path, key, "a non-empty array", f"shape {a.shape}")
+def _check_stored(node, path, key):
+    """The declared extent is in this file: every chunk written, or all contiguous bytes.
+
+    Unwritten parts would read as the fill value. Compressed chunks count by number, not
+    by size, so well-compressed data passes."""
+    try:
+        plist = node.id.get_create_plist()
+        layout, external = plist.get_layout(), plist.get_external_count()
+        if layout == h5py.h5d.CHUNKED:
+            expected = math.prod(-(-s // c) for s, c in zip(node.shape, node.chunks))
+            stored = node.id.get_num_chunks()
+        elif layout == h5py.h5d.CONTIGUOUS and node.dtype.kind != "O":
+            expected, stored = node.nbytes, node.id.get_storage_size()
+    except Exception as exc:
+        problem = _short(exc)
+    else:
+        problem = None
+    if problem:
+        _fail(path, key, "a readable dataset", f"a read error ({problem})")
+    declared = f"the declared shape {_shape(node.shape)}"
+    if layout == h5py.h5d.VIRTUAL or external:
+        kind = "a virtual dataset" if layout == h5py.h5d.VIRTUAL else "external raw storage"
+        _fail(path, key, "a dataset stored in this file", f"{kind} (data in other files)")
+    if layout == h5py.h5d.CHUNKED and stored < expected:
+        _fail(path, key, f"every chunk of {declared} written",
+              f"{stored:,} of {expected:,} chunks stored (the rest would read as fill values)")
+    if layout == h5py.h5d.CONTIGUOUS and node.dtype.kind != "O" and stored < expected:
+        _fail(path, key, f"all {expected:,} bytes of {declared} written",
+              f"{stored:,} bytes stored (the rest would read as fill values)")
 
 
-def _check_finite(a, path, key):
-    """All values finite (integer arrays always are)."""
-    if a.dtype.kind != "f":
-        return
-    bad = ~np.isfinite(a)
-    if bad.any():
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        _fail(path, key, "finite values", f"{int(bad.sum())} NaN/inf (first at {first})")
+# --------------------------------------------------------------------- block reading
 
 
-def _numeric_array(h5, path, key, rank, layout, allow_bool=False):
-    """Read `key` and check: numeric dtype, given rank, non-empty, finite."""
-    a = _read(h5, path, key)
-    _check_numeric(a, path, key, allow_bool)
-    _check_rank(a, path, key, rank, layout)
-    _check_nonempty(a, path, key)
-    _check_finite(a, path, key)
-    return a
+def _blocks(node, path, key, axis=0):
+    """Yield (offset, block): `node` read in slices along `axis` of about BLOCK_BYTES,
+    whole chunks at a time; `offset` is the block's first index in every dimension."""
+    shape = node.shape
+    row_bytes = node.dtype.itemsize * math.prod(shape) // shape[axis]
+    step = max(1, BLOCK_BYTES // max(row_bytes, 1))
+    if node.chunks:
+        chunk = node.chunks[axis]
+        step = max(chunk, step // chunk * chunk)
+    for start in range(0, shape[axis], step):
+        where = [slice(None)] * len(shape)
+        where[axis] = slice(start, start + step)
+        try:
+            block = node[tuple(where)]
+        except Exception as exc:  # corrupt or truncated data, unsupported dtypes
+            problem = _short(exc)
+        else:
+            problem = None
+        if problem:
+            _fail(path, key, "a readable dataset", f"a read error ({problem})")
+        offset = [0] * len(shape)
+        offset[axis] = start
+        yield tuple(offset), block
+
+
+def _at(offset, index):
+    return tuple(int(o) + int(i) for o, i in zip(offset, index))
+
+
+def _read(node, path, key, dtype, convert=None, axis=0):
+    """Read `node` block by block into a new array of `dtype` (same shape).
+
+    Every block must be finite (the message counts all NaN/inf and gives the first), then
+    `convert(block, offset)` may check it further and returns the values to store."""
+    out = np.empty(node.shape, dtype)
+    bad, first = 0, None
+    for offset, block in _blocks(node, path, key, axis):
+        if block.dtype.kind == "f":
+            non_finite = ~np.isfinite(block)
+            if non_finite.any():
+                bad += int(non_finite.sum())
+                first = first or _at(offset, np.argwhere(non_finite)[0])
+        if first is None:  # after the first NaN/inf only count the rest
+            values = convert(block, offset) if convert else block
+            out[tuple(slice(o, o + n) for o, n in zip(offset, block.shape))] = values
+    if bad:
+        _fail(path, key, "finite values", f"{bad} NaN/inf (first at {first})")
+    return out
+
+
+def _float32(path, key):
+    """A convert for _read: cast to float32, refusing values beyond its range."""
+    def convert(block, offset):
+        with np.errstate(over="ignore"):
+            values = block.astype(np.float32)
+        overflow = ~np.isfinite(values)
+        if overflow.any():
+            where = tuple(np.argwhere(overflow)[0])
+            _fail(path, key, f"values within float32 range (|x| <= {FLOAT32_MAX:.4g})",
+                  f"{block[where].item()!r} at {_at(offset, where)}")
+        return values
+    return convert
 
 
 # --------------------------------------------------------------------------- patches
@@ -142,21 +269,40 @@ def _numeric_array(h5, path, key, rank, layout, allow_bool=False):
 def load_patches(path):
     """Return the patches of data1.h5 as float32 (N, 3, 16, 16), N >= 1."""
     with _open(path, ["data"]) as h5:
-        data = _numeric_array(h5, path, "data", 4, "array (N, 3, 16, 16)")
-    if data.shape[1:] != PATCH_SHAPE:
-        _fail(path, "data", "shape (N, 3, 16, 16)", f"shape {data.shape}")
-    return _as_float32(data, path, "data")
+        node = _dataset(h5, path, "data")
+        shape = _declared(node, path, "data", 4, "array (N, 3, 16, 16)")
+        if shape[1:] != PATCH_SHAPE:
+            _fail(path, "data", "shape (N, 3, 16, 16)", f"shape {_shape(shape)}")
+        _check_budget(path, "data", shape[0], MAX_PATCHES, "patches", shape)
+        _check_stored(node, path, "data")
+        return _read(node, path, "data", np.float32, _float32(path, "data"))
 
 
 # -------------------------------------------------------------------------- trigrams
 
 
+def _declare_words(h5, path):
+    """The words dataset, checked from metadata: 1-D strings within the budget, stored."""
+    node = _dataset(h5, path, "words")
+    shape = _declared(node, path, "words", 1, "array of strings", kinds="SO")
+    if node.dtype.kind == "O" and h5py.check_string_dtype(node.dtype) is None:
+        base = h5py.check_vlen_dtype(node.dtype)
+        found = f"variable-length sequences of {base}" if base is not None else "objects"
+        _fail(path, "words", "strings (bytes, utf-8)", found)
+    _check_budget(path, "words", shape[0], MAX_WORDS, "words", shape)
+    if node.dtype.kind == "S" and node.dtype.itemsize > MAX_WORD_BYTES:
+        _fail(path, "words", f"words of at most {MAX_WORD_BYTES:,} bytes", f"dtype {node.dtype}")
+    _check_stored(node, path, "words")
+    return node
+
+
+def _read_words(node, path):
+    """Words as list[str] from a 1-D dataset of bytes (or str); unique and non-empty."""
+    raw = np.concatenate([block for _, block in _blocks(node, path, "words")])
+    return _decode_words(raw, path)
+
+
 def _decode_words(raw, path):
-    """Words as list[str] from a 1-D array of bytes (or str); unique and non-empty."""
-    _check_rank(raw, path, "words", 1, "array of strings")
-    _check_nonempty(raw, path, "words")
-    if raw.dtype.kind not in "SUO":
-        _fail(path, "words", "strings (bytes, utf-8)", f"dtype {raw.dtype}")
     words = []
     for i, w in enumerate(raw.tolist()):
         if isinstance(w, bytes):
@@ -170,6 +316,9 @@ def _decode_words(raw, path):
             _fail(path, "words", "strings", f"{type(w).__name__} at position {i}")
         if not w:
             _fail(path, "words", "non-empty words", f"an empty word at position {i}")
+        if len(w.encode("utf-8")) > MAX_WORD_BYTES:
+            _fail(path, "words", f"words of at most {MAX_WORD_BYTES:,} bytes",
+                  f"{len(w.encode('utf-8')):,} bytes at position {i}")
         words.append(w)
     _check_unique(words, path)
     return words
@@ -183,40 +332,51 @@ def _check_unique(words, path):
         first[w] = i
 
 
-def _check_indices(a, path, key, n_words):
-    """Whole numbers in 1..n_words; returns them as int64 (still 1-based)."""
-    if a.dtype.kind == "f" and not np.array_equal(a, np.round(a)):
-        value = a[a != np.round(a)].flat[0].item()
-        _fail(path, key, "integer word indices", f"non-integer value {value!r}")
-    low, high = a.min(), a.max()
-    if low < 1:
-        _fail(path, key, f"indices in 1..{n_words} (len(words))", f"min {low:g}")
-    if high > n_words:
-        _fail(path, key, f"indices in 1..{n_words} (len(words))", f"max {high:g}")
-    return a.astype(np.int64)
-
-
 def _targets(h5, path, key):
-    """Read a d array: shape (n,), also accepting (n, 1) or (1, n)."""
-    d = _read(h5, path, key)
-    _check_numeric(d, path, key)
-    if d.ndim == 2 and 1 in d.shape:
-        d = d.reshape(-1)
-    _check_rank(d, path, key, 1, "array (n,)")
-    _check_nonempty(d, path, key)
-    _check_finite(d, path, key)
-    return d
+    """Declared d: shape (n,), also accepting (n, 1) or (1, n). Returns (node, n, axis)."""
+    node = _dataset(h5, path, key)
+    shape = node.shape
+    rank = 2 if shape is not None and len(shape) == 2 and 1 in shape else 1
+    shape = _declared(node, path, key, rank, "array (n,)")
+    n = max(shape)
+    _check_budget(path, key, n, MAX_TRIGRAMS, "rows", shape)
+    _check_stored(node, path, key)
+    return node, n, 1 if shape[0] == 1 and rank == 2 else 0
 
 
 def _contexts(h5, path, key, n, d_key):
-    """Read an x array as (n, 3); a stored (3, n) is transposed."""
-    x = _numeric_array(h5, path, key, 2, "array (n, 3)")
-    if x.shape == (n, 3):
-        return x
-    if x.shape == (3, n):
-        return x.T
-    _fail(path, key, f"shape (n, 3) or (3, n) with n = len({d_key}) = {n}",
-          f"shape {x.shape}")
+    """Declared x: (n, 3), or (3, n) to be transposed. Returns (node, axis of n)."""
+    node = _dataset(h5, path, key)
+    shape = _declared(node, path, key, 2, "array (n, 3)")
+    if shape not in ((n, 3), (3, n)):
+        _fail(path, key, f"shape (n, 3) or (3, n) with n = len({d_key}) = {n}",
+              f"shape {_shape(shape)}")
+    _check_stored(node, path, key)
+    return node, 0 if shape == (n, 3) else 1
+
+
+def _indices(node, path, key, n_words, axis):
+    """Read whole numbers in 1..n_words as int64 (still 1-based), block by block."""
+    low, high = [], []
+
+    def convert(block, offset):
+        if block.dtype.kind == "f":
+            whole = block == np.round(block)
+            if not whole.all():
+                value = block[~whole].flat[0].item()
+                _fail(path, key, "integer word indices", f"non-integer value {value!r}")
+        low.append(block.min().item())
+        high.append(block.max().item())
+        if low[-1] < 1 or high[-1] > n_words:  # reported below, with the whole array's min/max
+            return 0
+        return block
+
+    a = _read(node, path, key, np.int64, convert, axis)
+    if min(low) < 1:
+        _fail(path, key, f"indices in 1..{n_words} (len(words))", f"min {min(low):g}")
+    if max(high) > n_words:
+        _fail(path, key, f"indices in 1..{n_words} (len(words))", f"max {max(high):g}")
+    return a
 
 
 def load_trigrams(path):
@@ -225,16 +385,23 @@ def load_trigrams(path):
     trainx, valx, testx: int64 (n, 3); traind, vald, testd: int64 (n,);
     words: list[str] of V unique non-empty words, every index in 1..V.
     """
-    out = {}
     with _open(path, TRIGRAM_KEYS) as h5:
         _require_keys(h5, path, TRIGRAM_KEYS)
-        words = _decode_words(_read(h5, path, "words"), path)
-        for split in TRIGRAM_SPLITS:
+        words_node = _declare_words(h5, path)
+        declared = {}
+        for split in TRIGRAM_SPLITS:  # every shape and budget before any data is read
             xk, dk = f"{split}x", f"{split}d"
-            d = _targets(h5, path, dk)
-            x = _contexts(h5, path, xk, len(d), dk)
-            out[xk] = _check_indices(x, path, xk, len(words))
-            out[dk] = _check_indices(d, path, dk, len(words))
+            d_node, n, d_axis = _targets(h5, path, dk)
+            x_node, x_axis = _contexts(h5, path, xk, n, dk)
+            declared[split] = (d_node, d_axis, x_node, x_axis)
+        words = _read_words(words_node, path)
+        out = {}
+        for split, (d_node, d_axis, x_node, x_axis) in declared.items():
+            xk, dk = f"{split}x", f"{split}d"
+            d = _indices(d_node, path, dk, len(words), d_axis)
+            x = _indices(x_node, path, xk, len(words), x_axis)
+            out[xk] = x if x_axis == 0 else x.T
+            out[dk] = d.reshape(-1)
     out["words"] = words
     return out
 
@@ -242,49 +409,53 @@ def load_trigrams(path):
 # -------------------------------------------------------------------------- activity
 
 
-def _check_one_hot(y, path, key):
-    """Exactly one 1 per row, every other entry 0."""
-    is_binary = (y == 0) | (y == 1)
-    if not is_binary.all():
-        where = tuple(int(i) for i in np.argwhere(~is_binary)[0])
-        _fail(path, key, "one-hot rows of 0/1", f"value {y[where].item()!r} at {where}")
-    ones = (y == 1).sum(axis=1)
-    bad = np.flatnonzero(ones != 1)
-    if bad.size:
-        _fail(path, key, "exactly one 1 per row (one-hot)",
-              f"{int(ones[bad[0]])} ones in row {int(bad[0])}")
+def _one_hot(path, key):
+    """A convert for _read: rows of 0/1 with exactly one 1, cast to float32."""
+    def convert(y, offset):
+        is_binary = (y == 0) | (y == 1)
+        if not is_binary.all():
+            where = tuple(np.argwhere(~is_binary)[0])
+            _fail(path, key, "one-hot rows of 0/1", f"value {y[where].item()!r} at {_at(offset, where)}")
+        ones = (y == 1).sum(axis=1)
+        bad = np.flatnonzero(ones != 1)
+        if bad.size:
+            _fail(path, key, "exactly one 1 per row (one-hot)",
+                  f"{int(ones[bad[0]])} ones in row {offset[0] + int(bad[0])}")
+        return y.astype(np.float32)
+    return convert
 
 
-def _check_rows(path, key, a, ref_key, n_ref):
-    if a.shape[0] != n_ref:
-        _fail(path, key, f"{n_ref} rows (as many as '{ref_key}')", f"shape {a.shape}")
+def _check_rows(path, key, shape, ref_key, n_ref):
+    if shape[0] != n_ref:
+        _fail(path, key, f"{n_ref} rows (as many as '{ref_key}')", f"shape {_shape(shape)}")
 
 
-def _read_activity(h5, path):
-    """The four arrays, each numeric, finite and non-empty, of rank 3 (X) or 2 (Y)."""
+def _declare_activity(h5, path):
+    """The four datasets, checked from metadata: numeric, non-empty, rank 3 (X) or 2 (Y),
+    within the budget, stored; then their shapes against each other."""
     _require_keys(h5, path, ACTIVITY_KEYS)
-    out = {}
+    nodes = {}
     for key in ACTIVITY_KEYS:
+        node = _dataset(h5, path, key)
         if key.endswith("X"):
-            out[key] = _numeric_array(h5, path, key, 3, "array (N, T, C)")
+            shape = _declared(node, path, key, 3, "array (N, T, C)")
         else:
-            out[key] = _numeric_array(h5, path, key, 2, "one-hot array (N, K)",
-                                      allow_bool=True)
-    return out
-
-
-def _check_activity_shapes(a, path):
-    """Rows of X and Y agree per split; T, C and K agree between splits; K >= 2."""
-    _check_rows(path, "trY", a["trY"], "trX", a["trX"].shape[0])
-    _check_rows(path, "tstY", a["tstY"], "tstX", a["tstX"].shape[0])
-    if a["tstX"].shape[1:] != a["trX"].shape[1:]:
-        steps, channels = a["trX"].shape[1:]
-        _fail(path, "tstX", f"T={steps}, C={channels} as in 'trX'", f"shape {a['tstX'].shape}")
-    classes = a["trY"].shape[1]
+            shape = _declared(node, path, key, 2, "one-hot array (N, K)", kinds="iufb")
+        _check_budget(path, key, math.prod(shape), MAX_ACTIVITY_VALUES, "values", shape)
+        _check_stored(node, path, key)
+        nodes[key] = node
+    shapes = {key: node.shape for key, node in nodes.items()}
+    _check_rows(path, "trY", shapes["trY"], "trX", shapes["trX"][0])
+    _check_rows(path, "tstY", shapes["tstY"], "tstX", shapes["tstX"][0])
+    if shapes["tstX"][1:] != shapes["trX"][1:]:
+        steps, channels = shapes["trX"][1:]
+        _fail(path, "tstX", f"T={steps}, C={channels} as in 'trX'", f"shape {_shape(shapes['tstX'])}")
+    classes = shapes["trY"][1]
     if classes < 2:
-        _fail(path, "trY", "at least 2 classes (columns)", f"shape {a['trY'].shape}")
-    if a["tstY"].shape[1] != classes:
-        _fail(path, "tstY", f"K={classes} classes as in 'trY'", f"shape {a['tstY'].shape}")
+        _fail(path, "trY", "at least 2 classes (columns)", f"shape {_shape(shapes['trY'])}")
+    if shapes["tstY"][1] != classes:
+        _fail(path, "tstY", f"K={classes} classes as in 'trY'", f"shape {_shape(shapes['tstY'])}")
+    return nodes
 
 
 def load_activity(path):
@@ -294,16 +465,9 @@ def load_activity(path):
     same T, C and K as the training split. T, C >= 1 (the course has C = 3), K >= 2.
     """
     with _open(path, ACTIVITY_KEYS) as h5:
-        arrays = _read_activity(h5, path)
-    _check_activity_shapes(arrays, path)
-    _check_one_hot(arrays["trY"], path, "trY")
-    _check_one_hot(arrays["tstY"], path, "tstY")
-    return {key: _as_float32(a, path, key) for key, a in arrays.items()}
-
-
-def _as_float32(a, path, key):
-    """Cast to float32; values too large for float32 would become inf, so re-check."""
-    with np.errstate(over="ignore"):
-        a = a.astype(np.float32)
-    _check_finite(a, path, key)
-    return a
+        nodes = _declare_activity(h5, path)
+        out = {}
+        for key in ("trX", "tstX", "trY", "tstY"):
+            convert = _float32(path, key) if key.endswith("X") else _one_hot(path, key)
+            out[key] = _read(nodes[key], path, key, np.float32, convert)
+    return {key: out[key] for key in ACTIVITY_KEYS}
