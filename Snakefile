@@ -7,10 +7,17 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: os.path.join(workflow.basedir, "config.yaml")
+# config.yaml is the configuration, unless --configfile names other files: then those
+# files alone are (config.yaml is not mixed in; Snakemake would otherwise merge them
+# over it, key by key). --config overrides apply on top either way; the configuration
+# actually used is written to results/config.yaml.
+if not workflow.overwrite_configfiles:
+
+    configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/config.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/autoencoder.smk"
 include: "workflow/rules/language_model.smk"

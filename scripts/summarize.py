@@ -1,4 +1,4 @@
-"""One summary table per task (rules summary_*)."""
+"""One summary table per task: one row per variant (rule summary, wildcard task)."""
 from nnlab.results import write_summary
 from nnlab.runner import run
 

@@ -32,7 +32,7 @@ rule autoencoder_train:
     params:
         hp=lambda wildcards: AE_VARIANTS[wildcards.variant],
     wildcard_constraints:
-        variant="|".join(AE_VARIANTS) or "none",
+        variant=one_of(AE_VARIANTS),
     threads: config["threads"]
     priority: autoencoder_priority
     resources:
@@ -47,7 +47,7 @@ rule autoencoder_train:
 
 rule autoencoder_select:
     input:
-        expand(f"{RESULTS}/autoencoder/{{variant}}/metrics.json", variant=AE_SWEEP),
+        metrics_files("autoencoder", AE_SWEEP),
     output:
         f"{RESULTS}/autoencoder/selection.json",
     params:

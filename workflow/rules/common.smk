@@ -1,4 +1,9 @@
-# Helpers shared by all stages (config validation, data sources, variants, resources).
+# Helpers shared by all stages (config validation, data sources, variants, wildcard
+# constraints, resources). Every import of the rule files is here, and only here.
+import hashlib
+import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,15 +35,40 @@ def course_file(name):
     return f"{DATA_DIR}/{name}.h5"
 
 
-AE_SWEEP = nnlab_variants.autoencoder_sweep(config)
-AE_GRID = nnlab_variants.autoencoder_grid(config)
-AE_VARIANTS = {**AE_SWEEP, **AE_GRID}
-RECURRENT_VARIANTS = nnlab_variants.recurrent_variants(config)
 try:
+    AE_SWEEP = nnlab_variants.autoencoder_sweep(config)
+    AE_GRID = nnlab_variants.autoencoder_grid(config)
+    AE_VARIANTS = {**AE_SWEEP, **AE_GRID}
+    RECURRENT_VARIANTS = nnlab_variants.recurrent_variants(config)
     LM_VARIANTS = nnlab_variants.language_model_variants(config)
+    LM_MAP_VARIANT = nnlab_variants.language_model_map_variant(config)
 except ConfigError as error:
     sys.exit(f"error: {error}")
-LM_MAP_VARIANT = nnlab_variants.language_model_map_variant(config)
+
+# The variants of each task, by task name: the summary rule and rule all read these.
+TASK_VARIANTS = {
+    "autoencoder": AE_VARIANTS,
+    "language_model": LM_VARIANTS,
+    "recurrent": RECURRENT_VARIANTS,
+}
+
+
+def one_of(names):
+    """A wildcard constraint matching exactly one of `names`, taken literally.
+
+    Names hold regex characters ("sweep-beta0.5-rho0.05"): unescaped, "." matches any
+    character, so a mistyped path reached the rule and failed inside an input function
+    instead of Snakemake saying that no rule produces it. With no names, match nothing.
+    """
+    return "|".join(map(re.escape, names)) or "(?!)"
+
+
+def metrics_files(task, variants):
+    return expand(f"{RESULTS}/{task}/{{variant}}/metrics.json", variant=variants)
+
+
+def summary_input(wildcards):
+    return metrics_files(wildcards.task, TASK_VARIANTS[wildcards.task])
 
 
 def ae_selection_input(wildcards):
@@ -46,6 +76,18 @@ def ae_selection_input(wildcards):
     if hp["beta"] is None or hp["rho"] is None:
         return f"{RESULTS}/autoencoder/selection.json"
     return []
+
+
+def config_sources():
+    """Where this run's configuration came from, in words: its files and --config overrides."""
+    files = workflow.overwrite_configfiles or [os.path.join(workflow.basedir, "config.yaml")]
+    quoted = [f'"{arg}"' if set(arg) & set(" '{[") else arg for arg in workflow.config_settings.config_args or []]
+    return {"files": [str(f) for f in files], "overrides": " ".join(quoted)}
+
+
+def config_digest():
+    """Changes whenever the configuration does (it reruns rule effective_config)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def training_resources():
@@ -76,6 +118,7 @@ def light_resources():
 
 def all_outputs():
     outputs = [
+        f"{RESULTS}/config.yaml",
         f"{RESULTS}/data/patches_rgb.png",
         f"{RESULTS}/data/patches_normalized.png",
         f"{RESULTS}/data/trigrams.npz",
@@ -84,11 +127,11 @@ def all_outputs():
         f"{RESULTS}/autoencoder/selection.json",
         f"{RESULTS}/autoencoder/grid_features.png",
     ]
-    outputs += expand(f"{RESULTS}/autoencoder/{{variant}}/metrics.json", variant=AE_VARIANTS)
+    outputs += metrics_files("autoencoder", AE_VARIANTS)
     outputs.append(f"{RESULTS}/summary/language_model.csv")
-    outputs += expand(f"{RESULTS}/language_model/{{variant}}/metrics.json", variant=LM_VARIANTS)
+    outputs += metrics_files("language_model", LM_VARIANTS)
     if LM_MAP_VARIANT:
         outputs.append(f"{RESULTS}/language_model/embedding_map.png")
     outputs.append(f"{RESULTS}/summary/recurrent.csv")
-    outputs += expand(f"{RESULTS}/recurrent/{{variant}}/metrics.json", variant=RECURRENT_VARIANTS)
+    outputs += metrics_files("recurrent", RECURRENT_VARIANTS)
     return outputs

@@ -15,7 +15,7 @@ if DEMO:
         log:
             f"{LOGS}/data/demo_patches.log",
         script:
-            "../../scripts/make_demo.py"
+            "../../scripts/demo_patches.py"
 
     rule demo_trigrams:
         output:
@@ -30,7 +30,7 @@ if DEMO:
         log:
             f"{LOGS}/data/demo_trigrams.log",
         script:
-            "../../scripts/make_demo.py"
+            "../../scripts/demo_trigrams.py"
 
     rule demo_activity:
         output:
@@ -47,7 +47,7 @@ if DEMO:
         log:
             f"{LOGS}/data/demo_activity.log",
         script:
-            "../../scripts/make_demo.py"
+            "../../scripts/demo_activity.py"
 
 
 rule prepare_patches:
@@ -75,7 +75,7 @@ rule prepare_patches:
     log:
         f"{LOGS}/data/prepare_patches.log",
     script:
-        "../../scripts/prepare_data.py"
+        "../../scripts/prepare_patches.py"
 
 
 rule prepare_trigrams:
@@ -90,7 +90,7 @@ rule prepare_trigrams:
     log:
         f"{LOGS}/data/prepare_trigrams.log",
     script:
-        "../../scripts/prepare_data.py"
+        "../../scripts/prepare_trigrams.py"
 
 
 rule prepare_activity:
@@ -108,4 +108,4 @@ rule prepare_activity:
     log:
         f"{LOGS}/data/prepare_activity.log",
     script:
-        "../../scripts/prepare_data.py"
+        "../../scripts/prepare_activity.py"

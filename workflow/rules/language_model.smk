@@ -1,6 +1,5 @@
 # Experiment 2: trigram neural language model, one cached job per (D, P[, ordered]) variant,
 # then a PCA map of the word embeddings of the largest model without word order.
-import re
 
 
 rule language_model_train:
@@ -26,7 +25,7 @@ rule language_model_train:
     params:
         hp=lambda wildcards: LM_VARIANTS[wildcards.variant],
     wildcard_constraints:
-        variant="|".join(map(re.escape, LM_VARIANTS)) or "none",
+        variant=one_of(LM_VARIANTS),
     threads: config["threads"]
     resources:
         **training_resources(),

@@ -1,5 +1,4 @@
 # Experiment 3: recurrent activity classifiers, one cached job per cell x truncation.
-import re
 
 
 rule recurrent_train:
@@ -33,7 +32,7 @@ rule recurrent_train:
     params:
         hp=lambda wildcards: RECURRENT_VARIANTS[wildcards.variant],
     wildcard_constraints:
-        variant="|".join(map(re.escape, RECURRENT_VARIANTS)) or "none",
+        variant=one_of(RECURRENT_VARIANTS),
     threads: config["threads"]
     priority: recurrent_priority
     resources:

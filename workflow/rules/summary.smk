@@ -1,43 +1,18 @@
-# Summary tables: one row per variant, hyper-parameters and metrics.
+# Summary tables: one per task, one row per variant (hyper-parameters and metrics), from
+# the task's metrics.json files (TASK_VARIANTS in common.smk lists them).
 
 
-rule summary_autoencoder:
+rule summary:
     input:
-        expand(f"{RESULTS}/autoencoder/{{variant}}/metrics.json", variant=AE_VARIANTS),
+        summary_input,
     output:
-        f"{RESULTS}/summary/autoencoder.csv",
+        f"{RESULTS}/summary/{{task}}.csv",
+    wildcard_constraints:
+        task=one_of(TASK_VARIANTS),
     threads: 1
     resources:
         **light_resources(),
     log:
-        f"{LOGS}/summary/autoencoder.log",
-    script:
-        "../../scripts/summarize.py"
-
-
-rule summary_recurrent:
-    input:
-        expand(f"{RESULTS}/recurrent/{{variant}}/metrics.json", variant=RECURRENT_VARIANTS),
-    output:
-        f"{RESULTS}/summary/recurrent.csv",
-    threads: 1
-    resources:
-        **light_resources(),
-    log:
-        f"{LOGS}/summary/recurrent.log",
-    script:
-        "../../scripts/summarize.py"
-
-
-rule summary_language_model:
-    input:
-        expand(f"{RESULTS}/language_model/{{variant}}/metrics.json", variant=LM_VARIANTS),
-    output:
-        f"{RESULTS}/summary/language_model.csv",
-    threads: 1
-    resources:
-        **light_resources(),
-    log:
-        f"{LOGS}/summary/language_model.log",
+        f"{LOGS}/summary/{{task}}.log",
     script:
         "../../scripts/summarize.py"
