@@ -21,40 +21,55 @@ def test_affine_backward_matches_numeric():
         assert relative_error(analytic, numeric_gradient(f, wrt)) < 1e-7
 
 
-@pytest.mark.parametrize("pair", ["sigmoid", "tanh"])
-def test_elementwise_backward_matches_numeric(pair):
-    forward, backward = getattr(layers, f"{pair}_forward"), getattr(layers, f"{pair}_backward")
+@pytest.mark.parametrize("f, grad", [(layers.sigmoid, layers.sigmoid_grad), (np.tanh, layers.tanh_grad)])
+def test_elementwise_gradients_from_outputs_match_numeric(f, grad):
     z, dout = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
-    _, cache = forward(z)
-    numeric = numeric_gradient(lambda: float(np.sum(forward(z)[0] * dout)), z)
-    assert relative_error(backward(dout, cache), numeric) < 1e-7
+    numeric = numeric_gradient(lambda: float(np.sum(f(z) * dout)), z)
+    assert relative_error(dout * grad(f(z)), numeric) < 1e-7
 
 
-def test_sigmoid_is_stable_and_exact():
+def test_sigmoid_is_stable_exact_and_works_in_place():
     z = np.array([-1000.0, -5.0, 0.0, 5.0, 1000.0])
     expected = np.array([0.0, 1 / (1 + np.exp(5)), 0.5, 1 / (1 + np.exp(-5)), 1.0])
-    np.testing.assert_allclose(layers.sigmoid(z), expected, rtol=1e-12, atol=1e-300)
-    assert layers.sigmoid(z.astype(np.float32)).dtype == np.float32
+    with np.errstate(all="raise"):                          # no overflow warning, for any z
+        np.testing.assert_allclose(layers.sigmoid(z), expected, rtol=1e-12, atol=1e-300)
+    z32 = z.astype(np.float32)
+    assert layers.sigmoid(z32, out=z32) is z32 and z32.dtype == np.float32
+    np.testing.assert_allclose(z32, expected, rtol=1e-6, atol=1e-30)
 
 
-def test_softmax_cross_entropy_value_and_gradient():
+def test_softmax_cross_entropy_value_gradient_and_per_sample_losses():
     logits, y = rng.standard_normal((5, 4)), np.array([0, 3, 1, 1, 2])
-    loss, dlogits, probs = layers.softmax_cross_entropy(logits, y)
-    expected = -np.mean(np.log(np.exp(logits[np.arange(5), y]) / np.exp(logits).sum(1)))
-    assert loss == pytest.approx(expected, rel=1e-12)
-    np.testing.assert_allclose(probs.sum(1), 1)
-    numeric = numeric_gradient(lambda: layers.softmax_cross_entropy(logits, y)[0], logits)
+    expected = -np.log(np.exp(logits[np.arange(5), y]) / np.exp(logits).sum(1))
+    dlogits = logits.copy()
+    loss, correct = layers.softmax_cross_entropy(dlogits, y)
+    assert loss == pytest.approx(expected.mean(), rel=1e-12)
+    assert correct == np.count_nonzero(logits.argmax(1) == y)
+    numeric = numeric_gradient(lambda: layers.softmax_cross_entropy(logits.copy(), y)[0], logits)
     assert relative_error(dlogits, numeric) < 1e-7
+    losses, hits = layers.cross_entropy(logits.copy(), y)
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
+    np.testing.assert_array_equal(hits, logits.argmax(1) == y)
+    probs = layers.softmax(logits.copy())
+    np.testing.assert_allclose(probs.sum(1), 1)
+    np.testing.assert_allclose(probs[np.arange(5), y], np.exp(-expected), rtol=1e-12)
+    big = np.array([[1000.0, 0.0], [0.0, -1000.0]])         # log-sum-exp: no overflow
+    assert layers.cross_entropy(big, np.array([1, 0]))[0] == pytest.approx([1000.0, 0.0])
 
 
-def test_embedding_accumulates_repeated_indices():
+@pytest.mark.parametrize("concat", [False, True])
+def test_embedding_gathers_and_accumulates_repeated_indices(concat):
     R = rng.standard_normal((6, 2))
     idx = np.array([[1, 1, 4], [4, 0, 1]])
-    out, cache = layers.embedding_forward(idx, R)
-    np.testing.assert_array_equal(out[0, 1], R[1])
-    dout = np.ones((2, 3, 2))
-    dR = layers.embedding_backward(dout, cache)
+    out = layers.embedding_forward(R, idx, np.empty((2, 6 if concat else 2)), concat)
+    np.testing.assert_allclose(out[0], np.concatenate([R[1], R[1], R[4]]) if concat else R[1] + R[1] + R[4])
+    dR = layers.embedding_backward(np.ones_like(out), idx, np.full((6, 2), np.nan), concat)
     np.testing.assert_array_equal(dR[:, 0], [1, 3, 0, 0, 2, 0])
+
+
+def test_l2_penalty():
+    assert layers.l2_penalty(0.5, [np.ones((2, 2)), np.full(3, 2.0)]) == pytest.approx(0.25 * (4 + 12))
+    assert layers.l2_penalty(0.0, [np.ones(3)]) == 0.0
 
 
 def test_sgd_momentum_follows_the_course_formula():

@@ -11,9 +11,11 @@ import yaml
 
 from nnlab.config import validate
 from nnlab.errors import ConfigError
+from nnlab import models
 from nnlab.experiments.recurrent import confusion_matrix, precision_recall, train_variant
 from nnlab.models.recurrent import RecurrentClassifier, gradcheck
-from nnlab.nn.recurrent import CELLS, Workspace
+from nnlab.nn.recurrent import CELLS
+from nnlab.nn.workspace import Workspace
 from nnlab.variants import recurrent_variants
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,8 +132,10 @@ def test_truncation_one_step_ignores_the_recurrent_path():
 def test_workspace_reuses_buffers_and_follows_shapes():
     ws = Workspace()
     a = ws.get("a", (2, 3), np.float32)
-    assert ws.get("a", (2, 3), np.float32) is a
-    assert ws.get("a", (4, 3), np.float32).shape == (4, 3)
+    assert ws.get("a", (2, 3), np.float32).base is a.base
+    assert ws.get("a", (1, 3), np.float32).base is a.base          # a smaller batch: a view of the same buffer
+    assert ws.get("a", (4, 3), np.float32).shape == (4, 3) and ws.get("a", (4, 3), np.float32).base is not a.base
+    assert ws.get("a", (4, 2), np.float32).shape == (4, 2)
     model = RecurrentClassifier("gru", 3, 5, [4], 3, seed=0)
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((10, 7, 3)).astype(np.float32), rng.integers(0, 3, 10)
@@ -228,7 +232,7 @@ def test_two_stage_training_writes_one_continuous_history(tmp_path):
     data = activity_npz(tmp_path / "activity.npz")
     hp = dict(cell="gru", truncation=4, hidden=6, mlp=[5], forget_bias=0.0, weight_decay=1e-3, optimizer="adam",
               learning_rate=0.02, momentum=0.0, batch_size=8, epochs=3, patience=3, clip_norm=1.0,
-              lr_schedule="cosine", finetune_epochs=2, finetune_optimizer="sgd", finetune_learning_rate=0.001,
+              lr_schedule="cosine", lr_final_fraction=0.0, finetune_epochs=2, finetune_optimizer="sgd", finetune_learning_rate=0.001,
               finetune_momentum=0.35, seed=0)
     out = variant_outputs(tmp_path / "gru-tbptt4")
     train_variant(data, "gru-tbptt4", hp, out, log=lambda s: None)
@@ -246,6 +250,11 @@ def test_two_stage_training_writes_one_continuous_history(tmp_path):
     assert set(metrics["test_recall"]) == {"a", "b", "c"}
     params = np.load(out["params"], allow_pickle=False)
     assert params["Wh"].shape == (6, 18) and params["W2"].shape == (5, 3)
+    model = models.load(out["params"])
+    assert model.cell == "gru" and model.classes == ["a", "b", "c"]
+    arrays = np.load(data, allow_pickle=False)
+    predicted = model.predict_proba(arrays["x_test"]).argmax(axis=1)      # the saved model, rebuilt
+    assert np.mean(predicted == arrays["y_test"]) == pytest.approx(metrics["test_accuracy"])
 
 
 # ------------------------------------------------------------------------- config
@@ -262,18 +271,21 @@ def test_variant_names(tiny_config):
     variants = recurrent_variants(config)
     assert list(variants) == ["rnn-full", "rnn-tbptt20", "lstm-full", "lstm-tbptt20", "gru-full", "gru-tbptt20"]
     assert variants["lstm-tbptt20"]["truncation"] == 20 and variants["lstm-full"]["truncation"] is None
-    assert variants["gru-full"]["finetune_momentum"] == config["recurrent"]["finetune"]["momentum"]
+    chosen = config["recurrent"]["recipes"][config["recurrent"]["recipe"]]
+    assert variants["gru-full"]["finetune_momentum"] == chosen["finetune"]["momentum"]
+    assert {hp["recipe"] for hp in variants.values()} == {config["recurrent"]["recipe"]}
 
 
 def test_learning_rate_per_cell(tiny_config):
     config = copy.deepcopy(tiny_config)
-    config["recurrent"]["learning_rate"] = {"rnn": 0.001, "lstm": 0.002, "gru": 0.003}
+    recipe = config["recurrent"]["recipes"][config["recurrent"]["recipe"]]
+    recipe["learning_rate"] = {"rnn": 0.001, "lstm": 0.002, "gru": 0.003}
     validate(config, SCHEMA)
     rates = {name: hp["learning_rate"] for name, hp in recurrent_variants(config).items()}
     assert rates == {"rnn-full": 0.001, "rnn-tbptt5": 0.001, "lstm-full": 0.002, "lstm-tbptt5": 0.002,
                      "gru-full": 0.003, "gru-tbptt5": 0.003}
-    del config["recurrent"]["learning_rate"]["gru"]
-    with pytest.raises(ConfigError, match="'recurrent.learning_rate'"):
+    del recipe["learning_rate"]["gru"]
+    with pytest.raises(ConfigError, match="'recurrent.recipes.tuned.learning_rate'"):
         validate(config, SCHEMA)
 
 
@@ -282,17 +294,21 @@ def test_learning_rate_per_cell(tiny_config):
     ("truncation", [None, 0], "recurrent.truncation.1"),
     ("truncation", [-20], "recurrent.truncation.0"),
     ("truncation", [2.5], "recurrent.truncation.0"),
-    ("optimizer", "rmsprop", "recurrent.optimizer"),
-    ("clip_norm", 0, "recurrent.clip_norm"),
+    ("recipe.optimizer", "rmsprop", "recurrent.recipes.tuned.optimizer"),
+    ("recipe.clip_norm", 0, "recurrent.recipes.tuned.clip_norm"),
     ("hidden", 0, "recurrent.hidden"),
-    ("momentum", 1.0, "recurrent.momentum"),
-    ("lr_schedule", "step", "recurrent.lr_schedule"),
-    ("weight_decay", -1e-4, "recurrent.weight_decay"),
+    ("recipe.momentum", 1.0, "recurrent.recipes.tuned.momentum"),
+    ("recipe.lr_schedule", "step", "recurrent.recipes.tuned.lr_schedule"),
+    ("recipe.weight_decay", -1e-4, "recurrent.recipes.tuned.weight_decay"),
+    ("recipe", "best", "recurrent.recipe"),
     ("bogus", 1, "recurrent.bogus"),
 ])
 def test_bad_recurrent_config_is_one_line_error(tiny_config, key, value, where):
     config = copy.deepcopy(tiny_config)
-    config["recurrent"][key] = value
+    section = config["recurrent"]
+    if key.startswith("recipe."):
+        section, key = section["recipes"]["tuned"], key.split(".", 1)[1]
+    section[key] = value
     with pytest.raises(ConfigError) as excinfo:
         validate(config, SCHEMA)
     message = str(excinfo.value)

@@ -1,11 +1,6 @@
-"""The one training loop every model uses.
-
-A model supplies:
-  model.params                   a `Params` (flat weights and gradients)
-  model.step(xb, yb)             forward + backward on a batch; fills params.grad;
-                                 returns (mean loss, number correct or None)
-  model.evaluate(x, y)           returns (mean loss, accuracy or None); no gradients
-  model.epoch_extras()           optional: extra history columns for the epoch just run
+"""The one training loop every model uses (the model protocol: nnlab.models), and the one way
+a recipe (optimizer, learning rate, schedule, batches, epochs, patience, clipping) becomes a
+call of it: fit_recipe.
 """
 import csv
 import math
@@ -15,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnlab.errors import Diverged
+from nnlab.nn.optim import make_optimizer
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "seconds"]
 
@@ -42,16 +38,16 @@ def batches(n, batch_size, rng):
 
 
 def lr_schedule(kind, epochs, final_fraction):
-    """epoch (1-based) -> learning-rate multiplier: 'constant' 1; 'cosine' from 1 down to
-    final_fraction at the last epoch; 'exponential' by a constant factor per epoch, reaching
-    final_fraction at the last epoch."""
-    last = max(epochs - 1, 1)
+    """epoch (1-based) -> learning-rate multiplier, or None for 'constant'. 'cosine' and
+    'exponential' start at 1 and decay towards final_fraction, which they would reach one
+    epoch after the last (so the last epoch still learns when final_fraction is 0):
+    cosine f + (1 - f) (1 + cos(pi (epoch - 1) / epochs)) / 2, exponential f ** ((epoch - 1) / epochs)."""
     if kind == "constant":
         return None
     if kind == "cosine":
-        return lambda epoch: final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / last))
+        return lambda epoch: final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
     if kind == "exponential":
-        return lambda epoch: final_fraction ** ((epoch - 1) / last)
+        return lambda epoch: final_fraction ** ((epoch - 1) / epochs)
     raise ValueError(f"lr_schedule: expected 'constant', 'cosine' or 'exponential', found {kind!r}")
 
 
@@ -152,3 +148,12 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patien
         result.best_epoch = result.epochs_run
     optimizer.lr = base_lr
     return result
+
+
+def fit_recipe(model, recipe, train, val=None, *, seed, **kwargs):
+    """fit() with the optimiser, schedule, batch size, epochs, patience and clipping a recipe
+    (a variant's hyperparameters) names; keyword arguments go to fit()."""
+    optimizer = make_optimizer(recipe["optimizer"], recipe["learning_rate"], recipe.get("momentum", 0.0))
+    return fit(model, optimizer, train, val, epochs=recipe["epochs"], batch_size=recipe["batch_size"], seed=seed,
+               patience=recipe.get("patience"), clip_norm=recipe.get("clip_norm"),
+               schedule=lr_schedule(recipe["lr_schedule"], recipe["epochs"], recipe["lr_final_fraction"]), **kwargs)

@@ -1,41 +1,58 @@
 """Every model variant the config defines, by readable name.
 
-Each function maps a validated config to {variant name: hyperparameters}; the rules
-make one cached job per name, and the app lists the same names.
+Each function maps a validated config to {variant name: hyperparameters}; the rules make one
+cached job per name, and the app lists the same names. Every experiment trains with the
+recipe its config section chooses (`recipe: course | tuned`, settings under `recipes`); the
+hyperparameters of a variant are its recipe's settings, its own settings, the recipe's name
+and the seed.
 """
+from nnlab.errors import ConfigError
 
 
 def _num(x):
-    """A short, stable text for a number in a variant name (0.0005 -> 5e-04, 0.05 -> 0.05)."""
+    """A short, stable text for a number in a variant name (0.0005 -> 0.0005, 2.0 -> 2)."""
     if isinstance(x, int) or float(x).is_integer() and abs(x) >= 1:
         return str(int(x))
-    text = f"{x:g}"
-    return text
+    return f"{x:g}"
+
+
+def recipe(config, task):
+    """The training settings that config[task] chooses, with recipe=<its name>."""
+    section = config[task]
+    return dict(section["recipes"][section["recipe"]], recipe=section["recipe"])
+
+
+def _add(out, name, hp, key):
+    """out[name] = hp, refusing a name already taken (duplicate or colliding list entries)."""
+    if name in out:
+        raise ConfigError(f"config: key '{key}': expected distinct entries, found two that both make "
+                          f"variant {name}")
+    out[name] = hp
 
 
 def autoencoder_sweep(config):
     """Part b: base model over beta x rho."""
     ae = config["autoencoder"]
-    base = {k: ae[k] for k in ("optimizer", "learning_rate", "batch_size", "epochs", "holdout_fraction")}
+    base = dict(recipe(config, "autoencoder"), holdout_fraction=ae["holdout_fraction"], hidden=ae["hidden"],
+                **{"lambda": ae["lambda"]}, seed=config["seed"])
     out = {}
     for beta in ae["sweep"]["beta"]:
         for rho in ae["sweep"]["rho"]:
-            name = f"sweep-beta{_num(beta)}-rho{_num(rho)}"
-            out[name] = dict(base, hidden=ae["hidden"], **{"lambda": ae["lambda"]}, beta=beta, rho=rho,
-                             seed=config["seed"], part="sweep")
+            _add(out, f"sweep-beta{_num(beta)}-rho{_num(rho)}", dict(base, beta=beta, rho=rho, part="sweep"),
+                 "autoencoder.sweep")
     return out
 
 
 def autoencoder_grid(config):
     """Part d: L_hid x lambda with beta, rho fixed (None where 'auto': taken from the sweep)."""
     ae = config["autoencoder"]
-    base = {k: ae[k] for k in ("optimizer", "learning_rate", "batch_size", "epochs", "holdout_fraction")}
+    base = dict(recipe(config, "autoencoder"), holdout_fraction=ae["holdout_fraction"], seed=config["seed"])
     fixed = {k: (None if ae["grid"][k] == "auto" else ae["grid"][k]) for k in ("beta", "rho")}
     out = {}
     for hidden in ae["grid"]["hidden"]:
         for lam in ae["grid"]["lambda"]:
-            name = f"grid-h{hidden}-lambda{_num(lam)}"
-            out[name] = dict(base, hidden=hidden, **{"lambda": lam}, **fixed, seed=config["seed"], part="grid")
+            _add(out, f"grid-h{hidden}-lambda{_num(lam)}",
+                 dict(base, hidden=hidden, **{"lambda": lam}, **fixed, part="grid"), "autoencoder.grid")
     return out
 
 
@@ -44,39 +61,34 @@ def autoencoder_variants(config):
 
 
 def recurrent_variants(config):
-    """Experiment 3: cells x truncation, named <cell>-full or <cell>-tbptt<k>. learning_rate is
-    one number or one per cell ({rnn: ..., lstm: ..., gru: ...})."""
+    """Experiment 3: cells x truncation, named <cell>-full or <cell>-tbptt<k>. The recipe's
+    learning_rate is one number or one per cell ({rnn: ..., lstm: ..., gru: ...}); its
+    fine-tuning stage becomes finetune_epochs, finetune_optimizer, ... ."""
     rc = config["recurrent"]
-    ft = rc["finetune"]
-    base = {k: rc[k] for k in ("hidden", "mlp", "forget_bias", "weight_decay", "optimizer", "learning_rate",
-                               "momentum", "batch_size", "epochs", "patience", "clip_norm", "lr_schedule")}
-    base.update({f"finetune_{k}": ft[k] for k in ("epochs", "optimizer", "learning_rate", "momentum")})
+    base = recipe(config, "recurrent")
+    finetune, rates = base.pop("finetune"), base.pop("learning_rate")
+    base.update({f"finetune_{k}": v for k, v in finetune.items()}, hidden=rc["hidden"], mlp=rc["mlp"])
     out = {}
     for cell in rc["cells"]:
         for k in rc["truncation"]:
             name = f"{cell}-full" if k is None else f"{cell}-tbptt{k}"
-            lr = rc["learning_rate"][cell] if isinstance(rc["learning_rate"], dict) else rc["learning_rate"]
-            out[name] = dict(base, learning_rate=lr, cell=cell, truncation=k, seed=config["seed"])
+            lr = rates[cell] if isinstance(rates, dict) else rates
+            _add(out, name, dict(base, learning_rate=lr, cell=cell, truncation=k, seed=config["seed"]),
+                 "recurrent.truncation")
     return out
 
 
 def language_model_variants(config):
-    """Experiment 2: one variant per (D, P[, order_aware]) entry, trained with the chosen recipe.
-
-    Names: d<D>-p<P>, with '-ordered' when the three embeddings are concatenated.
-    """
+    """Experiment 2: one variant per (D, P[, order_aware]) entry. Names: d<D>-p<P>, with
+    '-ordered' when the three embeddings are concatenated."""
     lm = config["language_model"]
-    recipe = dict(lm["recipes"][lm["recipe"]], recipe=lm["recipe"])
+    base = recipe(config, "language_model")
     out = {}
     for v in lm["variants"]:
         name = f"d{v['embedding_dim']}-p{v['hidden']}" + ("-ordered" if v["order_aware"] else "")
-        if name in out:
-            from nnlab.errors import ConfigError
-
-            raise ConfigError(f"config: key 'language_model.variants': expected distinct variants, "
-                              f"found {name} twice")
-        out[name] = dict(embedding_dim=v["embedding_dim"], hidden=v["hidden"], order_aware=v["order_aware"],
-                         **recipe, prediction_samples=lm["prediction_samples"], seed=config["seed"])
+        _add(out, name, dict(base, embedding_dim=v["embedding_dim"], hidden=v["hidden"], order_aware=v["order_aware"],
+                             prediction_samples=lm["prediction_samples"], seed=config["seed"]),
+             "language_model.variants")
     return out
 
 

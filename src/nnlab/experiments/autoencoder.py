@@ -4,14 +4,13 @@ import json
 import numpy as np
 import pandas as pd
 
+from nnlab import models
 from nnlab.data.preprocess import split_holdout
-from nnlab.errors import DataError
 from nnlab.figures import normalize_each, save_curves, save_mosaic, tile
-from nnlab.io import save_npz, write_json
+from nnlab.io import write_json
 from nnlab.models.autoencoder import SparseAutoencoder
-from nnlab.nn.optim import SGD, Adam
 from nnlab.results import write_metrics
-from nnlab.train import fit
+from nnlab.train import fit_recipe
 
 PATCH = 16
 
@@ -36,35 +35,32 @@ def train_variant(patches_path, variant, hp, out, log, selection_path=None, data
     """Train one variant; out: dict of paths params, history, metrics, features, curves, reconstructions."""
     hp = resolve_sparsity(hp, selection_path)
     x = np.load(patches_path, allow_pickle=False)["x"]
-    train_idx, holdout_idx = split_holdout(len(x), hp["holdout_fraction"], hp["seed"])
-    if len(train_idx) == 0 or len(holdout_idx) == 0:
-        raise DataError(f"{patches_path}: key 'x': expected enough patches for a "
-                        f"{hp['holdout_fraction']} holdout, found {len(x)}")
+    train_idx, holdout_idx = split_holdout(len(x), hp["holdout_fraction"], hp["seed"], source=patches_path)
     x_train, x_holdout = x[train_idx], x[holdout_idx]
     model = SparseAutoencoder(x.shape[1], hp["hidden"], hp["lambda"], hp["beta"], hp["rho"], seed=hp["seed"])
-    optimizer = Adam(hp["learning_rate"]) if hp["optimizer"] == "adam" else SGD(hp["learning_rate"])
     log(f"{variant}: {len(x_train)} training and {len(x_holdout)} held-out patches, hyperparameters {hp}")
-    result = fit(model, optimizer, (x_train, None), (x_holdout, None), epochs=hp["epochs"],
-                 batch_size=hp["batch_size"], seed=hp["seed"], history_path=out["history"], log=log)
-    terms, cache = model.loss_terms(x_train)
+    result = fit_recipe(model, hp, (x_train, None), (x_holdout, None), seed=hp["seed"],
+                        history_path=out["history"], log=log)
+    terms, h = model.terms(x_train)
     reconstruction = model.reconstruct(x_holdout)
-    activation = float(cache["h"].mean())
-    save_npz(out["params"], **model.params.arrays())
-    write_metrics(
-        out["metrics"], "autoencoder", variant, hp, result, data_files,
-        loss=sum(terms.values()), **terms,
-        reconstruction_mse=float(np.mean((reconstruction - x_holdout) ** 2)),
-        mean_activation=activation,
-        activation_relative_error=abs(activation - hp["rho"]) / hp["rho"],
-    )
+    activation = float(h.mean())
+    models.save(out["params"], model)
     save_mosaic(out["features"], tile(feature_images(model.params.w["W1"])),
                 title=f"{variant}: input weights of {hp['hidden']} hidden units")
     save_curves(out["curves"], pd.read_csv(out["history"]),
-                [("cost J", [("train_loss", "train"), ("val_loss", "held-out")])], title=variant)
+                [("J without weight decay", [("train_loss", "train"), ("val_loss", "held-out")])], title=variant)
     shown = x_holdout[:16], reconstruction[:16]
     pairs = np.stack(shown, axis=1).reshape(-1, PATCH, PATCH)
     save_mosaic(out["reconstructions"], tile(pairs, cols=8),
                 title="held-out patches (left) and reconstructions (right)")
+    write_metrics(                                     # last: metrics.json marks the job done
+        out["metrics"], "autoencoder", variant, hp, result, data_files,
+        loss=sum(terms.values()), reconstruction=terms["reconstruction"], sparsity=terms["sparsity"],
+        weight_decay=terms["penalty"],
+        reconstruction_mse=float(np.mean((reconstruction - x_holdout) ** 2)),
+        mean_activation=activation,
+        activation_relative_error=abs(activation - hp["rho"]) / hp["rho"],
+    )
 
 
 def select_sparsity(metrics_paths, tolerance, path):

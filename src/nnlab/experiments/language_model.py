@@ -4,28 +4,23 @@ import math
 import numpy as np
 import pandas as pd
 
+from nnlab import models
 from nnlab.figures import save_curves
-from nnlab.io import save_csv, save_figure, save_npz
+from nnlab.io import save_csv, save_figure
 from nnlab.models.language_model import LanguageModel, top_k
-from nnlab.nn.optim import make_optimizer
 from nnlab.results import write_metrics
-from nnlab.train import fit, lr_schedule
+from nnlab.train import fit_recipe
 
 TOP_K = 10  # candidates per sampled trigram in predictions.csv; test top-10 accuracy
 PREDICTION_COLUMNS = ["sample", "test_index", "word1", "word2", "word3", "true_word", "true_rank",
                       "rank", "candidate", "probability"]
 
 
-def build(hp, vocab_size):
-    """The model and optimiser that hyperparameters hp describe."""
-    model = LanguageModel(vocab_size, hp["embedding_dim"], hp["hidden"], order_aware=hp["order_aware"],
-                          init=hp["init"], init_std=hp["init_std"], weight_decay=hp["weight_decay"],
-                          seed=hp["seed"])
-    if hp["optimizer"] == "sgd":
-        optimizer = make_optimizer("sgd", hp["learning_rate"], hp["momentum"])
-    else:
-        optimizer = make_optimizer("adam", hp["learning_rate"])
-    return model, optimizer
+def build(hp, words):
+    """The model that hyperparameters hp describe, over the vocabulary `words`."""
+    return LanguageModel(len(words), hp["embedding_dim"], hp["hidden"], order_aware=hp["order_aware"],
+                         init=hp["init"], init_std=hp["init_std"], weight_decay=hp["weight_decay"],
+                         seed=hp["seed"], words=words)
 
 
 def sample_indices(n, k, seed):
@@ -54,27 +49,26 @@ def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
     words = data["words"]
     train, val = (data["x_train"], data["y_train"]), (data["x_val"], data["y_val"])
     x_test, y_test = data["x_test"], data["y_test"]
-    model, optimizer = build(hp, len(words))
+    model = build(hp, words)
     log(f"{variant}: {len(train[0])} / {len(val[0])} / {len(x_test)} trigrams over {len(words)} words, "
         f"{len(model.params)} parameters, hyperparameters {hp}")
-    result = fit(model, optimizer, train, val, epochs=hp["epochs"], batch_size=hp["batch_size"], seed=hp["seed"],
-                 patience=hp["patience"], history_path=out["history"], log=log,
-                 schedule=lr_schedule(hp["lr_schedule"], hp["epochs"], hp["lr_final_fraction"]))
+    result = fit_recipe(model, hp, train, val, seed=hp["seed"], history_path=out["history"], log=log)
     val_ce, val_acc = model.evaluate(*val)
-    test = model.scores(x_test, y_test, k=TOP_K)
-    log(f"best epoch {result.best_epoch}: validation cross-entropy {val_ce:.4f}, test {test}")
-    save_npz(out["params"], **model.save_arrays(words))
-    write_metrics(out["metrics"], "language_model", variant, hp, result, data_files,
-                  val_cross_entropy=val_ce, val_accuracy=val_acc,
-                  test_cross_entropy=test["cross_entropy"], test_accuracy=test["accuracy"],
-                  test_top10_accuracy=test[f"top{TOP_K}_accuracy"],
-                  test_perplexity=math.exp(test["cross_entropy"]))
+    losses, correct, top = model.sample_scores(x_test, y_test, k=TOP_K)
+    test_ce = float(losses.mean())
+    log(f"best epoch {result.best_epoch}: validation cross-entropy {val_ce:.4f}, test cross-entropy "
+        f"{test_ce:.4f}, accuracy {correct.mean():.4f}, top-{TOP_K} {top.mean():.4f}")
+    models.save(out["params"], model)
     rows = sample_indices(len(x_test), hp["prediction_samples"], hp["seed"])
     save_csv(out["predictions"], prediction_table(model, words, x_test[rows], y_test[rows], rows, TOP_K))
     save_curves(out["curves"], pd.read_csv(out["history"]),
                 [("cross-entropy", [("train_loss", "train"), ("val_loss", "validation")]),
                  ("accuracy", [("train_accuracy", "train"), ("val_accuracy", "validation")])],
                 title=f"{variant} (best epoch {result.best_epoch})")
+    write_metrics(out["metrics"], "language_model", variant, hp, result, data_files,   # last: marks the job done
+                  val_cross_entropy=val_ce, val_accuracy=val_acc,
+                  test_cross_entropy=test_ce, test_accuracy=float(correct.mean()),
+                  test_top10_accuracy=float(top.mean()), test_perplexity=math.exp(test_ce))
 
 
 def pca_2d(X):

@@ -4,12 +4,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nnlab import models
 from nnlab.figures import save_curves
-from nnlab.io import save_csv, save_figure, save_npz
+from nnlab.io import save_csv, save_figure
 from nnlab.models.recurrent import RecurrentClassifier
-from nnlab.nn.optim import make_optimizer
 from nnlab.results import write_metrics
-from nnlab.train import FitResult, fit, lr_schedule
+from nnlab.train import FitResult, fit_recipe
 
 
 def confusion_matrix(y_true, y_pred, k):
@@ -32,19 +32,16 @@ def train_stages(model, data, hp, history_path, log):
     author's: SGD, lr 0.001, momentum 0.35). One history file with continuous epoch numbers;
     the weights of the epoch with the lowest validation cross-entropy over both stages win."""
     train, val = (data["x_train"], data["y_train"]), (data["x_val"], data["y_val"])
-    common = dict(batch_size=hp["batch_size"], patience=hp["patience"], history_path=history_path, log=log)
-    optimizer = make_optimizer(hp["optimizer"], hp["learning_rate"], hp["momentum"])
-    first = fit(model, optimizer, train, val, epochs=hp["epochs"], seed=hp["seed"], clip_norm=hp["clip_norm"],
-                # cosine that would reach zero one epoch past the last, so the last epoch still learns
-                schedule=lr_schedule(hp["lr_schedule"], hp["epochs"] + 1, 0.0), **common)
+    common = dict(history_path=history_path, log=log)
+    first = fit_recipe(model, hp, train, val, seed=hp["seed"], **common)
     if not hp["finetune_epochs"]:
         return first
     best_first, kept = first.best["val_loss"], model.params.flat.copy()
     log(f"fine-tuning from epoch {first.best_epoch}: {hp['finetune_optimizer']}, lr {hp['finetune_learning_rate']}, "
         f"momentum {hp['finetune_momentum']}, at most {hp['finetune_epochs']} epochs")
-    optimizer = make_optimizer(hp["finetune_optimizer"], hp["finetune_learning_rate"], hp["finetune_momentum"])
-    second = fit(model, optimizer, train, val, epochs=hp["finetune_epochs"], seed=hp["seed"] + 1,
-                 clip_norm=hp["clip_norm"], epoch_offset=first.epochs_run, **common)
+    stage = dict(hp, optimizer=hp["finetune_optimizer"], learning_rate=hp["finetune_learning_rate"],
+                 momentum=hp["finetune_momentum"], epochs=hp["finetune_epochs"], lr_schedule="constant")
+    second = fit_recipe(model, stage, train, val, seed=hp["seed"] + 1, epoch_offset=first.epochs_run, **common)
     if second.best["val_loss"] < best_first:
         best_epoch = first.epochs_run + second.best_epoch
     else:
@@ -63,23 +60,23 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
     classes = [str(c) for c in data["classes"]]
     _, T, C = data["x_train"].shape
     model = RecurrentClassifier(hp["cell"], C, hp["hidden"], hp["mlp"], len(classes), truncation=hp["truncation"],
-                                forget_bias=hp["forget_bias"], weight_decay=hp["weight_decay"], seed=hp["seed"])
+                                forget_bias=hp["forget_bias"], weight_decay=hp["weight_decay"], seed=hp["seed"],
+                                classes=classes)
     log(f"{variant}: train {data['x_train'].shape}, validation {data['x_val'].shape}, test {data['x_test'].shape}; "
         f"{len(model.params)} parameters; hyperparameters {hp}")
     Path(out["history"]).parent.mkdir(parents=True, exist_ok=True)
     result = train_stages(model, data, hp, out["history"], log)
-    save_npz(out["params"], **model.params.arrays())
+    models.save(out["params"], model)
 
     scores = {}
     for split in ("train", "val", "test"):
-        x, y = data[f"x_{split}"], data[f"y_{split}"]
-        probs = model.predict_proba(x)
-        picked = probs[np.arange(len(y)), y]
-        counts = confusion_matrix(y, probs.argmax(axis=1), len(classes))
+        y = data[f"y_{split}"]
+        losses, predicted = model.sample_scores(data[f"x_{split}"], y)
+        counts = confusion_matrix(y, predicted, len(classes))
         precision, recall = precision_recall(counts)
-        scores[split] = {"cross_entropy": float(-np.log(np.maximum(picked, np.finfo(probs.dtype).tiny)).mean()),
-                         "accuracy": float(np.trace(counts) / len(y)), "counts": counts,
-                         "precision": dict(zip(classes, precision)), "recall": dict(zip(classes, recall))}
+        scores[split] = {"cross_entropy": float(losses.mean()), "accuracy": float(np.trace(counts) / len(y)),
+                         "counts": counts, "precision": dict(zip(classes, precision)),
+                         "recall": dict(zip(classes, recall))}
     for split in ("train", "test"):
         counts = scores[split]["counts"]
         table = pd.DataFrame(counts, columns=classes)
@@ -91,7 +88,12 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
     log(f"{variant}: best epoch {result.best_epoch} of {result.epochs_run}; accuracy train "
         f"{scores['train']['accuracy']:.4f}, validation {scores['val']['accuracy']:.4f}, "
         f"test {scores['test']['accuracy']:.4f}")
-    write_metrics(
+    save_curves(out["curves"], pd.read_csv(out["history"]), [
+        ("cross-entropy", [("train_loss", "train"), ("val_loss", "validation")]),
+        ("accuracy", [("train_accuracy", "train"), ("val_accuracy", "validation")]),
+        ("gradient norm of Wh (mean over batches)", [("grad_norm", "||dL/dWh||")]),
+    ], title=f"{variant} (best epoch {result.best_epoch})")
+    write_metrics(                                     # last: metrics.json marks the job done
         out["metrics"], "recurrent", variant, hp, result, data_files,
         steps=T, parameters=len(model.params), classes=classes,
         val_cross_entropy=scores["val"]["cross_entropy"], val_accuracy=scores["val"]["accuracy"],
@@ -100,11 +102,6 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
         test_precision=scores["test"]["precision"], test_recall=scores["test"]["recall"],
         train_precision=scores["train"]["precision"], train_recall=scores["train"]["recall"],
     )
-    save_curves(out["curves"], pd.read_csv(out["history"]), [
-        ("cross-entropy", [("train_loss", "train"), ("val_loss", "validation")]),
-        ("accuracy", [("train_accuracy", "train"), ("val_accuracy", "validation")]),
-        ("gradient norm of Wh (mean over batches)", [("grad_norm", "||dL/dWh||")]),
-    ], title=f"{variant} (best epoch {result.best_epoch})")
     return scores
 
 

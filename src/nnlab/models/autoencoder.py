@@ -9,7 +9,8 @@ All weights and biases start uniform in [-w0, w0], w0 = sqrt(6 / (Lin + Lhid)).
 """
 import numpy as np
 
-from nnlab.nn.layers import sigmoid
+from nnlab.errors import DataError
+from nnlab.nn.layers import l2_penalty, sigmoid, sigmoid_grad
 from nnlab.nn.params import Params
 
 
@@ -42,8 +43,9 @@ def ae_forward(w, x):
     return h, o
 
 
-def ae_terms(w, x, lam, beta, rho, h=None, o=None):
-    """The three terms of J and the cached activations, as a dict."""
+def ae_terms(w, x, beta, rho, h=None, o=None):
+    """The reconstruction and sparsity terms of J and the cached activations, as a dict
+    (the weight-decay term is the model's penalty(), nnlab.nn.layers.l2_penalty)."""
     if h is None:
         h, o = ae_forward(w, x)
     n = x.shape[0]
@@ -51,7 +53,6 @@ def ae_terms(w, x, lam, beta, rho, h=None, o=None):
     rho_hat = np.clip(h.mean(axis=0), 1e-12, 1 - 1e-12)
     return {
         "reconstruction": float(np.vdot(diff, diff)) / (2 * n),
-        "weight_decay": lam / 2 * (float(np.vdot(w["W1"], w["W1"])) + float(np.vdot(w["W2"], w["W2"]))),
         "sparsity": beta * float(kl_divergence(rho, rho_hat).sum()),
         "h": h, "o": o, "diff": diff, "rho_hat": rho_hat,
     }
@@ -61,13 +62,13 @@ def ae_backward(w, g, x, lam, beta, rho, t):
     """Write dJ/dW1, db1, dW2, db2 into the gradient views g, given terms t from ae_terms."""
     n = x.shape[0]
     h, o = t["h"], t["o"]
-    dz2 = t["diff"] * o * (1 - o) / n                         # (N, Lin)
+    dz2 = t["diff"] * sigmoid_grad(o) / n                     # (N, Lin)
     np.matmul(h.T, dz2, out=g["W2"])
     g["W2"] += lam * w["W2"]
     dz2.sum(axis=0, out=g["b2"])
     dh = dz2 @ w["W2"].T                                      # (N, Lhid)
     dh += (beta / n) * kl_divergence_grad(rho, t["rho_hat"])
-    dz1 = dh * h * (1 - h)
+    dz1 = dh * sigmoid_grad(h)
     np.matmul(x.T, dz1, out=g["W1"])
     g["W1"] += lam * w["W1"]
     dz1.sum(axis=0, out=g["b1"])
@@ -82,30 +83,39 @@ def aeCost(We, data, params):
     """
     p = Params(ae_shapes(params["Lin"], params["Lhid"]), We.dtype)
     p.flat[:] = We
-    t = ae_terms(p.w, data, params["lambda"], params["beta"], params["rho"])
+    t = ae_terms(p.w, data, params["beta"], params["rho"])
     ae_backward(p.w, p.g, data, params["lambda"], params["beta"], params["rho"], t)
-    return t["reconstruction"] + t["weight_decay"] + t["sparsity"], p.grad.copy()
+    J = t["reconstruction"] + t["sparsity"] + l2_penalty(params["lambda"], [p.w["W1"], p.w["W2"]])
+    return J, p.grad.copy()
 
 
 class SparseAutoencoder:
-    """The autoencoder as a model for nnlab.train.fit (targets are the inputs)."""
+    """The autoencoder as a model for nnlab.train.fit (targets are the inputs). Its loss is
+    J without the weight-decay term, which is penalty()."""
 
     def __init__(self, Lin, Lhid, lam, beta, rho, seed=0, dtype=np.float32):
         self.Lin, self.Lhid, self.lam, self.beta, self.rho = Lin, Lhid, lam, beta, rho
         self.params = ae_init(Lin, Lhid, np.random.default_rng(seed), dtype)
 
-    def loss_terms(self, x):
-        t = ae_terms(self.params.w, x, self.lam, self.beta, self.rho)
-        return {k: t[k] for k in ("reconstruction", "weight_decay", "sparsity")}, t
+    def terms(self, x):
+        """J's terms on x (reconstruction, sparsity, the weight-decay penalty) and the hidden
+        activations h (N, Lhid) they came from."""
+        t = ae_terms(self.params.w, x, self.beta, self.rho)
+        return {"reconstruction": t["reconstruction"], "sparsity": t["sparsity"], "penalty": self.penalty()}, t["h"]
 
     def step(self, x, _y=None):
-        t = ae_terms(self.params.w, x, self.lam, self.beta, self.rho)
+        """Gradient of J into params.grad; returns (reconstruction + sparsity, None)."""
+        t = ae_terms(self.params.w, x, self.beta, self.rho)
         ae_backward(self.params.w, self.params.g, x, self.lam, self.beta, self.rho, t)
-        return t["reconstruction"] + t["weight_decay"] + t["sparsity"], None
+        return t["reconstruction"] + t["sparsity"], None
+
+    def penalty(self):
+        """lambda / 2 (||W1||^2 + ||W2||^2)."""
+        return l2_penalty(self.lam, [self.params.w["W1"], self.params.w["W2"]])
 
     def evaluate(self, x, _y=None):
-        terms, _ = self.loss_terms(x)
-        return sum(terms.values()), None
+        t = ae_terms(self.params.w, x, self.beta, self.rho)
+        return t["reconstruction"] + t["sparsity"], None
 
     def reconstruct(self, x):
         return ae_forward(self.params.w, x)[1]
@@ -113,15 +123,32 @@ class SparseAutoencoder:
     def hidden(self, x):
         return ae_forward(self.params.w, x)[0]
 
+    # ------------------------------------------------------------------ saving and loading
+
+    def save_arrays(self):
+        """Everything needed to rebuild the model, for np.savez (loads with allow_pickle=False)."""
+        return {"model": np.array("autoencoder"), "lambda": np.array(self.lam), "beta": np.array(self.beta),
+                "rho": np.array(self.rho), **self.params.arrays()}
+
+    @classmethod
+    def from_arrays(cls, arrays, source="params"):
+        for key in ("W1", "lambda", "beta", "rho"):
+            if key not in arrays:
+                raise DataError(f"{source}: key '{key}': expected an array, found none")
+        Lin, Lhid = arrays["W1"].shape
+        model = cls(int(Lin), int(Lhid), float(arrays["lambda"]), float(arrays["beta"]), float(arrays["rho"]))
+        model.params.load(arrays, source)
+        return model
+
 
 def gradcheck():
     """[(name, max relative error)] of the analytic gradient against central differences, float64."""
-    from nnlab.nn.gradcheck import check_params, numeric_gradient, relative_error
+    from nnlab.nn.gradcheck import check_model, numeric_gradient, relative_error
 
     rng = np.random.default_rng(0)
     x = rng.uniform(0.1, 0.9, (11, 20))
     model = SparseAutoencoder(20, 7, lam=1e-3, beta=0.5, rho=0.1, seed=1, dtype=np.float64)
-    checks = [("autoencoder", check_params(lambda: model.step(x)[0], model.params))]
+    checks = [("autoencoder", check_model(model, x))]
     rho_hat = rng.uniform(0.05, 0.9, 7)
     numeric = numeric_gradient(lambda: kl_divergence(0.1, rho_hat).sum(), rho_hat)
     checks.append(("autoencoder KL term", relative_error(kl_divergence_grad(0.1, rho_hat), numeric)))

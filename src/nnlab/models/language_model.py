@@ -12,14 +12,20 @@ SUMMED, in training and in prediction alike (the same `forward` serves both).
 Speed (float32, one BLAS thread): every activation lives in a workspace allocated once
 and every op writes into it (`out=`); the softmax gradient is computed in place in the
 logits buffer from the exponentials the loss already needed; embedding gradients are
-scattered by index with one unbuffered `np.add.at` over flat positions of dR.
+scattered by index with one unbuffered `np.add.at` over flat positions of dR
+(nnlab.nn.layers.embedding_backward).
 """
 import numpy as np
 
+from nnlab.errors import DataError
 from nnlab.nn.init import gaussian, xavier_uniform
+from nnlab.nn.layers import (cross_entropy, embedding_backward, embedding_forward, l2_penalty, sigmoid,
+                             sigmoid_grad, softmax, softmax_cross_entropy)
 from nnlab.nn.params import Params
+from nnlab.nn.workspace import Workspace
 
 CONTEXT = 3  # words of context
+EVAL_CHUNK = 4096  # samples per forward pass when evaluating or predicting
 
 
 def lm_shapes(V, D, P, order_aware=False, context=CONTEXT):
@@ -44,211 +50,110 @@ def lm_init(params, init="gaussian", init_std=0.01, rng=None):
     return params
 
 
-# ------------------------------------------------------------------ embedding layer
-
-
-def context_embed_forward(R, x, out, order_aware=False):
-    """R (V, D), x (N, C) -> out (N, D) = sum_k R[x_k], or (N, C*D) = [R[x_1], ..., R[x_C]]."""
-    D = R.shape[1]
-    if order_aware:
-        for k in range(x.shape[1]):
-            out[:, k * D:(k + 1) * D] = R[x[:, k]]
-    else:
-        np.add(R[x[:, 0]], R[x[:, 1]], out=out)
-        for k in range(2, x.shape[1]):
-            out += R[x[:, k]]
-    return out
-
-
-def context_embed_backward(de, x, dR, order_aware=False, positions=None):
-    """de (N, D) or (N, C*D) -> dR (V, D) overwritten, accumulated by index (no one-hot).
-
-    positions (V, D): flat index v*D + j of each element of dR (pass it to save its
-    construction); each of the N*C*D contributions is added at positions[x] in one
-    unbuffered np.add.at over the flattened dR.
-    """
-    V, D = dR.shape
-    n, c = x.shape
-    if positions is None:
-        positions = np.arange(V * D).reshape(V, D)
-    dR.fill(0)
-    values = de.reshape(n, c, D) if order_aware else np.broadcast_to(de[:, None, :], (n, c, D))
-    np.add.at(dR.reshape(-1), positions[x].reshape(-1), values.reshape(-1))
-    return dR
-
-
-# ------------------------------------------------------------------------- the model
-
-
-class Workspace:
-    """Preallocated activations for up to `n` samples; slices [:m] serve smaller batches."""
-
-    def __init__(self, n, din, P, V, dtype):
-        self.n = n
-        self.e = np.empty((n, din), dtype)
-        self.z = np.empty((n, P), dtype)          # pre-activation, then dL/dh, then dL/dz
-        self.h = np.empty((n, P), dtype)
-        self.logits = np.empty((n, V), dtype)     # logits -> exp -> dL/dlogits, in place
-        self.tmp = np.empty((n, P), dtype)
-        self.de = np.empty((n, din), dtype)
-
-
 class LanguageModel:
     """The model for nnlab.train.fit: step(x, y) -> (mean cross-entropy, n correct)."""
 
     def __init__(self, vocab_size, embedding_dim, hidden, order_aware=False, init="gaussian",
-                 init_std=0.01, weight_decay=0.0, seed=0, dtype=np.float32):
+                 init_std=0.01, weight_decay=0.0, seed=0, dtype=np.float32, words=None):
         self.V, self.D, self.P = vocab_size, embedding_dim, hidden
         self.weight_decay = float(weight_decay)
         self.order_aware = bool(order_aware)
+        self.words = None if words is None else np.asarray(words, dtype=str)
         self.din = CONTEXT * embedding_dim if order_aware else embedding_dim
         self.params = Params(lm_shapes(vocab_size, embedding_dim, hidden, order_aware), dtype)
         lm_init(self.params, init, init_std, np.random.default_rng(seed))
         self.positions = np.arange(vocab_size * embedding_dim).reshape(vocab_size, embedding_dim)
-        self.ws = None
-
-    def workspace(self, n):
-        if self.ws is None or self.ws.n < n:
-            self.ws = Workspace(n, self.din, self.P, self.V, self.params.dtype)
-        return self.ws
+        self.ws = Workspace()
 
     def forward(self, x):
         """x (n, 3) -> logits (n, V): a view into the workspace, overwritten by the next call.
         The one forward pass of training, evaluation and prediction."""
-        n, ws, w = len(x), self.workspace(len(x)), self.params.w
-        e, z, h, logits = ws.e[:n], ws.z[:n], ws.h[:n], ws.logits[:n]
-        context_embed_forward(w["R"], x, e, self.order_aware)
-        np.matmul(e, w["W1"], out=z)
+        n, ws, w, dtype = len(x), self.ws, self.params.w, self.params.dtype
+        e = embedding_forward(w["R"], x, ws.get("e", (n, self.din), dtype), self.order_aware)
+        z = np.matmul(e, w["W1"], out=ws.get("z", (n, self.P), dtype))
         z += w["b1"]
-        sigmoid_into(z, h)
-        np.matmul(h, w["W2"], out=logits)
+        h = sigmoid(z, out=ws.get("h", (n, self.P), dtype))
+        logits = np.matmul(h, w["W2"], out=ws.get("logits", (n, self.V), dtype))
         logits += w["b2"]
         return logits
 
     def step(self, x, y):
-        """Forward and backward on a batch; fills params.grad; returns (mean loss, n correct)."""
-        n, ws, w, g = len(x), self.workspace(len(x)), self.params.w, self.params.g
-        logits = self.forward(x)
-        loss, correct, s = cross_entropy_in_place(logits, y)
-        dlogits = logits                                     # (softmax - onehot(y)) / n, in place
-        dlogits *= 1.0 / (s * n)                             # logits held exp(logits - max)
-        dlogits[np.arange(n), y] -= 1.0 / n
-        e, dz, h, tmp, de = ws.e[:n], ws.z[:n], ws.h[:n], ws.tmp[:n], ws.de[:n]
+        """Forward and backward on a batch; fills params.grad with the gradient of the mean
+        cross-entropy + penalty(); returns (mean cross-entropy, n correct)."""
+        n, ws, w, g, dtype = len(x), self.ws, self.params.w, self.params.g, self.params.dtype
+        dlogits = self.forward(x)
+        loss, correct = softmax_cross_entropy(dlogits, y)      # in place: logits -> dL/dlogits
+        e, h = ws.get("e", (n, self.din), dtype), ws.get("h", (n, self.P), dtype)
         np.matmul(h.T, dlogits, out=g["W2"])
         dlogits.sum(axis=0, out=g["b2"])
-        np.matmul(dlogits, w["W2"].T, out=dz)                # dL/dh
-        np.subtract(1.0, h, out=tmp)                         # sigmoid' = h (1 - h)
-        tmp *= h
-        dz *= tmp                                            # dL/dz
+        dz = np.matmul(dlogits, w["W2"].T, out=ws.get("z", (n, self.P), dtype))   # dL/dh
+        dz *= sigmoid_grad(h, out=ws.get("tmp", (n, self.P), dtype))                 # dL/dz
         np.matmul(e.T, dz, out=g["W1"])
         dz.sum(axis=0, out=g["b1"])
-        np.matmul(dz, w["W1"].T, out=de)                     # dL/de
-        context_embed_backward(de, x, g["R"], self.order_aware, self.positions)
-        if self.weight_decay:                                # + d/dw of penalty(); loss stays the CE
+        de = np.matmul(dz, w["W1"].T, out=ws.get("de", (n, self.din), dtype))
+        embedding_backward(de, x, g["R"], self.order_aware, self.positions)
+        if self.weight_decay:
             for name in ("R", "W1", "W2"):
                 g[name] += self.weight_decay * w[name]
         return loss, correct
 
     def penalty(self):
-        """weight_decay / 2 * (||R||^2 + ||W1||^2 + ||W2||^2): minimised along with the mean
-        cross-entropy (the loss step() reports is the cross-entropy alone)."""
-        w = self.params.w
-        return 0.5 * self.weight_decay * sum(float(np.vdot(w[k], w[k])) for k in ("R", "W1", "W2"))
+        """weight_decay / 2 * (||R||^2 + ||W1||^2 + ||W2||^2)."""
+        return l2_penalty(self.weight_decay, [self.params.w[k] for k in ("R", "W1", "W2")])
 
-    def evaluate(self, x, y, chunk=4096):
-        """(mean cross-entropy, accuracy) over (x, y), in chunks; no gradients."""
+    def sample_scores(self, x, y, k=10):
+        """Per sample: cross-entropy (n,) float64, whether the true word has the largest logit (n,),
+        and whether it is among the k largest logits (n,) (ties counted in its favour)."""
+        losses, correct, top = np.empty(len(x)), np.empty(len(x), bool), np.empty(len(x), bool)
+        for i in range(0, len(x), EVAL_CHUNK):
+            xb, yb = x[i:i + EVAL_CHUNK], y[i:i + EVAL_CHUNK]
+            logits = self.forward(xb)
+            true = logits[np.arange(len(yb)), yb][:, None]
+            top[i:i + len(yb)] = (logits > true).sum(axis=1) < k
+            losses[i:i + len(yb)], correct[i:i + len(yb)] = cross_entropy(logits, yb)
+        return losses, correct, top
+
+    def evaluate(self, x, y):
+        """(mean cross-entropy, accuracy) over (x, y); no gradients."""
         total, correct = 0.0, 0
-        for i in range(0, len(x), chunk):
-            yb = y[i:i + chunk]
-            loss, c, _ = cross_entropy_in_place(self.forward(x[i:i + chunk]), yb)
-            total += loss * len(yb)
-            correct += c
+        for i in range(0, len(x), EVAL_CHUNK):
+            losses, hits = cross_entropy(self.forward(x[i:i + EVAL_CHUNK]), y[i:i + EVAL_CHUNK])
+            total += float(losses.sum())
+            correct += int(hits.sum())
         return total / len(x), correct / len(x)
 
-    def predict_proba(self, x, chunk=4096):
+    def predict_proba(self, x):
         """x (n, 3) word indices in 0..V-1 -> next-word probabilities (n, V), a new array."""
         x = np.asarray(x)
         if x.ndim != 2 or x.shape[1] != CONTEXT or (x.size and (x.min() < 0 or x.max() >= self.V)):
             raise ValueError(f"expected word indices of shape (n, {CONTEXT}) in 0..{self.V - 1}, "
                              f"found shape {x.shape}" + (f", range {x.min()}..{x.max()}" if x.size else ""))
         out = np.empty((len(x), self.V), self.params.dtype)
-        for i in range(0, len(x), chunk):
-            out[i:i + chunk] = softmax_rows(self.forward(x[i:i + chunk]))
+        for i in range(0, len(x), EVAL_CHUNK):
+            out[i:i + EVAL_CHUNK] = softmax(self.forward(x[i:i + EVAL_CHUNK]))
         return out
 
-    def scores(self, x, y, k=10, chunk=4096):
-        """Test metrics: mean cross-entropy, top-1 and top-k accuracy (true word among the k
-        largest logits, ties counted in its favour)."""
-        total, correct, top = 0.0, 0, 0
-        for i in range(0, len(x), chunk):
-            xb, yb = x[i:i + chunk], y[i:i + chunk]
-            logits = self.forward(xb)
-            true = logits[np.arange(len(yb)), yb][:, None]
-            top += int(((logits > true).sum(axis=1) < k).sum())
-            loss, c, _ = cross_entropy_in_place(logits, yb)
-            total += loss * len(yb)
-            correct += c
-        n = len(x)
-        return {"cross_entropy": total / n, "accuracy": correct / n, f"top{k}_accuracy": top / n}
+    # ------------------------------------------------------------------ saving and loading
 
-    def save_arrays(self, words=None):
-        """Named arrays for np.savez (loadable with allow_pickle=False)."""
-        arrays = self.params.arrays()
-        arrays["order_aware"] = np.array(self.order_aware)
-        arrays["combine"] = np.array("concatenate" if self.order_aware else "sum")
-        if words is not None:
-            arrays["words"] = np.asarray(words, dtype=str)
+    def save_arrays(self):
+        """Everything needed to rebuild the model, for np.savez (loads with allow_pickle=False)."""
+        arrays = {"model": np.array("language_model"), "order_aware": np.array(self.order_aware),
+                  **self.params.arrays()}
+        if self.words is not None:
+            arrays["words"] = self.words
         return arrays
 
     @classmethod
     def from_arrays(cls, arrays, source="params"):
-        """A model from saved arrays (e.g. np.load(params.npz)); its words in .words."""
-        from nnlab.errors import DataError
-
+        """The model saved by save_arrays (its vocabulary in .words, or None)."""
         for key in ("R", "W1", "W2", "order_aware"):
             if key not in arrays:
                 raise DataError(f"{source}: key '{key}': expected an array, found none")
         (V, D), P = arrays["R"].shape, arrays["W1"].shape[1]
-        model = cls(V, D, P, order_aware=bool(arrays["order_aware"]))
+        model = cls(V, D, P, order_aware=bool(arrays["order_aware"]),
+                    words=arrays["words"] if "words" in arrays else None)
         model.params.load(arrays, source)
-        model.words = np.asarray(arrays["words"]) if "words" in arrays else None
         return model
-
-
-# ------------------------------------------------------------------ helper functions
-
-
-def sigmoid_into(z, out):
-    """out = 1 / (1 + exp(-z)); exp overflows to inf for z < -88 (float32), giving 0."""
-    np.negative(z, out=out)
-    with np.errstate(over="ignore"):
-        np.exp(out, out=out)
-    out += 1.0
-    np.reciprocal(out, out=out)
-    return out
-
-
-def cross_entropy_in_place(logits, y):
-    """Mean cross-entropy of labels y (n,) under softmax(logits (n, V)), log-sum-exp form.
-
-    Overwrites logits with exp(logits - rowmax); returns (loss, n correct, s) where
-    s (n, 1) are the row sums of that, so softmax = logits / s. A sample is correct
-    when its true word has the largest logit.
-    """
-    rows = np.arange(len(y))
-    logits -= logits.max(axis=1, keepdims=True)
-    true = logits[rows, y]                                   # <= 0; 0 when the argmax
-    np.exp(logits, out=logits)
-    s = logits.sum(axis=1, keepdims=True)
-    loss = float(np.mean(np.log(s[:, 0], dtype=np.float64) - true))
-    return loss, int(np.count_nonzero(true == 0)), s
-
-
-def softmax_rows(logits):
-    """Softmax of each row, computed as in training (in place)."""
-    _, _, s = cross_entropy_in_place(logits, np.zeros(len(logits), np.intp))
-    logits /= s
-    return logits
 
 
 def top_k(probs, k=10):
@@ -264,7 +169,7 @@ def top_k(probs, k=10):
 
 def gradcheck():
     """[(name, max relative error)] of analytic against numeric gradients, float64."""
-    from nnlab.nn.gradcheck import check_params, numeric_gradient, relative_error
+    from nnlab.nn.gradcheck import check_model, numeric_gradient, relative_error
 
     rng = np.random.default_rng(0)
     V, n = 11, 9
@@ -276,13 +181,11 @@ def gradcheck():
         model = LanguageModel(V, 4, 6, order_aware=order_aware, init="gaussian", init_std=0.5,
                               weight_decay=weight_decay, seed=1, dtype=np.float64)
         name = "language_model" + (" order_aware" if order_aware else "") + (" weight_decay" if weight_decay else "")
-        checks.append((name, check_params(lambda: model.step(x, y)[0] + model.penalty(), model.params)))
+        checks.append((name, check_model(model, x, y)))
     logits = rng.standard_normal((5, 7))
     labels = rng.integers(0, 7, 5)
-    numeric = numeric_gradient(lambda: cross_entropy_in_place(logits.copy(), labels)[0], logits)
-    work = logits.copy()
-    _, _, s = cross_entropy_in_place(work, labels)
-    analytic = work / (s * 5)
-    analytic[np.arange(5), labels] -= 1 / 5
-    checks.append(("language_model softmax cross-entropy", relative_error(analytic, numeric)))
+    numeric = numeric_gradient(lambda: softmax_cross_entropy(logits.copy(), labels)[0], logits)
+    analytic = logits.copy()
+    softmax_cross_entropy(analytic, labels)
+    checks.append(("softmax cross-entropy", relative_error(analytic, numeric)))
     return checks

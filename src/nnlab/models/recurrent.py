@@ -13,9 +13,12 @@ matrices (fan_in C or H, fan_out H); biases are zero, except the LSTM forget gat
 import numpy as np
 
 from nnlab.nn.init import xavier_uniform
-from nnlab.nn.layers import affine_backward, affine_forward, softmax, softmax_cross_entropy
+from nnlab.errors import DataError
+from nnlab.nn.layers import (affine_backward, affine_forward, cross_entropy, l2_penalty, softmax,
+                             softmax_cross_entropy, tanh_grad)
 from nnlab.nn.params import Params
-from nnlab.nn.recurrent import CELLS, Workspace
+from nnlab.nn.recurrent import CELLS
+from nnlab.nn.workspace import Workspace
 
 EVAL_CHUNK = 256  # samples per forward pass when evaluating (bounds the workspace memory)
 
@@ -34,7 +37,7 @@ class RecurrentClassifier:
     """A model for nnlab.train.fit. truncation: None (full BPTT) or k (truncated BPTT)."""
 
     def __init__(self, cell, n_in, hidden, mlp, n_classes, truncation=None, forget_bias=0.0,
-                 weight_decay=0.0, seed=0, dtype=np.float32):
+                 weight_decay=0.0, seed=0, dtype=np.float32, classes=None):
         if cell not in CELLS:
             raise ValueError(f"cell: expected one of {', '.join(CELLS)}, found {cell!r}")
         self.cell, self.hidden, self.truncation, self.weight_decay = cell, hidden, truncation, weight_decay
@@ -43,6 +46,7 @@ class RecurrentClassifier:
         self.params = Params(classifier_shapes(cell, n_in, hidden, mlp, n_classes), dtype)
         self.ws = Workspace()
         self.grad_norms = []
+        self.classes = None if classes is None else [str(c) for c in classes]
         self._init(np.random.default_rng(seed), forget_bias)
 
     def _init(self, rng, forget_bias):
@@ -78,50 +82,79 @@ class RecurrentClassifier:
         dout = dlogits
         for layer in range(self.layers, 0, -1):
             if layer < self.layers:
-                t = caches.pop()
-                dout = dout * (1 - t * t)
+                dout = dout * tanh_grad(caches.pop())
             dout, g[f"W{layer}"][...], g[f"b{layer}"][...] = affine_backward(dout, caches.pop())
         g["Wx"][...], g["Wh"][...], g["b"][...] = CELLS[self.cell][1](dout, rcache, self.truncation)
         if self.weight_decay:
             for name in self.decayed:
                 g[name] += self.weight_decay * self.params.w[name]
 
-    def decay_term(self):
-        """weight_decay / 2 * sum of the squared weight-matrix entries."""
-        if not self.weight_decay:
-            return 0.0
-        return 0.5 * self.weight_decay * sum(float(np.vdot(self.params.w[n], self.params.w[n])) for n in self.decayed)
-
-    def loss(self, x, y):
-        """Mean cross-entropy (without the decay term) and what backward needs."""
-        logits, cache = self.forward(x)
-        loss, dlogits, probs = softmax_cross_entropy(logits, y)
-        return loss, dlogits, probs, cache
+    def penalty(self):
+        """weight_decay / 2 * sum of the squared weight-matrix entries (biases excluded)."""
+        return l2_penalty(self.weight_decay, [self.params.w[n] for n in self.decayed])
 
     # ------------------------------------------------------------------ the fit() interface
 
     def step(self, x, y):
-        """Gradient of the objective into params.grad; returns (cross-entropy, number correct)."""
-        loss, dlogits, probs, cache = self.loss(x, y)
-        self.backward(dlogits, cache)
+        """Gradient of cross-entropy + penalty() into params.grad; returns (cross-entropy, number correct)."""
+        logits, cache = self.forward(x)
+        loss, correct = softmax_cross_entropy(logits, y)      # logits now hold dL/dlogits
+        self.backward(logits, cache)
         self.grad_norms.append(float(np.linalg.norm(self.params.g["Wh"])))
-        return loss, int(np.count_nonzero(probs.argmax(axis=1) == y))
+        return loss, correct
 
     def predict_proba(self, x):
         """x (N, T, C) -> class probabilities (N, K), in chunks of EVAL_CHUNK samples."""
         return np.concatenate([softmax(self.forward(x[i:i + EVAL_CHUNK])[0])
                                for i in range(0, len(x), EVAL_CHUNK)])
 
+    def sample_scores(self, x, y):
+        """Per sample: cross-entropy (N,) float64 and the predicted class (N,), one forward pass."""
+        losses, predicted = np.empty(len(x)), np.empty(len(x), np.intp)
+        for i in range(0, len(x), EVAL_CHUNK):
+            logits = self.forward(x[i:i + EVAL_CHUNK])[0]
+            predicted[i:i + len(logits)] = logits.argmax(axis=1)
+            losses[i:i + len(logits)] = cross_entropy(logits, y[i:i + EVAL_CHUNK])[0]
+        return losses, predicted
+
     def evaluate(self, x, y):
-        probs = self.predict_proba(x)
-        picked = probs[np.arange(len(y)), y]
-        loss = -np.log(np.maximum(picked, np.finfo(probs.dtype).tiny)).mean()
-        return float(loss), float(np.mean(probs.argmax(axis=1) == y))
+        """(mean cross-entropy, accuracy) over (x, y); no gradients."""
+        losses, predicted = self.sample_scores(x, y)
+        return float(losses.mean()), float(np.mean(predicted == y))
 
     def epoch_extras(self):
         """grad_norm: the mean over the epoch's batches of ||dL/dWh||, before any clipping."""
         norms, self.grad_norms = self.grad_norms, []
         return {"grad_norm": float(np.mean(norms)) if norms else None}
+
+    # ------------------------------------------------------------------ saving and loading
+
+    def save_arrays(self):
+        """Everything needed to rebuild the classifier, for np.savez (loads with allow_pickle=False)."""
+        arrays = {"model": np.array("recurrent"), "cell": np.array(self.cell), **self.params.arrays()}
+        if self.classes is not None:
+            arrays["classes"] = np.asarray(self.classes, dtype=str)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays, source="params"):
+        """The classifier saved by save_arrays (its class names in .classes). The MLP sizes come
+        from the shapes of W1..WL; truncation only shapes training, so it is not needed."""
+        for key in ("cell", "Wx", "Wh", "W1"):
+            if key not in arrays:
+                raise DataError(f"{source}: key '{key}': expected an array, found none")
+        cell = str(arrays["cell"])
+        if cell not in CELLS:
+            raise DataError(f"{source}: key 'cell': expected one of {', '.join(CELLS)}, found {cell!r}")
+        layers = 1
+        while f"W{layers + 1}" in arrays:
+            layers += 1
+        mlp = [int(arrays[f"W{i}"].shape[1]) for i in range(1, layers)]
+        (n_in, _), hidden = arrays["Wx"].shape, arrays["Wh"].shape[0]
+        model = cls(cell, int(n_in), int(hidden), mlp, int(arrays[f"W{layers}"].shape[1]),
+                    classes=arrays["classes"] if "classes" in arrays else None)
+        model.params.load(arrays, source)
+        return model
 
 
 def gradcheck():
@@ -131,7 +164,7 @@ def gradcheck():
     the state entering the last k steps is computed once and then held constant, and the
     loss is the classifier's loss on the last k steps started from that state.
     """
-    from nnlab.nn.gradcheck import check_params
+    from nnlab.nn.gradcheck import check_model
 
     rng = np.random.default_rng(0)
     T, N, C, K, k = 9, 4, 3, 3, 4
@@ -144,19 +177,12 @@ def gradcheck():
                                         weight_decay=0.05, seed=1, dtype=np.float64)
             model.params.flat += 0.3 * rng.standard_normal(len(model.params))   # non-trivial biases
             if truncation is None:
-                error = check_params(lambda: _loss_and_grad(model, x, y), model.params)
+                error = check_model(model, x, y)
                 checks.append((f"{cell} full BPTT", error))
             else:
                 error = check_truncated(model, x, y)
                 checks.append((f"{cell} truncated BPTT k={k} (detached graph)", error))
     return checks
-
-
-def _loss_and_grad(model, x, y):
-    """The objective (cross-entropy + decay term); fills params.grad."""
-    loss, dlogits, _, cache = model.loss(x, y)
-    model.backward(dlogits, cache)
-    return loss + model.decay_term()
 
 
 def truncated_graph_loss(model, x, y, state):
@@ -171,7 +197,7 @@ def truncated_graph_loss(model, x, y, state):
         out = out @ w[f"W{layer}"] + w[f"b{layer}"]
         if layer < model.layers:
             out = np.tanh(out)
-    return softmax_cross_entropy(out, y)[0] + model.decay_term()
+    return softmax_cross_entropy(out, y)[0] + model.penalty()
 
 
 def detached_state(model, x):
@@ -192,7 +218,7 @@ def check_truncated(model, x, y):
     and the numeric gradient of the truncated graph (state before the last k steps constant)."""
     from nnlab.nn.gradcheck import numeric_gradient, relative_error
 
-    _loss_and_grad(model, x, y)
+    model.step(x, y)
     analytic = model.params.grad.copy()
     state = detached_state(model, x)
     numeric = numeric_gradient(lambda: truncated_graph_loss(model, x, y, state), model.params.flat)

@@ -35,3 +35,9 @@ def check_params(loss_and_grad, params, h=1e-5):
     analytic = params.grad.copy()
     numeric = numeric_gradient(lambda: loss_and_grad(), params.flat, h)
     return relative_error(analytic, numeric)
+
+
+def check_model(model, x, y=None, h=1e-5):
+    """Max relative error of a model's analytic gradient of its objective, step(x, y)'s loss
+    plus penalty(), against central differences (the model must be float64)."""
+    return check_params(lambda: model.step(x, y)[0] + model.penalty(), model.params, h)

@@ -20,60 +20,14 @@ the graph in which the state entering step T-k (h[T-k-1], and the LSTM's cell st
 a constant. The weight gradients are accumulated after the loop with one matrix
 product over all (kept) steps: dWh = stack(h_{t-1})^T @ stack(da_t).
 
-`ws` is a Workspace: the scratch arrays are allocated once per shape and reused by every
-batch, so the step loops allocate nothing. The cache refers to the workspace, so run a
+`ws` is an nnlab.nn.workspace.Workspace: the scratch arrays are allocated once and reused
+by every batch, so the step loops allocate nothing. The cache refers to the workspace, so run a
 backward pass before the next forward pass on the same workspace.
 """
-import functools
-
 import numpy as np
 
-
-class Workspace:
-    """Named scratch arrays, reallocated only when the requested shape or dtype changes."""
-
-    def __init__(self):
-        self.arrays = {}
-
-    def get(self, name, shape, dtype):
-        a = self.arrays.get(name)
-        if a is None or a.shape != shape or a.dtype != dtype:
-            a = self.arrays[name] = np.empty(shape, dtype)
-        return a
-
-
-def _sigmoid_(z):
-    """z <- 1 / (1 + exp(-z)) in place. NumPy's exp is several times faster than its tanh,
-    so both non-linearities go through exp; overflow to inf gives the right limit."""
-    np.negative(z, out=z)
-    np.exp(z, out=z)
-    z += 1
-    np.reciprocal(z, out=z)
-
-
-def _tanh(z, out):
-    """out <- tanh(z) = 2 sigmoid(2z) - 1 (out may be z)."""
-    np.multiply(z, -2, out=out)
-    np.exp(out, out=out)
-    out += 1
-    np.reciprocal(out, out=out)
-    out *= 2
-    out -= 1
-
-
-def _quiet_overflow(forward):
-    """exp may overflow to inf in _sigmoid_ and _tanh, which still gives the exact limit."""
-    @functools.wraps(forward)
-    def wrapped(*args, **kwargs):
-        with np.errstate(over="ignore"):
-            return forward(*args, **kwargs)
-    return wrapped
-
-
-def _one_minus_square(a, out):
-    """out <- 1 - a^2 (tanh')."""
-    np.multiply(a, a, out=out)
-    np.subtract(1, out, out=out)
+from nnlab.nn.layers import sigmoid, sigmoid_grad, tanh_grad
+from nnlab.nn.workspace import Workspace
 
 
 def _start(x, Wx, Wh, b, h0, ws, gates, name):
@@ -98,14 +52,13 @@ def _window(T, k):
 # --------------------------------------------------------------------------- vanilla RNN
 
 
-@_quiet_overflow
 def rnn_forward(x, Wx, Wh, b, h0=None, ws=None):
     """h_t = tanh(x_t Wx + h_{t-1} Wh + b).  x (T, N, D) -> h (T, N, H), cache."""
     T, N, H, ws, A, h = _start(x, Wx, Wh, b, h0, ws, 1, "rnn")
     for t in range(T):
         np.matmul(h[t], Wh, out=h[t + 1])
         h[t + 1] += A[t]
-        _tanh(h[t + 1], out=h[t + 1])
+        np.tanh(h[t + 1], out=h[t + 1])
     return h[1:], (x, Wh, h, ws)
 
 
@@ -120,7 +73,7 @@ def rnn_backward(dh_last, cache, k=None):
     dh[...] = dh_last
     for t in range(T - 1, T - k - 1, -1):
         da = dA[t]
-        _one_minus_square(h[t + 1], out=da)
+        tanh_grad(h[t + 1], out=da)
         da *= dh                                   # through tanh
         if t > T - k:
             np.matmul(da, Wh.T, out=dh)            # into h_{t-1}
@@ -139,7 +92,6 @@ def _weight_grads(x, h, dA, first):
 # Gate blocks in the fused matrices: [i, f, o, g] (the three sigmoid gates side by side).
 
 
-@_quiet_overflow
 def lstm_forward(x, Wx, Wh, b, h0=None, c0=None, ws=None):
     """i, f, o = sigmoid(.), g = tanh(.) of x_t Wx + h_{t-1} Wh + b;
     c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t).  x (T, N, D) -> h (T, N, H), cache."""
@@ -149,23 +101,22 @@ def lstm_forward(x, Wx, Wh, b, h0=None, c0=None, ws=None):
     tmp = ws.get("lstm.tmp", (N, 4 * H), Wh.dtype)
     ig = ws.get("lstm.ig", (N, H), Wh.dtype)
     c[0] = 0 if c0 is None else c0
-    # one exp for all four blocks: sigmoid(z) = 1 / (1 + exp(-z)), tanh(z) = 2 sigmoid(2z) - 1
-    scale = np.repeat(np.array([-1, -1, -1, -2], Wh.dtype), H)
+    # one tanh for all four blocks: sigmoid(z) = (1 + tanh(z / 2)) / 2 for i, f, o; tanh for g
+    scale = np.repeat(np.array([0.5, 0.5, 0.5, 1], Wh.dtype), H)
     for t in range(T):
         a = A[t]
         np.matmul(h[t], Wh, out=tmp)
         a += tmp
         a *= scale
-        np.exp(a, out=a)
-        a += 1
-        np.reciprocal(a, out=a)
+        np.tanh(a, out=a)
+        s = a[:, :3 * H]
+        s += 1
+        s *= 0.5
         i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        g *= 2
-        g -= 1
         np.multiply(f, c[t], out=c[t + 1])
         np.multiply(i, g, out=ig)
         c[t + 1] += ig
-        _tanh(c[t + 1], out=tc[t])
+        np.tanh(c[t + 1], out=tc[t])
         np.multiply(o, tc[t], out=h[t + 1])
     return h[1:], (x, Wh, A, h, c, tc, ws)
 
@@ -189,7 +140,7 @@ def lstm_backward(dh_last, cache, k=None):
         di, df, do, dg = da[:, :H], da[:, H:2 * H], da[:, 2 * H:3 * H], da[:, 3 * H:]
         # h_t = o * tanh(c_t)
         np.multiply(dh, tc[t], out=do)
-        _one_minus_square(tc[t], out=tmp)
+        tanh_grad(tc[t], out=tmp)
         tmp *= o
         tmp *= dh
         dc += tmp
@@ -199,11 +150,8 @@ def lstm_backward(dh_last, cache, k=None):
         np.multiply(dc, i, out=dg)
         dc *= f                                    # into c_{t-1}
         # gate non-linearities: sigmoid' = s (1 - s), tanh' = 1 - g^2
-        s = a[:, :3 * H]
-        np.subtract(1, s, out=deriv)
-        deriv *= s
-        da[:, :3 * H] *= deriv
-        _one_minus_square(g, out=tmp)
+        da[:, :3 * H] *= sigmoid_grad(a[:, :3 * H], out=deriv)
+        tanh_grad(g, out=tmp)
         dg *= tmp
         if t > T - k:
             np.matmul(da, Wh.T, out=dh)            # into h_{t-1}
@@ -217,7 +165,6 @@ def lstm_backward(dh_last, cache, k=None):
 # n = tanh(x_t Wx_n + (r * h_{t-1}) Wh_n + b_n).
 
 
-@_quiet_overflow
 def gru_forward(x, Wx, Wh, b, h0=None, ws=None):
     """z, r = sigmoid(x_t Wx_zr + h_{t-1} Wh_zr + b_zr); n = tanh(x_t Wx_n + (r * h_{t-1}) Wh_n + b_n);
     h_t = (1 - z) * n + z * h_{t-1}.  x (T, N, D) -> h (T, N, H), cache."""
@@ -231,11 +178,11 @@ def gru_forward(x, Wx, Wh, b, h0=None, ws=None):
         zr, z, r, n = a[:, :2 * H], a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
         np.matmul(h[t], Wzr, out=tmp2)
         zr += tmp2
-        _sigmoid_(zr)
+        sigmoid(zr, out=zr)
         np.multiply(r, h[t], out=rh[t])
         np.matmul(rh[t], Wn, out=tmp)
         n += tmp
-        _tanh(n, out=n)
+        np.tanh(n, out=n)
         np.subtract(h[t], n, out=h[t + 1])
         h[t + 1] *= z
         h[t + 1] += n
@@ -264,13 +211,11 @@ def gru_backward(dh_last, cache, k=None):
         dz *= dh
         np.subtract(1, z, out=dn)
         dn *= dh
-        _one_minus_square(n, out=tmp)
+        tanh_grad(n, out=tmp)
         dn *= tmp                                  # through tanh
         np.matmul(dn, Wn.T, out=drh)               # d(r * h_{t-1})
         np.multiply(drh, h[t], out=dr)
-        np.subtract(1, zr, out=deriv)
-        deriv *= zr
-        dzr *= deriv                               # through the sigmoids
+        dzr *= sigmoid_grad(zr, out=deriv)         # through the sigmoids
         if t > T - k:                              # into h_{t-1}: direct, via r * h, via the gates
             dh *= z
             drh *= r
