@@ -142,3 +142,78 @@ def test_successful_write_replaces_the_target(tmp_path):
     io.write_json(target, {"a": 1})
     io.write_json(target, {"a": 2})
     assert json.loads(target.read_text()) == {"a": 2} and os.listdir(target.parent) == ["metrics.json"]
+
+
+# ------------------------------------------- bad course files: the data jobs write nothing
+
+
+def _log(message):
+    pass
+
+
+def test_patches_job_on_a_file_declaring_unwritten_patches_writes_nothing(tmp_path):
+    import h5py
+
+    from nnlab.experiments import data
+
+    source = tmp_path / "data1.h5"
+    with h5py.File(source, "w") as h5:
+        h5.create_dataset("data", shape=(150_000, 3, 16, 16), dtype="f4")   # nothing written
+    out = tmp_path / "results" / "data"
+    with pytest.raises(DataError) as excinfo:
+        data.prepare_patches(source, out / "patches.npz", out / "rgb.png", out / "normalized.png",
+                             n_figure=4, seed=0, log=_log)
+    assert assert_one_line(excinfo) == (
+        "data1.h5: key 'data': expected all 460,800,000 bytes of the declared shape "
+        "(150000, 3, 16, 16) written, found 0 bytes stored (the rest would read as fill values)")
+    assert not out.exists()
+
+
+def test_activity_job_without_a_possible_validation_split_writes_nothing(tmp_path):
+    import h5py
+
+    from nnlab.experiments import data
+
+    source = tmp_path / "data3.h5"
+    rng = np.random.default_rng(0)
+    with h5py.File(source, "w") as h5:
+        h5["trX"], h5["trY"] = rng.normal(size=(6, 5, 3)), np.eye(6)       # one window per class
+        h5["tstX"], h5["tstY"] = rng.normal(size=(6, 5, 3)), np.eye(6)
+    out = tmp_path / "results" / "data" / "activity.npz"
+    with pytest.raises(DataError) as excinfo:
+        data.prepare_activity(source, out, 0.1, 0, _log)
+    assert assert_one_line(excinfo, "data3.h5: key 'trY'", "data.validation_fraction 0.1",
+                           "found 6 items in 6 classes, at most 1 per class")
+    assert not out.parent.exists()
+
+
+def test_huge_declared_dataset_fails_fast_in_little_memory(tmp_path):
+    """Issue 15: a small data2.h5 declaring traind (10**10,) drove load_trigrams to 10.2 GB
+    resident for 30 s. Measured in a child process: peak memory and time stay small."""
+    script = textwrap.dedent(f"""
+        import resource, time
+        import h5py, numpy as np
+        from nnlab.data.course import load_trigrams
+        from nnlab.errors import DataError
+        path = {str(tmp_path / "data2.h5")!r}
+        with h5py.File(path, "w") as h5:
+            h5["words"] = np.array([b"a", b"b", b"c"])
+            for split in ("train", "val", "test"):
+                h5[split + "x"] = np.ones((4, 3), "u1")
+                h5[split + "d"] = np.ones(4, "u1")
+            del h5["traind"]
+            h5.create_dataset("traind", shape=(10**10,), dtype="u1", chunks=True, fillvalue=1)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        try:
+            load_trigrams(path)
+        except DataError as error:
+            print(error)
+        print(time.perf_counter() - start)
+        print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    message, seconds, grown_mb = proc.stdout.splitlines()
+    assert message.startswith("data2.h5: key 'traind': expected at most 5,000,000 rows")
+    assert float(seconds) < 5 and float(grown_mb) < 50, proc.stdout
