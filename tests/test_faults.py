@@ -1,6 +1,8 @@
 """Faults: interruption, determinism, divergence (issue 8), on the tiny configuration."""
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import time
@@ -81,6 +83,45 @@ def test_kill_9_of_the_whole_workflow_then_rerun_matches(tmp_path, uninterrupted
     assert comparable(tmp_path / AE / "metrics.json") == comparable(uninterrupted / "metrics.json")
     assert same_params(tmp_path / AE / "params.npz", uninterrupted / "params.npz")
     assert not [p.name for p in (tmp_path / AE).iterdir() if p.name.startswith(".") and p.name not in leftovers]
+
+
+def test_closing_the_terminal_leaves_no_lock_and_the_same_command_resumes(tmp_path, uninterrupted):
+    """Issue 15 item 8: SIGHUP (the terminal closed) used to end snakemake at once, leaving its
+    lock, so the same command then stopped with LockException. The workflow handles SIGHUP as
+    Ctrl-C: running jobs are stopped and marked incomplete, the lock is released."""
+    terminal, tty = pty.openpty()
+    cmd = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--configfile",
+           str(TINY), "--cores", "1", "--config", SLOW_AE, "--", f"{AE}/metrics.json"]
+    proc = subprocess.Popen(cmd, stdin=tty, stdout=tty, stderr=tty, start_new_session=True)
+    os.close(tty)
+    history, deadline = tmp_path / AE / "history.csv", time.time() + 120
+    while not (history.exists() and len(history.read_text().splitlines()) > 5):
+        assert time.time() < deadline and proc.poll() is None, "training never started"
+        if select.select([terminal], [], [], 0.05)[0]:
+            os.read(terminal, 1 << 16)  # keep the terminal's buffer from filling
+    os.close(terminal)  # the terminal window goes away ...
+    os.killpg(proc.pid, signal.SIGHUP)  # ... and its session gets SIGHUP
+    assert proc.wait(timeout=60) != 0
+    assert not (tmp_path / AE / "metrics.json").exists()
+    locks = tmp_path / ".snakemake" / "locks"
+    assert not locks.exists() or not list(locks.iterdir())
+    snakemake(tmp_path, "--cores", "1", "--config", SLOW_AE, "--", f"{AE}/metrics.json")  # no --unlock
+    assert comparable(tmp_path / AE / "metrics.json") == comparable(uninterrupted / "metrics.json")
+    assert same_params(tmp_path / AE / "params.npz", uninterrupted / "params.npz")
+
+
+def test_a_stale_lock_is_removed_by_the_documented_unlock_command(tmp_path):
+    """After kill -9 or a power loss the lock stays; `snakemake --unlock` (docs/cluster.md,
+    profiles/default) removes it, and Snakemake's LockException names that option."""
+    proc = start(tmp_path, "--config", SLOW_AE, "--", f"{AE}/metrics.json")
+    wait_for_epochs(tmp_path / AE / "history.csv")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    locked = snakemake(tmp_path, "--cores", "1", "--", f"{AE}/metrics.json", check=False)
+    assert locked.returncode != 0
+    assert "LockException" in locked.stderr + locked.stdout and "--unlock" in locked.stderr + locked.stdout
+    snakemake(tmp_path, "--unlock")
+    snakemake(tmp_path, "-n", "--", f"{AE}/metrics.json")
 
 
 def test_same_config_twice_gives_identical_results_and_records_the_seed(tmp_path, tiny_run):

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -15,6 +16,17 @@ try:
     validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 except ConfigError as error:
     sys.exit(f"error: {error}")
+
+# Closing the terminal sends SIGHUP, which by default ends Snakemake at once and leaves
+# its lock behind (the same command then stops with LockException). Handle it as Ctrl-C
+# instead: Snakemake stops the running jobs, marks them incomplete and releases the lock,
+# so rerunning the same command resumes. Left as is when SIGHUP is ignored (`nohup`) or
+# handled already.
+if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+    try:
+        signal.signal(signal.SIGHUP, signal.default_int_handler)
+    except ValueError:  # not the main thread: SIGHUP keeps its default
+        pass
 
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
