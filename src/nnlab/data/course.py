@@ -200,14 +200,14 @@ def _check_stored(node, path, key):
 
 
 def _blocks(node, path, key, axis=0):
-    """Yield (offset, block): `node` read in slices along `axis` of about BLOCK_BYTES,
-    whole chunks at a time; `offset` is the block's first index in every dimension."""
+    """Yield (offset, block): `node` read in slices along `axis` of at most BLOCK_BYTES (or
+    one row), in whole chunks where they fit; `offset` is the block's first index in every
+    dimension."""
     shape = node.shape
     row_bytes = node.dtype.itemsize * math.prod(shape) // shape[axis]
     step = max(1, BLOCK_BYTES // max(row_bytes, 1))
-    if node.chunks:
-        chunk = node.chunks[axis]
-        step = max(chunk, step // chunk * chunk)
+    if node.chunks and step >= node.chunks[axis]:  # each chunk decompressed once
+        step = step // node.chunks[axis] * node.chunks[axis]
     for start in range(0, shape[axis], step):
         where = [slice(None)] * len(shape)
         where[axis] = slice(start, start + step)
