@@ -27,7 +27,7 @@ page = st.navigation([
 
 with st.sidebar:
     s = st.session_state[ui.SETTINGS_KEY]
-    st.caption(f"Results: `{s.results}`")
-    st.caption(f"Config: `{s.config}`")
+    st.caption(f"Results: {ui.md(s.results, code=True)}")
+    st.caption(f"Config: {ui.md(s.config, code=True)}")
 
 page.run()

@@ -4,12 +4,15 @@ contract: every page, missing / partial / corrupt results, and both live predict
 `write_results` builds the fixture folder; test_app_e2e.py reuses it.
 """
 import contextlib
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -76,21 +79,21 @@ def _variants(config, function, fallback):
     return dict(found) if found else dict(fallback)
 
 
-def _write_data(results):
+def _write_data(results, words=WORDS):
     data = results / "data"
     data.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     np.savez(data / "patches.npz", x=rng.uniform(0.1, 0.9, (40, 256)).astype(np.float32))
     _png(data / "patches_rgb.png", 1)
     _png(data / "patches_normalized.png", 2)
-    V = len(WORDS)
+    V = len(words)
     tri = {}
     for split, n in (("train", 300), ("val", 40), ("test", 40)):
         tri[f"x_{split}"] = rng.integers(0, V, (n, 3))
         tri[f"y_{split}"] = rng.integers(0, V, n)
     tri["x_test"][0] = [0, 1, 2]            # "the cat sat" -> "on", a known test trigram
     tri["y_test"][0] = 3
-    np.savez(data / "trigrams.npz", words=np.array(WORDS), **tri)
+    np.savez(data / "trigrams.npz", words=np.array(words), **tri)
     act = {}
     for split, n in (("train", 36), ("val", 12), ("test", 18)):
         act[f"x_{split}"] = rng.standard_normal((n, 20, 3)).astype(np.float32)
@@ -147,7 +150,7 @@ def _write_autoencoder(results, config):
     return {"running": running, "failed": failed, "not_started": not_started, "chosen": chosen_name}
 
 
-def _write_language_model(results, config):
+def _write_language_model(results, config, words=WORDS):
     from nnlab.models.language_model import LanguageModel
 
     task = "language_model"
@@ -157,10 +160,11 @@ def _write_language_model(results, config):
         hp = dict(hp)
         D = int(hp.get("embedding_dim", hp.get("D", 4)))
         P = int(hp.get("hidden", hp.get("P", 8)))
-        model = LanguageModel(len(WORDS), D, P, order_aware=bool(hp.get("order_aware")), init_std=0.5, seed=i)
+        model = LanguageModel(len(words), D, P, order_aware=bool(hp.get("order_aware")), init_std=0.5, seed=i,
+                              words=words)
         folder = results / task / name
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "params.npz", **model.save_arrays(WORDS))
+        np.savez(folder / "params.npz", **model.save_arrays())
         _history(folder / "history.csv", 3, accuracy=True, scale=1 + i / 5)
         _log(results, task, name, ["epoch 3/3"])
         _png(folder / "curves.png", i)
@@ -189,10 +193,10 @@ def _write_recurrent(results, config):
     for i, (name, hp) in enumerate(names.items()):
         hp = dict(hp)
         cell = hp.get("cell", "lstm")
-        model = RecurrentClassifier(cell, 3, 5, [4], len(CLASSES), seed=i)
+        model = RecurrentClassifier(cell, 3, 5, [4], len(CLASSES), seed=i, classes=CLASSES)
         folder = results / task / name
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "params.npz", **model.params.arrays())
+        np.savez(folder / "params.npz", **model.save_arrays())
         _history(folder / "history.csv", 3, accuracy=True, extra={"grad_norm": 0.5}, scale=1 + i / 5)
         _log(results, task, name, ["epoch 3/3"])
         counts = np.diag(np.full(len(CLASSES), 3)) + 1
@@ -201,19 +205,22 @@ def _write_recurrent(results, config):
             table.insert(0, "true", CLASSES)                 # the layout nnlab.experiments.recurrent writes
             table.to_csv(folder / f"confusion_{split}.csv", index=False)
             _png(folder / f"confusion_{split}.png", i)
+        scores = {c: round(0.4 + 0.1 * j, 2) for j, c in enumerate(CLASSES)}
         m = {"task": task, "variant": name, "hyperparameters": {**hp, "seed": 0}, "epochs_run": 3, "best_epoch": 2,
              "seconds_per_epoch": 0.1, "val_cross_entropy": 1.2, "val_accuracy": 0.6, "train_accuracy": 0.7,
-             "test_accuracy": 0.55}
+             "test_accuracy": 0.55, "classes": CLASSES, "train_precision": scores, "train_recall": scores,
+             "test_precision": {**scores, "sitting": None}, "test_recall": scores}    # 'sitting' never predicted
         _json(folder / "metrics.json", m)
         rows.append({"variant": name, **{k: v for k, v in m.items() if not isinstance(v, (dict, str))}})
     pd.DataFrame(rows).to_csv(results / "summary" / f"{task}.csv", index=False)
     return list(names)
 
 
-def write_results(folder):
+def write_results(folder, words=WORDS):
     """Synthetic results for the variants of the tiny config (names from nnlab.variants):
     data, autoencoder (done, running, failed and not-started variants), language model and
-    recurrent variants with real params.npz. Returns (results folder, config path, info)."""
+    recurrent variants with real params.npz; `words`, the vocabulary. Returns (results folder,
+    config path, info)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     results = folder / "results"
@@ -221,9 +228,9 @@ def write_results(folder):
     config["autoencoder"]["grid"]["hidden"] = [4, 9, 16]    # five variants: room for every state
     config_path = folder / "config.yaml"
     config_path.write_text(yaml.safe_dump(config))
-    _write_data(results)
+    _write_data(results, words)
     info = _write_autoencoder(results, config)
-    info["language_model"] = _write_language_model(results, config)
+    info["language_model"] = _write_language_model(results, config, words)
     info["recurrent"] = _write_recurrent(results, config)
     return results, config_path, info
 
@@ -280,8 +287,13 @@ def run_page(results, config, page=None, setup=None, monkeypatch=None):
     return at
 
 
+def plain(markdown):
+    """Markdown text as shown: backslash escapes removed (the app escapes text from files)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown))
+
+
 def texts(at, kinds=("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "code")):
-    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+    return "\n".join(plain(e.value) if kind != "code" else str(e.value) for kind in kinds for e in getattr(at, kind))
 
 
 def frames(at):
@@ -449,7 +461,7 @@ def test_overview_lists_every_config_variant_with_its_state(synthetic, monkeypat
     assert states[info["failed"]] == "failed"
     assert states[info["not_started"]] == "not started"
     assert states[info["chosen"]] == "done"
-    errors = "\n".join(str(e.value) for e in at.error)
+    errors = texts(at, ("error",))
     assert info["failed"] in errors and "diverged at epoch 3" in errors
     assert any("diverged" in str(c.value) for c in at.code)       # the log's last lines
     assert "Live progress" in texts(at)
@@ -494,7 +506,7 @@ def test_autoencoder_page_marks_the_chosen_pair(synthetic, monkeypatch):
 
 
 def test_language_model_live_prediction(synthetic, monkeypatch):
-    from nnlab.models.language_model import LanguageModel
+    from nnlab import models
 
     results, config, info = synthetic
 
@@ -507,7 +519,7 @@ def test_language_model_live_prediction(synthetic, monkeypatch):
     tables = [f for f in frames(at) if "4th word" in f.columns]
     assert len(tables) == len(info["language_model"])
     for name, table in zip(info["language_model"], tables):
-        model = LanguageModel.from_arrays(np.load(results / "language_model" / name / "params.npz"))
+        model = models.load(results / "language_model" / name / "params.npz")
         probs = model.predict_proba(np.array([[WORDS.index("dog"), WORDS.index("ran"), WORDS.index("to")]]))[0]
         best = np.argsort(-probs, kind="stable")[:10]
         assert list(table["4th word"]) == [WORDS[i] for i in best]
@@ -531,9 +543,10 @@ def test_recurrent_page_and_live_classification(synthetic, monkeypatch):
     table = next(f for f in frames(at) if "predicted" in f.columns)
     assert list(table["variant"]) == info["recurrent"]
     np.testing.assert_allclose(table[CLASSES].sum(axis=1), 1.0, rtol=1e-5)
-    per_class = next(f for f in frames(at) if "test recall" in f.columns)
-    assert list(per_class["class"]) == CLASSES
-    np.testing.assert_allclose(per_class["test recall"], 4 / 9)
+    per_class = next(f for f in frames(at) if "test recall" in f.columns).set_index("class")
+    assert list(per_class.index) == CLASSES                          # as metrics.json says, not recomputed
+    assert per_class.loc["jogging", "test recall"] == "0.5" and per_class.loc["walking", "train F1"] == "0.9"
+    assert per_class.loc["sitting", "test precision"] == "–" and per_class.loc["sitting", "test F1"] == "–"
     subheaders = texts(at, ("subheader",))
     assert "Full BPTT" in subheaders and "Truncated BPTT" in subheaders
     at.selectbox(key="rec-class").set_value("jogging").run()
@@ -574,7 +587,7 @@ def test_overview_with_a_broken_config(synthetic, tmp_path, monkeypatch):
 @pytest.mark.parametrize("page, messages", [
     (None, ["could not read `summary/autoencoder.csv`", "metrics.json unreadable"]),
     ("data", ["could not read `data/patches.npz`", "could not read `data/patches_rgb.png`",
-              "could not read `data/trigrams.npz`: ValueError: Object arrays cannot be loaded"]),
+              "could not read `data/trigrams.npz`: ValueError: key 'words' holds Python objects"]),
     ("autoencoder", ["could not read `autoencoder/selection.json`"]),
     ("language_model", ["could not read `language_model/", "prediction table", "Vocabulary from `language_model/"]),
     ("recurrent", ["test confusion matrix", "expected a square matrix"]),
@@ -629,11 +642,11 @@ def test_unexpected_layouts_do_not_break_any_page(tmp_path, monkeypatch):
 def test_an_unexpected_error_is_confined_to_its_section(synthetic, monkeypatch):
     from nnlab.app import ui
 
-    def broken(counts):
+    def broken(counts, title):
         raise RuntimeError("boom")
 
     results, config, info = synthetic
-    monkeypatch.setattr(ui, "per_class_table", broken)
+    monkeypatch.setattr(ui, "confusion_chart", broken)
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
     assert "Confusion matrices could not be shown: RuntimeError: boom" in texts(at, ("error",))
     assert any("predicted" in f.columns for f in frames(at))        # the live section still runs
@@ -652,3 +665,138 @@ def test_no_pickle_anywhere_in_the_app():
     for path in app:
         text = path.read_text()
         assert "allow_pickle=True" not in text and "use_container_width" not in text, path
+
+
+# ------------------------------------------------- text from files is never markup
+
+IMAGE = "![p](http://127.0.0.1:8699/vocab.png)"
+
+
+def unescaped_markup(at):
+    """Markdown-rendering elements holding an image or link that Markdown would act on."""
+    kinds = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+    return [str(e.value) for kind in kinds for e in getattr(at, kind)
+            if "![" in str(e.value) or "](" in str(e.value)]
+
+
+def test_a_vocabulary_word_with_markdown_is_shown_literally(tmp_path, monkeypatch):
+    words = [*WORDS[:-1], IMAGE]
+    results, config, _ = write_results(tmp_path, words)
+
+    def pick(at):
+        for key, word in zip(("lm-w1", "lm-w2", "lm-w3"), ("the", IMAGE, "sat")):
+            at.selectbox(key=key).set_value(word)
+
+    at = run_page(results, config, "language_model", setup=pick, monkeypatch=monkeypatch)
+    context = next(str(m.value) for m in at.markdown if str(m.value).startswith("Context:"))
+    assert context == "Context: **the " + ui_md(IMAGE) + " sat …**"
+    assert not unescaped_markup(at), unescaped_markup(at)
+    at.text_input(key="lm-typed").set_value("* _ [").run()             # typed by the user
+    assert "Not in the 12-word vocabulary: '\\*', '\\_', '\\['." in [str(e.value) for e in at.error]
+    assert not any("**" in str(m.value) and "'*'" in str(m.value) for m in at.error)
+    at = run_page(results, config, "data", monkeypatch=monkeypatch)
+    assert IMAGE in list(next(f for f in frames(at) if "word" in f.columns)["word"])   # a table cell, as text
+
+
+def test_a_failed_jobs_log_line_with_markdown_is_shown_literally(tmp_path, monkeypatch):
+    results, config, info = write_results(tmp_path)
+    line = f"error: data1.h5: key 'x' {IMAGE} see [here](http://127.0.0.1:8699/x) *bold*"
+    _log(results, "autoencoder", info["failed"], [line])
+    at = run_page(results, config, monkeypatch=monkeypatch)
+    assert any(line in str(c.value) for c in at.code)                 # the log's lines, verbatim
+    failed = next(str(e.value) for e in at.error if info["failed"] in plain(e.value))
+    assert ui_md(IMAGE) in failed and "\\*bold\\*" in failed
+    assert not unescaped_markup(at), unescaped_markup(at)
+
+
+def ui_md(text):
+    from nnlab.app import ui
+
+    return ui.md(text)
+
+
+def test_markdown_escape_and_code_spans():
+    from nnlab.app.ui import md
+
+    assert md("a*b_c [x](y) ![i](j) `k` $m$ :red[n]") == \
+        "a\\*b\\_c \\[x\\]\\(y\\) \\!\\[i\\]\\(j\\) \\`k\\` \\$m\\$ \\:red\\[n\\]"
+    assert md("two\nlines") == "two lines"
+    assert md("a/b.csv", code=True) == "`a/b.csv`" and md("a`b", code=True) == "`` a`b ``"
+
+
+# ------------------------------------------ one bad metrics.json blanks nothing else
+
+
+def test_one_implausible_metric_leaves_the_other_recurrent_variants(tmp_path, monkeypatch):
+    results, config, info = write_results(tmp_path)
+    bad, *good = info["recurrent"]
+    path = results / "recurrent" / bad / "metrics.json"
+    _json(path, {**json.loads(path.read_text()), "best_epoch": 10**20})
+    at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
+    table = next(f for f in frames(at) if "best_epoch" in f.columns)
+    assert list(table["variant"]) == good and list(table["best_epoch"]) == [2] * len(good)
+    assert f"{bad} metrics: could not read `recurrent/{bad}/metrics.json`: unreadable metrics: key 'best_epoch'" \
+        in texts(at, ("error",))
+
+
+def test_one_grid_variant_with_a_string_metric_leaves_the_grid(tmp_path, monkeypatch):
+    from nnlab import variants
+
+    results, config, info = write_results(tmp_path)
+    grid = list(variants.autoencoder_grid(yaml.safe_load(config.read_text())))
+    for i, name in enumerate(grid):                      # all done; the first with a string metric
+        _json(results / "autoencoder" / name / "metrics.json",
+              {"reconstruction_mse": "low" if i == 0 else 0.01 * i, "mean_activation": 0.05})
+        _png(results / "autoencoder" / name / "features.png", i)
+    bad, good = grid[0], grid[1:]
+    at = run_page(results, config, "autoencoder", monkeypatch=monkeypatch)
+    table = next(f for f in frames(at) if "L_hid" in f.columns and "note" in f.columns)
+    assert list(table["variant"]) == grid
+    assert "key 'reconstruction_mse'" in dict(zip(table["variant"], table["note"]))[bad]
+    assert table["reconstruction_mse"].notna().sum() == len(good)
+    assert f"{bad} metrics: could not read `autoencoder/{bad}/metrics.json`" in texts(at, ("error",))
+    assert "Held-out reconstruction MSE" in texts(at, ("caption",))          # the pivot of the others
+    assert len(at.get("image")) >= len(good)                                # their tiles still show
+
+
+# ------------------------------------------------------- arrays read within bounds
+
+
+def fake_array(path, key, shape, mode="a"):
+    """Add to the .npz at `path` a member `key` whose .npy header declares `shape` float32 but
+    which holds only a few bytes: reading it would fail, and would take shape's memory."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, mode) as archive:
+        archive.writestr(f"{key}.npy", header.getvalue() + bytes(16))
+
+
+def test_npz_reads_only_the_keys_asked_for_within_bounds(tmp_path):
+    from nnlab.app.loaders import parse_npz
+
+    path = tmp_path / "a.npz"
+    np.savez(path, x=np.arange(6.0).reshape(2, 3), y=np.arange(2))
+    fake_array(path, "huge", (200_000_000,))
+    arrays = parse_npz(path, ["x"], optional=["y", "absent"])
+    assert set(arrays) == {"x", "y"} and arrays["x"].shape == (2, 3)
+    with pytest.raises(ValueError, match=r"key 'huge' declares \(200000000,\) float32 \(763 MiB\).*not loaded"):
+        parse_npz(path, ["x", "huge"])
+    with pytest.raises(ValueError, match="no key\\(s\\) z; found huge, x, y"):
+        parse_npz(path, ["z"])
+
+
+def test_an_extra_huge_array_is_ignored_and_a_needed_one_refused(tmp_path, monkeypatch):
+    results, config, info = write_results(tmp_path)
+    activity = results / "data" / "activity.npz"
+    fake_array(activity, "extra", (200_000_000,))
+    for page in ("data", "recurrent"):
+        at = run_page(results, config, page, monkeypatch=monkeypatch)
+        assert not at.error, texts(at, ("error",))
+    with np.load(activity) as data:
+        arrays = {k: data[k] for k in data.files if k not in ("x_train", "extra")}
+    np.savez(activity, **arrays)
+    fake_array(activity, "x_train", (100_000, 1000, 3))
+    at = run_page(results, config, "data", monkeypatch=monkeypatch)
+    assert ("could not read `data/activity.npz`: ValueError: key 'x_train' declares (100000, 1000, 3) float32 "
+            "(1,144 MiB), over the 256 MiB limit: not loaded") in texts(at, ("error",))
+    assert len(at.get("image")) == 2 and any("word" in f.columns for f in frames(at))    # the rest as usual

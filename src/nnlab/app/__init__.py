@@ -2,9 +2,10 @@
 
 Modules: `settings` (which results folder and config), `state` (the variants a config
 defines and the state of each in the results folder, no Streamlit), `loaders` (cached,
-mtime-keyed readers that turn missing or corrupt files into messages), `ui` (shared
-widgets and charts), `predict` (live predictions from saved params.npz), and `pages/`
-(one script per page, registered with `st.navigation` in app.py).
+mtime-keyed readers that turn missing, corrupt or oversized files into messages, and
+trained models through nnlab.models.load), `ui` (the parts every page shares: header,
+curves, metrics, Markdown-safe text, charts), and `pages/` (one script per page, each
+section a function, registered with `st.navigation` in app.py).
 """
 from pathlib import Path
 

@@ -3,11 +3,15 @@
 Each `load_*` returns a `Loaded`: `.value` when the file was read, else `.missing` (no
 such file) or `.error` (a one-line reason: corrupt, truncated, wrong schema). A file that
 changes on disk gets a new cache key, so a growing history.csv is re-read only when it
-has grown. Arrays are read with allow_pickle=False.
+has grown. Arrays are read with allow_pickle=False, only the keys asked for, and only after
+their declared sizes (the .npy headers inside the .npz) pass MAX_ARRAY_BYTES.
 """
 import io
 import json
+import math
+import numbers
 import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nnlab import models
+from nnlab.app.state import parse_history  # noqa: F401 - one of the parsers below, by name
+
+MAX_ARRAY_BYTES = 256 * 2**20    # one array of an .npz: larger ones are refused, not loaded
+MAX_METRIC = 2**53               # a metric beyond this (say best_epoch 10**20) is not a plausible number
 
 
 @dataclass(frozen=True)
@@ -45,15 +54,6 @@ def reason(error):
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _load(path, reader):
-    path = Path(path)
-    key = file_key(path)
-    if key is None:
-        return Loaded(path, missing=True)
-    ok, value = reader(str(path), key)
-    return Loaded(path, value=value) if ok else Loaded(path, error=value)
-
-
 # ---------------------------------------------------------------- parsers (no caching)
 
 
@@ -67,36 +67,57 @@ def parse_json(path):
     return value
 
 
-def parse_csv(path, index_col=None):
-    frame = pd.read_csv(path, index_col=index_col)
+def parse_csv(path):
+    frame = pd.read_csv(path)
     if frame.columns.empty:
         raise ValueError("no columns")
     return frame
 
 
-def parse_history(path):
-    """history.csv as numbers; a partly written last line is dropped."""
-    raw = Path(path).read_bytes()
-    if not raw.strip():
-        raise ValueError("empty file")
-    if not raw.endswith(b"\n") and raw.count(b"\n") >= 1:
-        raw = raw[:raw.rfind(b"\n") + 1]     # the last line is still being written
-    frame = pd.read_csv(io.BytesIO(raw))
-    if "epoch" not in frame.columns:
-        raise ValueError(f"no 'epoch' column (found {', '.join(map(str, frame.columns)) or 'none'})")
-    frame = frame.apply(pd.to_numeric, errors="coerce")
-    frame = frame[frame["epoch"].notna()].reset_index(drop=True)
-    frame["epoch"] = frame["epoch"].astype(int)
-    return frame
+def npz_header(archive, key):
+    """(shape, dtype) that the .npy of `key` inside an open zipfile declares."""
+    with archive.open(f"{key}.npy") as f:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(f)
+    return shape, dtype
 
 
-def parse_npz(path):
-    """Every array of an .npz, read in full (so a truncated file fails here), read-only."""
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {name: data[name] for name in data.files}
+def parse_npz(path, keys, optional=()):
+    """{key: read-only array} of `keys` (all required) and those of `optional` present; every
+    other array of the file is left unread. Each is checked from its header before it is read."""
+    with zipfile.ZipFile(path) as archive:
+        present = {name[:-4] for name in archive.namelist() if name.endswith(".npy")}
+        wanted = [k for k in (*keys, *optional) if k in present]
+        for key in wanted:
+            shape, dtype = npz_header(archive, key)
+            if dtype.hasobject:
+                raise ValueError(f"key '{key}' holds Python objects, which need pickle: not loaded")
+            size = math.prod(shape) * dtype.itemsize
+            if size > MAX_ARRAY_BYTES:
+                raise ValueError(f"key '{key}' declares {shape} {dtype} ({size / 2**20:,.0f} MiB), over the "
+                                 f"{MAX_ARRAY_BYTES // 2**20} MiB limit: not loaded")
+        missing = [k for k in keys if k not in present]
+        if missing:
+            raise ValueError(f"no key(s) {', '.join(missing)}; found {', '.join(sorted(present)) or 'none'}")
+    with np.load(path, allow_pickle=False) as data:     # lazy: reads only the keys accessed
+        arrays = {key: data[key] for key in wanted}
     for array in arrays.values():
         array.flags.writeable = False
     return arrays
+
+
+def metric_values(metrics, keys):
+    """{key: value} of `keys` in a metrics.json dict: numbers (not bools) of plausible size, or
+    None (absent or null). Anything else raises ValueError naming the key."""
+    out = {}
+    for key in keys:
+        value = metrics.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                  or abs(value) > MAX_METRIC):
+            raise ValueError(f"key '{key}': expected a number, found {str(value)[:40]!r}")
+        out[key] = value
+    return out
 
 
 def parse_png(path):
@@ -143,68 +164,50 @@ def _safe(parse, path, *args):
         return False, reason(error)
 
 
-@st.cache_data(show_spinner=False, max_entries=2048)
-def _json(path, key):
-    return _safe(parse_json, path)
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def _csv(path, key):
-    return _safe(parse_csv, path)
-
-
-@st.cache_data(show_spinner=False, max_entries=1024)
-def _history(path, key):
-    return _safe(parse_history, path)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _confusion(path, key):
-    return _safe(parse_confusion, path)
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def _png(path, key):
-    return _safe(parse_png, path)
+@st.cache_data(show_spinner=False, max_entries=4096)
+def _parsed(kind, path, key):
+    return _safe(globals()[f"parse_{kind}"], path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _npz(path, key):
-    return _safe(parse_npz, path)
+def _npz(path, key, keys, optional):
+    return _safe(parse_npz, path, keys, optional)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _text(path, key):
-    return _safe(lambda p: Path(p).read_text(errors="replace"), path)
+def _load(path, reader):
+    """Loaded from reader: the name of a parse_* function above (cached as data), or a cached
+    function of (path, file key)."""
+    path = Path(path)
+    key = file_key(path)
+    if key is None:
+        return Loaded(path, missing=True)
+    ok, value = _parsed(reader, str(path), key) if isinstance(reader, str) else reader(str(path), key)
+    return Loaded(path, value=value) if ok else Loaded(path, error=value)
 
 
 def load_json(path):
-    return _load(path, _json)
+    return _load(path, "json")
 
 
 def load_csv(path):
-    return _load(path, _csv)
+    return _load(path, "csv")
 
 
 def load_history(path):
-    return _load(path, _history)
+    return _load(path, "history")
 
 
 def load_confusion(path):
-    return _load(path, _confusion)
+    return _load(path, "confusion")
 
 
 def load_png(path):
-    return _load(path, _png)
+    return _load(path, "png")
 
 
-def load_npz(path):
-    """Read-only arrays (shared between sessions: do not modify them)."""
-    return _load(path, _npz)
-
-
-def load_text(path):
-    return _load(path, _text)
+def load_npz(path, keys, optional=()):
+    """Read-only arrays of `keys` and `optional` (shared between sessions: do not modify them)."""
+    return _load(path, lambda p, key: _npz(p, key, tuple(keys), tuple(optional)))
 
 
 # ------------------------------------------------------------------- trained models
@@ -217,17 +220,10 @@ class LoadedModel:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _model(kind, path, key):
-    from nnlab.app import predict
-
-    try:
-        return True, LoadedModel(predict.load_model(kind, path), threading.Lock())
-    except predict.Unavailable as error:
-        return False, str(error)
-    except Exception as error:  # noqa: BLE001
-        return False, reason(error)
+def _model(path, key):
+    return _safe(lambda p: LoadedModel(models.load(p), threading.Lock()), path)
 
 
-def load_model(kind, path):
-    """A trained model of `kind` ('language_model' or 'recurrent') rebuilt from params.npz."""
-    return _load(path, lambda p, key: _model(kind, p, key))
+def load_model(path):
+    """A trained model rebuilt from its params.npz (nnlab.models.load), with its lock."""
+    return _load(path, _model)

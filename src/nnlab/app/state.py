@@ -9,10 +9,12 @@ A variant is
                (a killed job, or a crash whose traceback went to the terminal, not the log);
   not started  none of the above.
 """
+import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from nnlab import runner, variants
@@ -108,27 +110,29 @@ def _mtime(path):
         return None
 
 
+def parse_history(path):
+    """history.csv as numbers; a partly written last line is dropped."""
+    raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise ValueError("empty file")
+    if not raw.endswith(b"\n") and raw.count(b"\n") >= 1:
+        raw = raw[:raw.rfind(b"\n") + 1]     # the last line is still being written
+    frame = pd.read_csv(io.BytesIO(raw))
+    if "epoch" not in frame.columns:
+        raise ValueError(f"no 'epoch' column (found {', '.join(map(str, frame.columns)) or 'none'})")
+    frame = frame.apply(pd.to_numeric, errors="coerce")
+    frame = frame[frame["epoch"].notna()].reset_index(drop=True)
+    frame["epoch"] = frame["epoch"].astype(int)
+    return frame
+
+
 def _history_rows(path):
-    """Completed epochs in a history.csv: full lines after the header."""
+    """(completed epochs, the slowest epoch's seconds) of a history.csv."""
     try:
-        text = path.read_bytes()
-    except OSError:
-        return 0, []
-    lines = text.split(b"\n")
-    rows = [line for line in lines[1:] if line.strip()]
-    if rows and not text.endswith(b"\n"):
-        rows = rows[:-1]                      # a line still being written
-    seconds = []
-    header = lines[0].decode(errors="replace").strip().split(",") if lines else []
-    if "seconds" in header:
-        col = header.index("seconds")
-        for line in rows:
-            cells = line.decode(errors="replace").split(",")
-            try:
-                seconds.append(float(cells[col]))
-            except (IndexError, ValueError):
-                pass
-    return len(rows), seconds
+        frame = parse_history(path)
+    except (OSError, ValueError):
+        return 0, 0.0
+    return len(frame), float(frame["seconds"].max()) if "seconds" in frame and len(frame) else 0.0
 
 
 def read_log_tail(path, max_bytes=LOG_TAIL_BYTES):
@@ -153,7 +157,7 @@ def variant_state(results, task, variant, hyperparameters=None, in_config=True, 
     planned = hp.get("epochs") if isinstance(hp.get("epochs"), int) else None
     if planned and isinstance(hp.get("finetune_epochs"), int):      # a second training stage
         planned += hp["finetune_epochs"]
-    epochs, seconds = _history_rows(history) if history.exists() else (0, [])
+    epochs, slowest = _history_rows(history) if history.exists() else (0, 0.0)
     times = [t for t in (_mtime(metrics), _mtime(history), _mtime(log)) if t is not None]
     updated = max(times) if times else None
     out = VariantState(task, variant, "not started", in_config, hp, epochs, planned, updated)
@@ -162,7 +166,7 @@ def variant_state(results, task, variant, hyperparameters=None, in_config=True, 
         return out
     lines, error = runner.attempt(read_log_tail(log) if log.exists() else "")
     out.log_tail = [line for line in lines if line.strip()][-tail_lines:]
-    stale_after = max(STALE_MIN_SECONDS, 3 * max(seconds, default=0.0))
+    stale_after = max(STALE_MIN_SECONDS, 3 * slowest)
     recent = any(now - t <= stale_after for t in (_mtime(history), _mtime(log)) if t is not None)
     if error is not None:
         out.state, out.detail = "failed", error

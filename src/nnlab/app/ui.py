@@ -1,9 +1,12 @@
-"""Shared Streamlit pieces: settings, messages in place of unreadable elements, tables,
-charts, and the live-progress fragment."""
+"""Shared Streamlit pieces: settings, Markdown-safe text, messages in place of unreadable
+elements, the parts every task page has (header, curves, metrics), tables and charts."""
 import contextlib
 import logging
 import math
+import re
 import time
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,10 @@ from nnlab.app import loaders, settings as settings_module, state
 
 SETTINGS_KEY = "nnlab_settings"
 IDLE_POLL_SECONDS = 15.0       # Overview: how often to look for newly started jobs when none runs
+WAIT = ":material/hourglass_empty:"
+BROKEN = ":material/broken_image:"
+LOSS = [("train_loss", "train"), ("val_loss", "validation")]
+ACCURACY = [("train_accuracy", "train"), ("val_accuracy", "validation")]
 
 
 # ------------------------------------------------------------------------- settings
@@ -36,10 +43,7 @@ def results():
 def rel(path):
     """A path as shown to the user: relative to the results folder when inside it."""
     path = Path(path)
-    try:
-        return str(path.relative_to(results()))
-    except ValueError:
-        return str(path)
+    return str(path.relative_to(results())) if path.is_relative_to(results()) else str(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -53,9 +57,19 @@ def config():
     return _config(str(s.config), str(s.schema), loaders.file_key(s.config), loaders.file_key(s.schema))
 
 
-def task_states(task):
-    cfg, _ = config()
-    return state.task_states(results(), task, cfg)
+# ------------------------------------------------------------- text from files or users
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text, code=False):
+    """Text that comes from a file or from the user, made safe to put into Markdown: shown
+    literally, never as markup, images or links. code=True: as an inline code span."""
+    text = " ".join(str(text).splitlines())
+    if not code:
+        return _MARKDOWN.sub(r"\\\1", text)
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}" if "`" in text else f"`{text}`"
 
 
 # ------------------------------------------------------------------------- messages
@@ -71,7 +85,14 @@ def guard(what):
         raise
     except Exception as error:  # noqa: BLE001 - Streamlit's rerun/stop are BaseExceptions and pass
         logging.getLogger(__name__).exception("%s could not be shown", what)
-        st.error(f"{what} could not be shown: {loaders.reason(error)}", icon=":material/report:")
+        st.error(f"{what} could not be shown: {md(loaders.reason(error))}", icon=":material/report:")
+
+
+def section(title, render, *args):
+    """A page section: its header, then render(*args), confined by guard()."""
+    st.header(title)
+    with guard(title):
+        render(*args)
 
 
 def problem(loaded, what=None):
@@ -79,34 +100,12 @@ def problem(loaded, what=None):
     Returns True when there was a problem."""
     if loaded.ok:
         return False
-    name = f"`{rel(loaded.path)}`"
-    label = f"{what}: " if what else ""
+    label = f"{md(what)}: " if what else ""
     if loaded.missing:
-        st.info(f"{label}{name} has not been produced yet.", icon=":material/hourglass_empty:")
+        st.info(f"{label}{md(rel(loaded.path), code=True)} has not been produced yet.", icon=WAIT)
     else:
-        st.error(f"{label}could not read {name}: {loaded.error}", icon=":material/broken_image:")
+        st.error(f"{label}could not read {md(rel(loaded.path), code=True)}: {md(loaded.error)}", icon=BROKEN)
     return True
-
-
-def task_page(task, title, caption):
-    """The common top of a task page: title, caption, results banner, and the task's variants.
-
-    Returns (folder, states, by_name) with by_name {variant: VariantState}."""
-    st.title(title)
-    st.caption(caption)
-    results_banner()
-    states, message = task_states(task)
-    if message:
-        st.caption(f"Config: {message}")
-    return results() / task, states, {v.variant: v for v in states}
-
-
-def variant_hyperparameters(task, v):
-    """A variant's hyper-parameters: the config's, updated from metrics.json when it is done."""
-    metrics = loaders.load_json(results() / task / v.variant / "metrics.json")
-    if metrics.ok and isinstance(metrics.value.get("hyperparameters"), dict):
-        return {**v.hyperparameters, **metrics.value["hyperparameters"]}
-    return dict(v.hyperparameters)
 
 
 def results_banner():
@@ -115,11 +114,116 @@ def results_banner():
     if folder.is_dir():
         return True
     st.warning(
-        f"No results folder at `{folder}`. Run the workflow first (`make run`, or "
+        f"No results folder at {md(folder, code=True)}. Run the workflow first (`make run`, or "
         "`snakemake --cores N`), or point the app at another folder: "
         "`streamlit run app.py -- --results PATH` or `NNLAB_RESULTS=PATH streamlit run app.py`.",
         icon=":material/folder_off:")
     return False
+
+
+# ----------------------------------------------------------------------- task pages
+
+
+@dataclass
+class TaskPage:
+    """One task's variants (VariantState, config order) in the results folder."""
+    task: str
+    states: list
+
+    @property
+    def folder(self):
+        return results() / self.task
+
+    @cached_property
+    def by_name(self):
+        return {v.variant: v for v in self.states}
+
+    @cached_property
+    def done(self):
+        return [v.variant for v in self.states if v.state == "done"]
+
+    def metrics(self, name):
+        return loaders.load_json(self.folder / name / "metrics.json")
+
+    def values(self, name, keys):
+        """Loaded: the numbers of `keys` in metrics.json (loaders.metric_values), or why not."""
+        loaded = self.metrics(name)
+        try:
+            return loaders.Loaded(loaded.path, value=loaders.metric_values(loaded.value, keys)) if loaded.ok \
+                else loaded
+        except ValueError as error:
+            return loaders.Loaded(loaded.path, error=f"unreadable metrics: {error}")
+
+    def hyperparameters(self, name):
+        """The config's hyper-parameters, updated from metrics.json when it has them."""
+        metrics = self.metrics(name)
+        saved = metrics.value.get("hyperparameters") if metrics.ok else None
+        return {**self.by_name[name].hyperparameters, **(saved if isinstance(saved, dict) else {})}
+
+
+def task_page(task, title, caption):
+    """The top of a task page: title, caption, results banner; its variants as a TaskPage."""
+    st.title(title)
+    st.caption(caption)
+    results_banner()
+    cfg, _ = config()
+    states, message = state.task_states(results(), task, cfg)
+    if message:
+        st.caption(f"Config: {md(message)}")
+    if not states:
+        st.info(f"No {state.TASKS[task].title.lower()} variants: the config defines none and the results "
+                "folder holds none.", icon=WAIT)
+    return TaskPage(task, states)
+
+
+def training_sections(page, prefix, draw, keys, columns):
+    """The sections every trained task's page starts with: its curves (drawn by draw(frames))
+    and its metrics table (columns(name) then metrics.json's `keys`)."""
+    section("Training curves", curves_section, page, f"{prefix}-curves", draw)
+    section("Metrics", metrics_section, page, keys, columns, f"{prefix}-summary-download")
+
+
+def curves_section(page, key, draw):
+    """Training curves of the variants picked (those with a history.csv): draw(frames) inside a
+    fragment that re-checks the files while any of them runs."""
+    names = [v.variant for v in page.states if (page.folder / v.variant / "history.csv").exists()]
+    if not names:
+        st.info("No variant has a history.csv yet.", icon=WAIT)
+        return
+    chosen = st.multiselect("Variants", names, default=names, key=key)
+    live(lambda: curves(page.task, chosen, draw), active=any(page.by_name[n].state == "running" for n in chosen),
+         key=f"{key}-live")
+
+
+def curves(task, names, draw):
+    """draw({variant: history frame}) after a message for each history.csv that does not read."""
+    frames = {}
+    for name in names:
+        loaded = loaders.load_history(results() / task / name / "history.csv")
+        if not problem(loaded, f"{name} curves"):
+            frames[name] = loaded.value
+    draw(frames)
+
+
+def metrics_section(page, keys, columns, key):
+    """One row per done variant: columns(name) then the metrics.json values of `keys`. A variant
+    whose metrics.json does not read, or holds something else than numbers, is reported as
+    unreadable in place; the others are shown as usual."""
+    if not page.done:
+        st.info("No variant has finished yet.", icon=WAIT)
+        return
+    rows = []
+    for name in page.done:
+        loaded = page.values(name, keys)
+        if not problem(loaded, f"{name} metrics"):
+            rows.append({"variant": name, **columns(name), **loaded.value})
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config={k: st.column_config.NumberColumn(format="%.4f")
+                                    for k in keys if "accuracy" in k or "entropy" in k})
+    summary = results() / "summary" / f"{page.task}.csv"
+    if summary.exists():
+        csv_download(summary, f"Download {page.task}.csv", key=key)
 
 
 def image(path, caption=None, what=None, width="stretch"):
@@ -146,9 +250,7 @@ def fmt(value, digits=4):
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            return str(value)
-        return f"{value:.{digits}g}"
+        return f"{value:.{digits}g}" if math.isfinite(value) else str(value)
     return str(value)
 
 
@@ -168,7 +270,7 @@ STATE_STYLE = {   # icon, badge colour, table cell background
 def state_badge(name):
     """A coloured Markdown badge for a variant state."""
     icon, colour, _ = STATE_STYLE.get(name, ("", "gray", ""))
-    return f":{colour}-badge[{icon} {name}]"
+    return f":{colour}-badge[{icon} {md(name)}]"
 
 
 def state_table(frame, column="state"):
@@ -181,13 +283,11 @@ def state_table(frame, column="state"):
     st.table(frame.style.map(colour, subset=[column]).hide(axis="index"))
 
 
-def metric_row(metrics, keys, labels=None):
-    """st.metric for each of `keys` present in `metrics`."""
-    shown = [k for k in keys if k in metrics]
-    if not shown:
-        return
-    for column, key in zip(st.columns(len(shown)), shown):
-        column.metric((labels or {}).get(key, key.replace("_", " ")), fmt(metrics[key]))
+def metric_row(metrics, labels):
+    """st.metric for each key of `labels` ({key: label}) present in `metrics`."""
+    shown = [k for k in labels if k in metrics]
+    for column, key in zip(st.columns(len(shown)) if shown else [], shown):
+        column.metric(labels[key], fmt(metrics[key]))
 
 
 def hyperparameter_table(hp):
@@ -203,19 +303,7 @@ def variant_picker(label, options, default=None, key=None, help=None):
     return st.selectbox(label, options, index=index, key=key, help=help)
 
 
-# ------------------------------------------------------------------------ histories
-
-
-def histories(task, variants):
-    """{variant: history frame} for those whose history.csv reads; and {variant: Loaded} of the rest."""
-    good, bad = {}, {}
-    for v in variants:
-        loaded = loaders.load_history(results() / task / v / "history.csv")
-        if loaded.ok and len(loaded.value):
-            good[v] = loaded.value
-        elif not loaded.missing:
-            bad[v] = loaded
-    return good, bad
+# ------------------------------------------------------------------------ charts
 
 
 def long_curves(frames, columns):
@@ -248,7 +336,6 @@ def curves_chart(frames, columns, title, y_title, height=240, log_scale=False):
         return
     scale = {"type": "log"} if log_scale and (data["value"] > 0).all() else {"zero": False}
     splits = [label for _, label in columns if label in set(data["split"])]
-    dashes = [[1, 0], [6, 4], [2, 2]][:len(splits)]
     subtitle = ", ".join(f"{s}: {style}" for s, style in zip(splits, ["solid", "dashed", "dotted"]))
     chart(data, {
         "title": {"text": title, "subtitle": subtitle if len(splits) > 1 else ""},
@@ -259,25 +346,16 @@ def curves_chart(frames, columns, title, y_title, height=240, log_scale=False):
             "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": scale},
             "color": {"field": "variant", "type": "nominal", "title": None},
             "strokeDash": {"field": "split", "type": "nominal", "legend": None,
-                           "scale": {"domain": splits, "range": dashes}},
+                           "scale": {"domain": splits, "range": [[1, 0], [6, 4], [2, 2]][:len(splits)]}},
         },
     }, height)
-
-
-def history_problems(bad):
-    for variant, loaded in bad.items():
-        problem(loaded, f"{variant} curves")
 
 
 def live(render, *, active, key, idle=None):
     """Run render() in a fragment that reruns every `refresh` seconds while `active`
     (every `idle` seconds otherwise, or never). Reruns only re-stat the files: the loaders
     re-read a history.csv only when its modification time changed."""
-    interval = settings().refresh if active else idle
-    st.fragment(render, run_every=interval, key=key)()
-
-
-# ---------------------------------------------------------------------- confusion
+    st.fragment(render, run_every=settings().refresh if active else idle, key=key)()
 
 
 def confusion_chart(counts, title):
@@ -304,16 +382,3 @@ def confusion_chart(counts, title):
                                     "value": "black"}}},
         ],
     }, 30 * len(order))
-
-
-def per_class_table(counts):
-    """precision, recall, F1 and support per class from a confusion matrix (rows true)."""
-    m = counts.to_numpy(dtype=float)
-    tp = np.diag(m)
-    support, predicted = m.sum(axis=1), m.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):    # 0 where a class is never predicted
-        precision = np.where(predicted > 0, tp / predicted, 0.0)
-        recall = np.where(support > 0, tp / support, np.nan)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    return pd.DataFrame({"class": list(map(str, counts.index)), "precision": precision, "recall": recall,
-                         "F1": f1, "support": support.astype(int)})

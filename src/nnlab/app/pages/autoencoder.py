@@ -5,159 +5,140 @@ import streamlit as st
 
 from nnlab.app import loaders, ui
 
-TASK = "autoencoder"
-folder, states, by_name = ui.task_page(
-    TASK, "Sparse autoencoder",
-    "256 → L_hid → 256 sigmoid autoencoder on 16×16 patches; cost = reconstruction + "
-    "λ/2 (‖W1‖² + ‖W2‖²) + β Σ KL(ρ ‖ ρ̂).")
+SCORES = ["reconstruction_mse", "mean_activation", "activation_relative_error"]
+LABELS = {"reconstruction_mse": "held-out MSE", "loss": "cost J (train)", "mean_activation": "mean activation ρ̂",
+          "epochs_run": "epochs", "seconds_per_epoch": "s / epoch"}
 
 
-def part(v, hp):
-    return hp.get("part") or ("sweep" if v.variant.startswith("sweep") else
-                              "grid" if v.variant.startswith("grid") else "other")
+def part(name):
+    hp = page.hyperparameters(name)
+    return hp.get("part") or ("sweep" if name.startswith("sweep") else "grid" if name.startswith("grid") else "")
 
 
-selection = loaders.load_json(folder / "selection.json")
-chosen = selection.value.get("chosen") if selection.ok else None
-chosen = chosen if isinstance(chosen, dict) else {}
-hps = {v.variant: ui.variant_hyperparameters(TASK, v) for v in states}
-
-# ------------------------------------------------------------------ one variant
-st.header("Variant")
-with ui.guard("Variant"):
-    with_results = [v.variant for v in states if v.state != "not started"]
-    if not states:
-        st.info("No autoencoder variants: the config defines none and the results folder holds none.")
-    elif not with_results:
-        st.info("No autoencoder variant has results yet.", icon=":material/hourglass_empty:")
-    else:
-        name = ui.variant_picker("Variant", with_results, default=chosen.get("variant"), key="ae-variant",
-                                 help="Variants with results; the sweep's chosen (β, ρ) is preselected.")
-        v = by_name[name]
-        vdir = folder / name
-        st.markdown(f"**{name}** {ui.state_badge(v.state)}"
-                    + (" · ★ chosen by the sweep" if name == chosen.get("variant") else ""))
-        metrics = loaders.load_json(vdir / "metrics.json")
+def one_variant():
+    with_results = [v.variant for v in page.states if v.state != "not started"]
+    if not with_results:
+        st.info("No autoencoder variant has results yet.", icon=ui.WAIT)
+        return
+    name = ui.variant_picker("Variant", with_results, default=chosen.get("variant"), key="ae-variant",
+                             help="Variants with results; the sweep's chosen (β, ρ) is preselected.")
+    v, folder = page.by_name[name], page.folder / name
+    st.markdown(f"**{ui.md(name)}** {ui.state_badge(v.state)}"
+                + (" · ★ chosen by the sweep" if name == chosen.get("variant") else ""))
+    metrics = page.metrics(name)
+    if not ui.problem(metrics, "metrics"):
+        ui.metric_row(metrics.value, LABELS)
+    left, right = st.columns(2)
+    with left:
+        ui.image(folder / "features.png", caption="input weights of each hidden unit", what="features")
+    with right:
+        ui.image(folder / "reconstructions.png", caption="held-out patches (left) and reconstructions (right)",
+                 what="reconstructions")
+    ui.live(lambda: ui.curves("autoencoder", [name], lambda frames: ui.curves_chart(
+        frames, [("train_loss", "train"), ("val_loss", "held-out")], "cost J per epoch", "cost J")),
+        active=v.state == "running", key="ae-curves")
+    with st.expander("Hyper-parameters and all metrics"):
+        ui.hyperparameter_table(page.hyperparameters(name))
         if metrics.ok:
-            ui.metric_row(metrics.value, ["reconstruction_mse", "loss", "mean_activation", "epochs_run",
-                                          "seconds_per_epoch"],
-                          {"reconstruction_mse": "held-out MSE", "loss": "cost J (train)",
-                           "mean_activation": "mean activation ρ̂", "epochs_run": "epochs",
-                           "seconds_per_epoch": "s / epoch"})
-        else:
-            ui.problem(metrics, "metrics")
+            st.json({k: val for k, val in metrics.value.items() if k != "provenance"}, expanded=False)
+            if "provenance" in metrics.value:
+                st.caption("Provenance")
+                st.json(metrics.value["provenance"], expanded=False)
 
-        left, right = st.columns(2)
-        with left:
-            ui.image(vdir / "features.png", caption="input weights of each hidden unit", what="features")
-        with right:
-            ui.image(vdir / "reconstructions.png", caption="held-out patches (left) and reconstructions (right)",
-                     what="reconstructions")
 
-        def curves():
-            frames, bad = ui.histories(TASK, [name])
-            ui.history_problems(bad)
-            if not frames and not bad:
-                ui.problem(loaders.load_history(vdir / "history.csv"), "curves")
-            ui.curves_chart(frames, [("train_loss", "train"), ("val_loss", "held-out")], "cost J per epoch", "cost J")
+def highlight(frame, mark):
+    styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    if mark[0] in styles.index and mark[1] in styles.columns:
+        styles.loc[mark] = "background-color: #ffe08a; font-weight: bold"
+    return styles
 
-        ui.live(curves, active=v.state == "running", key="ae-curves")
-        with st.expander("Hyper-parameters and all metrics"):
-            ui.hyperparameter_table(hps[name])
-            if metrics.ok:
-                st.json({k: val for k, val in metrics.value.items() if k != "provenance"}, expanded=False)
-                if "provenance" in metrics.value:
-                    st.caption("Provenance")
-                    st.json(metrics.value["provenance"], expanded=False)
 
-# --------------------------------------------------------------------- the sweep
-st.header("β × ρ sweep")
-with ui.guard("β × ρ sweep"):
-    sweep = [v for v in states if part(v, hps[v.variant]) == "sweep"]
+def sweep():
+    names = [v.variant for v in page.states if part(v.variant) == "sweep"]
     if selection.ok:
         st.markdown(f"**Chosen:** β = {ui.fmt(chosen.get('beta'))}, ρ = {ui.fmt(chosen.get('rho'))} "
-                    f"(`{chosen.get('variant', '?')}`) · criterion: {selection.value.get('criterion', '?')}")
+                    f"({ui.md(chosen.get('variant', '?'), code=True)}) · criterion: "
+                    f"{ui.md(selection.value.get('criterion', '?'))}")
         candidates = selection.value.get("candidates")
         candidates = pd.DataFrame(candidates if isinstance(candidates, list) else [])
     else:
         ui.problem(selection, "sweep selection")
-        rows = []
-        for v in sweep:
-            m = loaders.load_json(folder / v.variant / "metrics.json")
-            if m.ok:
-                rows.append({"variant": v.variant, "beta": hps[v.variant].get("beta"), "rho": hps[v.variant].get("rho"),
-                             "reconstruction_mse": m.value.get("reconstruction_mse"),
-                             "mean_activation": m.value.get("mean_activation"),
-                             "activation_relative_error": m.value.get("activation_relative_error")})
-        candidates = pd.DataFrame(rows)
-    if not candidates.empty and {"beta", "rho", "variant"} <= set(candidates.columns):
-        candidates["chosen"] = candidates["variant"].eq(chosen.get("variant")).map({True: "★", False: ""})
-        order = [c for c in ["chosen", "variant", "beta", "rho", "reconstruction_mse", "mean_activation",
-                             "activation_relative_error", "qualified"] if c in candidates.columns]
-        left, right = st.columns([3, 2])
-        with left:
-            st.dataframe(candidates[order], hide_index=True, width="stretch")
-        with right:
-            if "reconstruction_mse" in candidates:
-                pivot = candidates.pivot_table(index="beta", columns="rho", values="reconstruction_mse")
-                pivot.index = [f"β = {ui.fmt(b)}" for b in pivot.index]
-                pivot.columns = [f"ρ = {ui.fmt(r)}" for r in pivot.columns]
-                mark = (f"β = {ui.fmt(chosen.get('beta'))}", f"ρ = {ui.fmt(chosen.get('rho'))}")
+        scores = {n: page.values(n, SCORES) for n in names}
+        candidates = pd.DataFrame([{"variant": n, "beta": page.hyperparameters(n).get("beta"),
+                                    "rho": page.hyperparameters(n).get("rho"), **s.value}
+                                   for n, s in scores.items() if s.ok])
+    if candidates.empty or not {"beta", "rho", "variant"} <= set(candidates.columns):
+        if names:
+            st.info("No sweep variant has metrics yet.", icon=ui.WAIT)
+        return
+    candidates["chosen"] = candidates["variant"].eq(chosen.get("variant")).map({True: "★", False: ""})
+    order = [c for c in ["chosen", "variant", "beta", "rho", *SCORES, "qualified"] if c in candidates.columns]
+    left, right = st.columns([3, 2])
+    left.dataframe(candidates[order], hide_index=True, width="stretch")
+    if "reconstruction_mse" in candidates:
+        mse = pd.to_numeric(candidates["reconstruction_mse"], errors="coerce")
+        pivot = candidates.assign(mse=mse).pivot_table(index="beta", columns="rho", values="mse")
+        pivot.index = [f"β = {ui.fmt(b)}" for b in pivot.index]
+        pivot.columns = [f"ρ = {ui.fmt(r)}" for r in pivot.columns]
+        mark = (f"β = {ui.fmt(chosen.get('beta'))}", f"ρ = {ui.fmt(chosen.get('rho'))}")
+        right.caption("Held-out reconstruction MSE (chosen pair highlighted)")
+        right.dataframe(pivot.style.apply(highlight, axis=None, mark=mark).format("{:.5f}", na_rep="-"),
+                        width="stretch")
 
-                def highlight(frame):
-                    styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
-                    if mark[0] in styles.index and mark[1] in styles.columns:
-                        styles.loc[mark[0], mark[1]] = "background-color: #ffe08a; font-weight: bold"
-                    return styles
 
-                st.caption("Held-out reconstruction MSE (chosen pair highlighted)")
-                st.dataframe(pivot.style.apply(highlight, axis=None).format("{:.5f}", na_rep="-"), width="stretch")
-    elif sweep:
-        st.info("No sweep variant has metrics yet.", icon=":material/hourglass_empty:")
-
-# ---------------------------------------------------------------------- the grid
-st.header("L_hid × λ grid")
-with ui.guard("L_hid × λ grid"):
-    grid = [v for v in states if part(v, hps[v.variant]) == "grid"]
-    if not grid:
+def grid():
+    names = [v.variant for v in page.states if part(v.variant) == "grid"]
+    if not names:
         st.info("No grid variants.")
+        return
+    hps = {n: page.hyperparameters(n) for n in names}
+    scores = {n: page.values(n, SCORES) for n in names}
+    rows = pd.DataFrame([{"variant": n, "L_hid": hps[n].get("hidden"), "lambda": hps[n].get("lambda"),
+                          "state": page.by_name[n].state, **dict.fromkeys(SCORES[:2]),
+                          **(scores[n].value if scores[n].ok else {}),
+                          "note": scores[n].error or ""} for n in names])
+    side, combined, table = st.tabs(["Side by side", "Combined figure", "Metrics"])
+    with side:
+        st.caption("Rows: hidden units L_hid; columns: weight decay λ. Each tile is one hidden unit's "
+                   "input weights.")
+        lambdas = sorted(rows["lambda"].dropna().unique())
+        for hidden, by_lambda in rows.dropna(subset=["L_hid"]).groupby("L_hid"):
+            cells = dict(zip(by_lambda["lambda"], by_lambda.itertuples()))
+            for column, lam in zip(st.columns(max(len(lambdas), 3)), lambdas):   # >= 3: tiles stay small
+                with column:
+                    grid_tile(cells.get(lam), f"L_hid = {ui.fmt(hidden)}, λ = {ui.fmt(lam)}")
+    with combined:
+        ui.image(page.folder / "grid_features.png", caption="features of every grid variant", what="grid figure",
+                 width="content")
+    with table:
+        for name, loaded in scores.items():
+            if page.by_name[name].state == "done":
+                ui.problem(loaded, f"{name} metrics")
+        st.dataframe(rows[["variant", "L_hid", "lambda", "state", *SCORES[:2], "note"]], hide_index=True,
+                     width="stretch")
+        if rows["reconstruction_mse"].notna().any():
+            st.caption("Held-out reconstruction MSE")
+            st.dataframe(rows.pivot_table(index="L_hid", columns="lambda", values="reconstruction_mse"),
+                         width="stretch")
+
+
+def grid_tile(row, title):
+    if row is None:
+        st.caption(f"{title}: not in the config")
+    elif row.state != "done":
+        st.markdown(f"**{title}**")
+        st.markdown(ui.state_badge(row.state))
     else:
-        hiddens = sorted({hps[v.variant].get("hidden") for v in grid if hps[v.variant].get("hidden") is not None})
-        lambdas = sorted({hps[v.variant].get("lambda") for v in grid if hps[v.variant].get("lambda") is not None})
-        cell = {(hps[v.variant].get("hidden"), hps[v.variant].get("lambda")): v for v in grid}
-        side, combined, table = st.tabs(["Side by side", "Combined figure", "Metrics"])
-        with side:
-            st.caption("Rows: hidden units L_hid; columns: weight decay λ. Each tile is one hidden unit's "
-                       "input weights.")
-            for h in hiddens:
-                for column, lam in zip(st.columns(max(len(lambdas), 3)), lambdas):   # >= 3: tiles stay small
-                    with column:
-                        v = cell.get((h, lam))
-                        title = f"L_hid = {h}, λ = {ui.fmt(lam)}"
-                        if v is None:
-                            st.caption(f"{title}: not in the config")
-                            continue
-                        m = loaders.load_json(folder / v.variant / "metrics.json")
-                        extra = f" · MSE {ui.fmt(m.value.get('reconstruction_mse'))}" if m.ok else ""
-                        if v.state != "done":
-                            st.markdown(f"**{title}**")
-                            st.markdown(ui.state_badge(v.state))
-                        else:
-                            ui.image(folder / v.variant / "features.png", caption=title + extra, what=title)
-        with combined:
-            ui.image(folder / "grid_features.png", caption="features of every grid variant", what="grid figure",
-                     width="content")
-        with table:
-            rows = []
-            for v in grid:
-                m = loaders.load_json(folder / v.variant / "metrics.json")
-                rows.append({"L_hid": hps[v.variant].get("hidden"), "lambda": hps[v.variant].get("lambda"),
-                             "state": v.state,
-                             "reconstruction_mse": m.value.get("reconstruction_mse") if m.ok else None,
-                             "mean_activation": m.value.get("mean_activation") if m.ok else None})
-            frame = pd.DataFrame(rows)
-            st.dataframe(frame, hide_index=True, width="stretch")
-            if frame["reconstruction_mse"].notna().any():
-                st.caption("Held-out reconstruction MSE")
-                st.dataframe(frame.pivot_table(index="L_hid", columns="lambda", values="reconstruction_mse"),
-                             width="stretch")
+        extra = f" · MSE {ui.fmt(row.reconstruction_mse)}" if row.note == "" else " · metrics unreadable"
+        ui.image(page.folder / row.variant / "features.png", caption=title + extra, what=title)
+
+
+page = ui.task_page("autoencoder", "Sparse autoencoder",
+                    "256 → L_hid → 256 sigmoid autoencoder on 16×16 patches; cost = reconstruction + "
+                    "λ/2 (‖W1‖² + ‖W2‖²) + β Σ KL(ρ ‖ ρ̂).")
+selection = loaders.load_json(page.folder / "selection.json")
+chosen = selection.value.get("chosen") if selection.ok else None
+chosen = chosen if isinstance(chosen, dict) else {}
+ui.section("Variant", one_variant)
+ui.section("β × ρ sweep", sweep)
+ui.section("L_hid × λ grid", grid)

@@ -4,192 +4,152 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnlab.app import loaders, predict, ui
+from nnlab.app import loaders, ui
+from nnlab.models.language_model import top_k
 
-TASK = "language_model"
-s = ui.settings()
-folder, states, by_name = ui.task_page(
-    TASK, "Neural language model",
-    "Predict the 4th word from three: a shared word embedding R (order ignored), logistic "
-    "hidden units, softmax over the vocabulary; SGD with momentum, early stopping on "
-    "validation cross-entropy.")
-if not states:
-    st.info("No language-model variants yet: the config defines none and the results folder holds none.",
-            icon=":material/hourglass_empty:")
-done = [v.variant for v in states if v.state == "done"]
+CAPTION = ("Predict the 4th word from three: a shared word embedding R (order ignored), logistic "
+           "hidden units, softmax over the vocabulary; SGD with momentum, early stopping on "
+           "validation cross-entropy.")
+METRICS = ["best_epoch", "epochs_run", "val_cross_entropy", "val_accuracy", "test_cross_entropy",
+           "test_accuracy", "test_top10_accuracy", "seconds_per_epoch"]
+KEYS = ["lm-w1", "lm-w2", "lm-w3"]
 
 
-def varying_hyperparameters(names):
-    """{variant: {hp: value}} restricted to the hyper-parameters that differ between variants."""
-    hps = {n: ui.variant_hyperparameters(TASK, by_name[n]) for n in names}
+def varying_hyperparameters(name):
+    """The hyper-parameters of `name` whose values differ between the done variants."""
+    hps = {n: page.hyperparameters(n) for n in page.done}
     keys = sorted({k for hp in hps.values() for k in hp if not isinstance(hp[k], (dict, list))})
-    varying = [k for k in keys if len({str(hp.get(k)) for hp in hps.values()}) > 1] or []
-    return {n: {k: hps[n].get(k) for k in varying} for n in names}
+    return {k: hps[name].get(k) for k in keys if len({str(hp.get(k)) for hp in hps.values()}) > 1}
 
 
-# ------------------------------------------------------------------------ curves
-st.header("Training curves")
-with ui.guard("Training curves"):
-    with_history = [v.variant for v in states if (folder / v.variant / "history.csv").exists()]
-    if not with_history:
-        st.info("No variant has a history.csv yet.", icon=":material/hourglass_empty:")
-    else:
-        chosen = st.multiselect("Variants", with_history, default=with_history, key="lm-curves")
+def draw_curves(frames):
+    left, right = st.columns(2)
+    with left:
+        ui.curves_chart(frames, ui.LOSS, "cross-entropy per epoch", "cross-entropy")
+    with right:
+        ui.curves_chart(frames, ui.ACCURACY, "accuracy per epoch", "accuracy")
 
-        def curves():
-            frames, bad = ui.histories(TASK, chosen)
-            ui.history_problems(bad)
-            left, right = st.columns(2)
-            with left:
-                ui.curves_chart(frames, [("train_loss", "train"), ("val_loss", "validation")],
-                                "cross-entropy per epoch", "cross-entropy")
-            with right:
-                ui.curves_chart(frames, [("train_accuracy", "train"), ("val_accuracy", "validation")],
-                                "accuracy per epoch", "accuracy")
 
-        ui.live(curves, active=any(by_name[c].state == "running" for c in chosen), key="lm-curves-live")
-
-# ----------------------------------------------------------------------- metrics
-st.header("Metrics")
-with ui.guard("Metrics"):
-    METRICS = ["best_epoch", "epochs_run", "val_cross_entropy", "val_accuracy", "test_cross_entropy",
-               "test_accuracy", "test_top10_accuracy", "seconds_per_epoch"]
-    if not done:
-        st.info("No variant has finished yet.", icon=":material/hourglass_empty:")
-    else:
-        varying = varying_hyperparameters(done)
-        rows = []
-        for n in done:
-            m = loaders.load_json(folder / n / "metrics.json")
-            if not m.ok:
-                ui.problem(m, f"{n} metrics")
-                continue
-            rows.append({"variant": n, **varying[n], **{k: m.value.get(k) for k in METRICS}})
-        if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                         column_config={k: st.column_config.NumberColumn(format="%.4f")
-                                        for k in METRICS if "accuracy" in k or "entropy" in k})
-        summary = s.results / "summary" / f"{TASK}.csv"
-        if summary.exists():
-            ui.csv_download(summary, f"Download {TASK}.csv", key="lm-summary-download")
-
-# ------------------------------------------------------------------ predictions
-st.header("Prediction tables")
-with ui.guard("Prediction tables"):
+def prediction_tables():
     st.caption("Top-10 predicted 4th words for sampled test trigrams (`predictions.csv`).")
-    with_predictions = [n for n in done if (folder / n / "predictions.csv").exists()] or done
-    if with_predictions:
-        name = ui.variant_picker("Variant", with_predictions, key="lm-predictions")
-        loaded = loaders.load_csv(folder / name / "predictions.csv")
-        if not ui.problem(loaded, "prediction table"):
-            table = loaded.value
-            long = {"sample", "word1", "word2", "word3", "true_word", "true_rank", "rank", "candidate", "probability"}
-            if long <= set(table.columns):          # one row per candidate: show one row per trigram
-                rows = []
-                for _, group in table.sort_values(["sample", "rank"]).groupby("sample", sort=True):
-                    first = group.iloc[0]
-                    rows.append({"trigram": f"{first['word1']} {first['word2']} {first['word3']}",
-                                 "true 4th word": first["true_word"], "its rank": first["true_rank"],
-                                 "top-10 predictions": ", ".join(f"{c} ({p:.2f})" for c, p in
-                                                                  zip(group["candidate"], group["probability"]))})
-                st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                             column_config={"top-10 predictions": st.column_config.TextColumn(width="large")})
-                with st.expander("The full table"):
-                    st.dataframe(table, hide_index=True, width="stretch")
-            else:
-                st.dataframe(table, hide_index=True, width="stretch")
+    names = [n for n in page.done if (page.folder / n / "predictions.csv").exists()] or page.done
+    if not names:
+        st.info("No prediction tables yet.", icon=ui.WAIT)
+        return
+    name = ui.variant_picker("Variant", names, key="lm-predictions")
+    loaded = loaders.load_csv(page.folder / name / "predictions.csv")
+    if ui.problem(loaded, "prediction table"):
+        return
+    table = loaded.value
+    if {"sample", "word1", "word2", "word3", "true_word", "true_rank", "rank", "candidate", "probability"} \
+            <= set(table.columns):          # one row per candidate: show one row per trigram
+        rows = [{"trigram": f"{first['word1']} {first['word2']} {first['word3']}",
+                 "true 4th word": first["true_word"], "its rank": first["true_rank"],
+                 "top-10 predictions": ", ".join(f"{c} ({p:.2f})" for c, p in zip(group["candidate"],
+                                                                                 group["probability"]))}
+                for _, group in table.sort_values(["sample", "rank"]).groupby("sample", sort=True)
+                for first in [group.iloc[0]]]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config={"top-10 predictions": st.column_config.TextColumn(width="large")})
+        with st.expander("The full table"):
+            st.dataframe(table, hide_index=True, width="stretch")
     else:
-        st.info("No prediction tables yet.", icon=":material/hourglass_empty:")
+        st.dataframe(table, hide_index=True, width="stretch")
 
-# ---------------------------------------------------------------- live prediction
-st.header("Live prediction")
-with ui.guard("Live prediction"):
-    trained = [n for n in done if (folder / n / "params.npz").exists()]
-    data = loaders.load_npz(s.results / "data" / "trigrams.npz")
-    words = [str(w) for w in data.value["words"]] if data.ok and "words" in data.value else None
-    for n in trained if words is None else []:        # no data: the vocabulary saved with a model
-        first = loaders.load_model(TASK, folder / n / "params.npz")
-        if first.ok and getattr(first.value.model, "words", None) is not None:
-            words = [str(w) for w in first.value.model.words]
-            st.caption(f"Vocabulary from `{ui.rel(first.path)}` (`data/trigrams.npz` is not readable).")
-            break
+
+def vocabulary(trained):
+    """(words, test trigrams (x, y) or None) from data/trigrams.npz, else the words a model saved."""
+    data = loaders.load_npz(ui.results() / "data" / "trigrams.npz", ["words"], optional=["x_test", "y_test"])
+    if data.ok:
+        words = [str(w) for w in data.value["words"]]
+        return words, (data.value["x_test"], data.value["y_test"]) if "y_test" in data.value else None
+    for name in trained:
+        loaded = loaders.load_model(page.folder / name / "params.npz")
+        if loaded.ok and loaded.value.model.words is not None:
+            st.caption(f"Vocabulary from {ui.md(ui.rel(loaded.path), code=True)} "
+                       "(`data/trigrams.npz` is not readable).")
+            return [str(w) for w in loaded.value.model.words], None
+    ui.problem(data, "vocabulary")
+    return None, None
+
+
+def context_picker(words, test):
+    """Three words picked or typed (None after saying why they cannot be used)."""
+    if any(st.session_state.get(k) not in words for k in KEYS):
+        for k, i in zip(KEYS, test[0][0] if test is not None and len(test[0]) else [0, 1, 2]):
+            st.session_state[k] = words[int(i)]
+
+    def random_trigram():
+        for k, w in zip(KEYS, test[0][np.random.default_rng().integers(len(test[0]))]):
+            st.session_state[k] = words[int(w)]
+        st.session_state["lm-typed"] = ""
+
+    st.caption("Pick three words (type in a box to search) or type a trigram; every trained variant "
+               "shows its 10 most probable 4th words.")
+    cols = st.columns([1, 1, 1, 2, 1], vertical_alignment="bottom")
+    picked = [column.selectbox(f"word {i + 1}", words, key=k) for i, (column, k) in enumerate(zip(cols, KEYS))]
+    typed = cols[3].text_input("…or type three words", key="lm-typed", placeholder="e.g. " + " ".join(words[:3]))
+    if test is not None and len(test[0]):
+        cols[4].button("Random", on_click=random_trigram, icon=":material/casino:",
+                       help="a random trigram from the test set")
+    if not typed.strip():
+        return picked
+    parts, unknown = typed.split(), [w for w in typed.split() if w not in words]
+    if len(parts) != 3:
+        st.error(f"Type exactly three words separated by spaces; found {len(parts)}.")
+    elif unknown:
+        st.error(f"Not in the {len(words)}-word vocabulary: {', '.join(ui.md(repr(w)) for w in unknown)}.")
+    else:
+        return parts
+    return None
+
+
+def next_words(name, words, context):
+    """The 10 most probable 4th words of one trained variant."""
+    st.markdown(f"**{ui.md(name)}**")
+    loaded = loaders.load_model(page.folder / name / "params.npz")
+    if ui.problem(loaded, "model"):
+        return
+    model = loaded.value.model
+    if model.words is not None and list(model.words) != words:
+        st.error(f"This model's vocabulary ({model.V} words) does not match the data's ({len(words)} words).")
+        return
+    with loaded.value.lock:
+        top, probs = top_k(model.predict_proba(np.array([context])), 10)
+    st.dataframe(pd.DataFrame({"rank": np.arange(1, top.shape[1] + 1), "4th word": [words[j] for j in top[0]],
+                               "probability": probs[0].astype(float)}),
+                 hide_index=True, width="stretch", key=f"lm-live-{name}",
+                 column_config={"probability": st.column_config.ProgressColumn(
+                     "probability", format="%.3f", min_value=0.0, max_value=1.0)})
+
+
+def live_prediction():
+    trained = [n for n in page.done if (page.folder / n / "params.npz").exists()]
     if not trained:
-        st.info("Live prediction needs a trained variant (a done variant with params.npz).",
-                icon=":material/hourglass_empty:")
-    elif words is None:
-        ui.problem(data, "vocabulary")
+        st.info("Live prediction needs a trained variant (a done variant with params.npz).", icon=ui.WAIT)
+        return
+    words, test = vocabulary(trained)
+    if words is None:
         st.error("Live prediction needs the vocabulary: `data/trigrams.npz` (key 'words').")
-    else:
-        index = {w: i for i, w in enumerate(words)}
-        test = (data.value["x_test"], data.value["y_test"]) if data.ok and "x_test" in data.value else None
-        keys = ["lm-w1", "lm-w2", "lm-w3"]
-        if any(st.session_state.get(k) not in index for k in keys):
-            start = test[0][0] if test is not None and len(test[0]) else [0, 1, 2]
-            for k, i in zip(keys, start):
-                st.session_state[k] = words[int(i)]
+        return
+    context_words = context_picker(words, test)
+    if context_words is None:
+        return
+    context = [words.index(w) for w in context_words]
+    st.markdown("Context: **" + " ".join(map(ui.md, context_words)) + " …**")
+    if test is not None and (match := np.all(test[0] == context, axis=1)).any():
+        follow = pd.Series([words[int(j)] for j in test[1][match]]).value_counts()
+        st.caption("In the test set this trigram is followed by: "
+                   + ", ".join(f"{ui.md(w)} ({c})" for w, c in follow.head(5).items()))
+    for start in range(0, len(trained), 3):
+        for column, name in zip(st.columns(3), trained[start:start + 3]):
+            with column:
+                next_words(name, words, context)
 
-        def random_trigram():
-            rng = np.random.default_rng()
-            i = int(rng.integers(len(test[0])))
-            for k, w in zip(keys, test[0][i]):
-                st.session_state[k] = words[int(w)]
-            st.session_state["lm-typed"] = ""
 
-        st.caption("Pick three words (type in a box to search) or type a trigram; every trained variant "
-                   "shows its 10 most probable 4th words.")
-        cols = st.columns([1, 1, 1, 2, 1], vertical_alignment="bottom")
-        for i, (column, k) in enumerate(zip(cols, keys)):
-            column.selectbox(f"word {i + 1}", words, key=k)
-        typed = cols[3].text_input("…or type three words", key="lm-typed", placeholder="e.g. " + " ".join(words[:3]))
-        if test is not None and len(test[0]):
-            cols[4].button("Random", on_click=random_trigram, icon=":material/casino:",
-                           help="a random trigram from the test set")
-        context_words = [st.session_state[k] for k in keys]
-        if typed.strip():
-            parts = typed.split()
-            unknown = [w for w in parts if w not in index]
-            if len(parts) != 3:
-                st.error(f"Type exactly three words separated by spaces; found {len(parts)}.")
-                context_words = None
-            elif unknown:
-                st.error(f"Not in the {len(words)}-word vocabulary: {', '.join(repr(w) for w in unknown)}.")
-                context_words = None
-            else:
-                context_words = parts
-        if context_words is not None:
-            context = [index[w] for w in context_words]
-            st.markdown("Context: **" + " ".join(context_words) + " …**")
-            if test is not None:
-                match = np.all(test[0] == np.asarray(context), axis=1)
-                if match.any():
-                    follow = pd.Series([words[int(j)] for j in test[1][match]]).value_counts()
-                    st.caption("In the test set this trigram is followed by: "
-                               + ", ".join(f"{w} ({c})" for w, c in follow.head(5).items()))
-            per_row = 3
-            for start in range(0, len(trained), per_row):
-                for column, n in zip(st.columns(per_row), trained[start:start + per_row]):
-                    with column:
-                        st.markdown(f"**{n}**")
-                        loaded = loaders.load_model(TASK, folder / n / "params.npz")
-                        if ui.problem(loaded, "model"):
-                            continue
-                        model = loaded.value.model
-                        vocab = [str(w) for w in model.words] if getattr(model, "words", None) is not None else words
-                        if len(vocab) != model.V or any(w not in vocab for w in context_words):
-                            st.error(f"This model's vocabulary ({model.V} words) does not match the data's "
-                                     f"({len(words)} words).")
-                            continue
-                        with loaded.value.lock:
-                            top, probs = predict.next_words(model, [vocab.index(w) for w in context_words], k=10)
-                        table = pd.DataFrame({"rank": np.arange(1, len(top) + 1),
-                                              "4th word": [vocab[int(j)] for j in top],
-                                              "probability": probs})
-                        st.dataframe(table, hide_index=True, width="stretch", key=f"lm-live-{n}",
-                                     column_config={"probability": st.column_config.ProgressColumn(
-                                         "probability", format="%.3f", min_value=0.0, max_value=1.0)})
-
-# ------------------------------------------------------------------ embedding map
-st.header("Embedding map")
-with ui.guard("Embedding map"):
-    ui.image(folder / "embedding_map.png", caption="the word embeddings (rows of R) on their first two principal components",
-             what="embedding map", width="content")
+page = ui.task_page("language_model", "Neural language model", CAPTION)
+ui.training_sections(page, "lm", draw_curves, METRICS, varying_hyperparameters)
+ui.section("Prediction tables", prediction_tables)
+ui.section("Live prediction", live_prediction)
+ui.section("Embedding map", ui.image, page.folder / "embedding_map.png",
+           "the word embeddings (rows of R) on their first two principal components", "embedding map", "content")
