@@ -24,7 +24,7 @@ from nnlab import models
 from nnlab.app.state import parse_history  # noqa: F401 - one of the parsers below, by name
 
 MAX_ARRAY_BYTES = 256 * 2**20    # one array of an .npz: larger ones are refused, not loaded
-MAX_METRIC = 2**53               # a metric beyond this (say best_epoch 10**20) is not a plausible number
+MAX_METRIC = 2**53               # a finite metric beyond this (say best_epoch 10**20) is implausible
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,14 @@ def parse_npz(path, keys, optional=()):
 
 
 def metric_values(metrics, keys):
-    """{key: value} of `keys` in a metrics.json dict: numbers (not bools) of plausible size, or
-    None (absent or null). Anything else raises ValueError naming the key."""
+    """{key: value} of `keys` in a metrics.json dict: numbers (not bools; NaN and infinity are
+    kept) of plausible size, or None (absent or null). Anything else raises ValueError naming
+    the key."""
     out = {}
     for key in keys:
         value = metrics.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                                  or abs(value) > MAX_METRIC):
+                                  or math.isfinite(value) and abs(value) > MAX_METRIC):
             raise ValueError(f"key '{key}': expected a number, found {str(value)[:40]!r}")
         out[key] = value
     return out

@@ -148,9 +148,10 @@ class TaskPage:
     def values(self, name, keys):
         """Loaded: the numbers of `keys` in metrics.json (loaders.metric_values), or why not."""
         loaded = self.metrics(name)
+        if not loaded.ok:
+            return loaded
         try:
-            return loaders.Loaded(loaded.path, value=loaders.metric_values(loaded.value, keys)) if loaded.ok \
-                else loaded
+            return loaders.Loaded(loaded.path, value=loaders.metric_values(loaded.value, keys))
         except ValueError as error:
             return loaders.Loaded(loaded.path, error=f"unreadable metrics: {error}")
 
