@@ -1,4 +1,5 @@
-"""Writing the per-variant results contract: metrics.json with provenance, summaries."""
+"""Writing the per-variant results contract (README, "What the workflow produces"): metrics.json
+with provenance, and the per-task summary tables."""
 import hashlib
 import json
 import platform
@@ -61,7 +62,8 @@ def _plain(value):
 
 
 def write_metrics(path, task, variant, hyperparameters, fit, data_files=(), **metrics):
-    """metrics.json with the contract's common keys, task metrics and provenance."""
+    """metrics.json with the contract's common keys, task metrics and provenance, written
+    atomically; non-finite floats are written as null."""
     record = {
         "task": task,
         "variant": variant,
@@ -78,7 +80,10 @@ def write_metrics(path, task, variant, hyperparameters, fit, data_files=(), **me
 
 
 def summary_table(metrics_paths):
-    """One row per variant: variant, hyperparameters (prefixed 'hp_' only on clashes), scalar metrics."""
+    """One row per metrics.json: 'variant', then its scalar hyperparameters under their own names
+    (list- or dict-valued ones, such as the recurrent 'mlp', are left out), then its scalar
+    top-level metrics (lists and dicts left out). A metric whose name is already a column
+    (a hyperparameter's) is prefixed 'metric_'; hyperparameters are never prefixed."""
     rows = []
     for path in metrics_paths:
         record = json.loads(Path(path).read_text())
