@@ -13,7 +13,8 @@ import pytest
 from conftest import ROOT, SNAKEMAKE, TINY, snakemake
 
 AE = "results/autoencoder/sweep-beta0.5-rho0.05"
-SLOW_AE = "autoencoder={'epochs': 600}"   # a few seconds: long enough to be interrupted
+# A few seconds: long enough to be interrupted (the tiny config's own recipe, 600 epochs).
+SLOW_AE = "autoencoder={'recipe': 'tuned', 'recipes': {'tuned': {'epochs': 600}}}"
 
 
 def comparable(metrics_path):
