@@ -289,7 +289,7 @@ def run_page(results, config, page=None, setup=None, monkeypatch=None):
 
 def plain(markdown):
     """Markdown text as shown: backslash escapes removed (the app escapes text from files)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown))
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "")
 
 
 def texts(at, kinds=("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "code")):
@@ -301,9 +301,10 @@ def frames(at):
     return [d.value for d in at.dataframe] + [t.value for t in at.table]
 
 
-def board(at):
-    """The Overview's status table of the autoencoder."""
-    return next(f for f in frames(at) if "reconstruction mse" in f.columns)
+def board(at, raw=False):
+    """The Overview's status table of the autoencoder (its cells as shown, or as written)."""
+    table = next(f for f in frames(at) if "reconstruction mse" in f.columns)
+    return table if raw else table.map(plain)
 
 
 # ------------------------------------------------------------------ pure helpers
@@ -595,7 +596,7 @@ def test_overview_with_a_broken_config(synthetic, tmp_path, monkeypatch):
 def test_corrupt_files_give_a_message_in_place(damaged, page, messages, monkeypatch):
     results, config, info = damaged
     at = run_page(results, config, page, monkeypatch=monkeypatch)
-    shown = texts(at) + "\n" + "\n".join(str(r) for f in frames(at) for r in f.to_numpy().ravel())
+    shown = texts(at) + "\n" + "\n".join(plain(r) for f in frames(at) for r in f.to_numpy().ravel())
     for message in messages:
         assert message in shown, (message, shown[:3000])
 
@@ -706,6 +707,8 @@ def test_a_failed_jobs_log_line_with_markdown_is_shown_literally(tmp_path, monke
     assert any(line in str(c.value) for c in at.code)                 # the log's lines, verbatim
     failed = next(str(e.value) for e in at.error if info["failed"] in plain(e.value))
     assert ui_md(IMAGE) in failed and "\\*bold\\*" in failed
+    note = dict(zip(board(at)["variant"], board(at, raw=True)["note"]))[info["failed"]]   # a table cell
+    assert plain(note) == line.removeprefix("error: ") and "![" not in note and "](" not in note
     assert not unescaped_markup(at), unescaped_markup(at)
 
 

@@ -60,6 +60,8 @@ def config():
 # ------------------------------------------------------------- text from files or users
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.I)   # where GFM would start a bare link
+JOINER = "\u2060"    # an invisible word joiner there keeps a URL or e-mail address plain text
 
 
 def md(text, code=False):
@@ -67,7 +69,7 @@ def md(text, code=False):
     literally, never as markup, images or links. code=True: as an inline code span."""
     text = " ".join(str(text).splitlines())
     if not code:
-        return _MARKDOWN.sub(r"\\\1", text)
+        return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(JOINER, text))
     fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
     return f"{fence} {text} {fence}" if "`" in text else f"`{text}`"
 

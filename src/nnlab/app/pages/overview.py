@@ -22,7 +22,7 @@ def overview_rows(task, states):
     rows = []
     for v in states:
         planned = v.epochs_planned if v.epochs_planned and v.epochs_done <= v.epochs_planned else None
-        row = {"state": v.state, "variant": v.variant,
+        row = {"state": v.state, "variant": ui.md(v.variant),
                "epochs": f"{v.epochs_done}" + (f" / {planned}" if planned else "")}
         notes = [v.detail] if v.detail else []
         metrics = loaders.load_json(ui.results() / v.folder / "metrics.json") if v.state == "done" else None
@@ -36,7 +36,7 @@ def overview_rows(task, states):
             notes.append(f"metrics.json unreadable: {metrics.error}")
         row.update({key.replace("_", " "): ui.fmt(values.get(key)) for key in state.TASKS[task].key_metrics})
         row["updated"] = ui.when(v.updated)
-        row["note"] = "; ".join(notes)
+        row["note"] = ui.md("; ".join(notes))          # st.table renders its cells as Markdown
         rows.append(row)
     return pd.DataFrame(rows)
 
