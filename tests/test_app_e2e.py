@@ -1,35 +1,44 @@
-"""End to end: `streamlit run app.py` headless on a free port over synthetic results, each page
-loaded in Debian's headless Chromium; checks the rendered Overview table and saves screenshots
-(in the test's tmp dir, copied to /tmp/nnlab_screens/).
+"""End to end in a real browser: `streamlit run app.py` headless on a free port over synthetic
+results (`write_results` of test_app.py), driven with Playwright on Debian's system Chromium
+(/usr/bin/chromium; Playwright's own browser download is never used).
 
-Chromium is driven over the DevTools protocol (the `websockets` client Streamlit depends on) so
-the test waits for the page's own content instead of a fixed virtual-time budget, which on a
-busy machine can run out before the app's first websocket reply.
+Every page is opened (Overview by URL, the others through the sidebar links), waited for by its
+own content (headings and texts a user sees, images loaded, Streamlit's "Running..." indicator
+gone) and checked; each live-prediction panel gets one interaction; no page may show a Streamlit
+exception box. A full-page screenshot of each page goes to the test's tmp dir and to
+/tmp/nnlab_screens/, with each page's render time (navigation start to content visible) in
+/tmp/nnlab_screens/render_times.json; `pytest -s` prints the times.
+
+Locators are user-visible text and ARIA roles, not the app's DOM layout. st.dataframe draws on a
+canvas; its cells are read from the hidden accessible table (role "grid") it keeps beside it.
 """
-import base64
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from test_app import APP, ROOT, write_results
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path("/tmp/nnlab_screens")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1400,1000", "--hide-scrollbars"]
+VIEWPORT = {"width": 1400, "height": 1000}
+PAGE_TIMEOUT = 60.0                    # seconds: the most any page, or any interaction, may take
+MS = int(PAGE_TIMEOUT * 1000)
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
-                                "(Debian: apt-get install -y chromium)")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no system Chromium at {CHROMIUM} "
+                                "(Debian: apt-get install -y chromium); Playwright's browser download is not used")
+
+
+# ------------------------------------------------------------------------ the server
 
 
 def free_port():
@@ -38,7 +47,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(condition, timeout, what, interval=0.25):
+def wait_for(condition, timeout, what, interval=0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -56,80 +65,29 @@ def healthy(url):
         return False
 
 
-class Browser:
-    """Headless Chromium on a DevTools websocket: navigate, evaluate, screenshot."""
-
-    def __init__(self, profile):
-        from websockets.sync.client import connect
-
-        port_file = Path(profile) / "DevToolsActivePort"
-        self.process = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile}",
-                                         "--remote-debugging-port=0", "about:blank"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port = wait_for(lambda: port_file.exists() and len(port_file.read_text().split()) >= 2
-                        and port_file.read_text().split()[0], 30, "chromium's DevTools port")
-        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
-        page = next(t for t in targets if t["type"] == "page")
-        self.ws = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30).__enter__()
-        self.ids = iter(range(1, 1 << 30))
-
-    def call(self, method, **params):
-        i = next(self.ids)
-        self.ws.send(json.dumps({"id": i, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv(timeout=60))
-            if message.get("id") == i:
-                if "error" in message:
-                    raise AssertionError(f"{method}: {message['error']}")
-                return message.get("result", {})
-
-    def js(self, expression):
-        return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
-
-    def text(self):
-        return self.js("document.body ? document.body.innerText : ''") or ""
-
-    def screenshot(self, path):
-        """The whole page: the viewport is stretched to the main block's height first."""
-        height = self.js("(() => { const m = document.querySelector('[data-testid=\"stMainBlockContainer\"]');"
-                         " return m ? m.scrollHeight + 120 : 1000; })()") or 1000
-        self.call("Emulation.setDeviceMetricsOverride", width=1400, height=int(min(max(height, 1000), 12000)),
-                  deviceScaleFactor=1, mobile=False)
-        time.sleep(0.5)                                    # let charts re-layout to the new size
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        Path(path).write_bytes(base64.b64decode(data))
-        self.call("Emulation.clearDeviceMetricsOverride")
-
-    def close(self):
-        try:
-            self.ws.__exit__(None, None, None)
-        finally:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
 @pytest.fixture
 def server(tmp_path):
-    pytest.importorskip("websockets.sync.client")
+    """The app on synthetic results; yields (url, results folder, info, log path)."""
     results, config, info = write_results(tmp_path / "fixture")
     port = free_port()
     env = dict(os.environ, NNLAB_RESULTS=str(results), NNLAB_CONFIG=str(config), PYTHONWARNINGS="ignore")
-    log = open(tmp_path / "streamlit.log", "w")
+    log_path = tmp_path / "streamlit.log"
+    log = open(log_path, "w")
+    # No file watcher: other edits of the source tree must not rerun or prompt mid-test.
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-                                "--server.headless", "true"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+                                "--server.headless", "true", "--server.fileWatcherType", "none",
+                                "--browser.gatherUsageStats", "false"],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://localhost:{port}"
         try:
-            wait_for(lambda: process.poll() is not None or healthy(f"{url}/_stcore/health"), 60, "/_stcore/health")
+            wait_for(lambda: process.poll() is not None or healthy(f"{url}/_stcore/health"), PAGE_TIMEOUT,
+                     "/_stcore/health")
         finally:
             if process.poll() is not None:
                 log.flush()
-                raise AssertionError(f"streamlit exited:\n{(tmp_path / 'streamlit.log').read_text()[-3000:]}")
-        yield url, info
+                raise AssertionError(f"streamlit exited:\n{log_path.read_text()[-3000:]}")
+        yield url, results, info, log_path
     finally:
         process.terminate()
         try:
@@ -139,58 +97,222 @@ def server(tmp_path):
         log.close()
 
 
-def page_markers(info):
-    """What each page must show once rendered: URL path -> texts."""
-    return {
-        "": ["nnlab results", "Summary tables", *info["language_model"], *info["recurrent"], "Live progress"],
-        "data": ["Image patches", "Trigrams", "Activity windows", "class balance per split"],
-        "autoencoder": ["β × ρ sweep", "L_hid × λ grid", info["chosen"]],
-        "language_model": ["Live prediction", "Embedding map", *info["language_model"]],
-        "recurrent": ["Confusion matrices", "Live classification", "Full BPTT", "Truncated BPTT"],
-    }
+@pytest.fixture
+def tab():
+    """A Chromium page (1400 x 1000) from Playwright on the system browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            context = browser.new_context(viewport=VIEWPORT)
+            tab = context.new_page()
+            tab.set_default_timeout(MS)
+            yield tab
+        finally:
+            browser.close()
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def expect(locator, message=None):
+    from playwright.sync_api import expect as _expect
+
+    return _expect(locator, message)
 
 
 IMAGES_LOADED = "Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"
-ERRORS = "document.querySelectorAll('[data-testid=\"stException\"], [data-testid=\"stAlertContentError\"]').length"
+EXCEPTION = '[data-testid="stException"]'             # Streamlit's box for an uncaught exception
 
 
-def test_app_renders_in_headless_chromium(server, tmp_path):
-    url, info = server
-    profile = tempfile.mkdtemp(prefix="nnlab-chromium-")
-    browser = Browser(profile)
-    shots = []
-    try:
-        browser.call("Page.enable")
-        for path, markers in page_markers(info).items():
-            if path:         # the sidebar link: navigation inside the running app, no reload
-                link = f"document.querySelector('[data-testid=\"stSidebarNav\"] a[href$=\"/{path}\"]')"
-                wait_for(lambda: browser.js(f"!!{link}"), 30, f"the sidebar link to /{path}")
-                browser.js(f"{link}.click()")
-            else:
-                browser.call("Page.navigate", url=url)
-            wait_for(lambda: all(m in browser.text() for m in markers), 60,
-                     f"{markers} on /{path}:\n{browser.text()[:2000]}")
-            wait_for(lambda: browser.js(IMAGES_LOADED), 30, f"the images of /{path}")
-            if path == "":
-                tables = browser.js("document.querySelectorAll('[data-testid=\"stTable\"] table').length")
-                assert tables == 3, browser.text()[:3000]          # one status table per task
-                for variant, state in ((info["chosen"], "done"), (info["running"], "running"),
-                                       (info["failed"], "failed"), (info["not_started"], "not started")):
-                    row = browser.js(
-                        "Array.from(document.querySelectorAll('[data-testid=\"stTable\"] tr'))"
-                        f".map(r => r.innerText).find(t => t.includes({json.dumps(variant)})) || ''")
-                    assert row.split("\t")[0].strip() == state, (variant, row)
-                assert browser.js(ERRORS) == 1                      # the failed variant's message only
-            else:
-                assert browser.js(ERRORS) == 0, f"/{path}:\n{browser.text()[:3000]}"
-            time.sleep(0.5)                                         # charts finish their first layout
-            shot = tmp_path / f"{path or 'overview'}.png"
-            browser.screenshot(shot)
-            assert shot.read_bytes()[:4] == b"\x89PNG"
-            shots.append(shot)
-    finally:
-        browser.close()
-        shutil.rmtree(profile, ignore_errors=True)
+def rendered(tab, markers):
+    """Wait until every marker locator is visible, every image is loaded and Streamlit's
+    "Running..." indicator is gone (the script run, and with it the stale elements of the
+    previous page, is over)."""
+    for marker in markers:
+        expect(marker, f"{marker} on {tab.url}").to_be_visible(timeout=MS)
+    expect(tab.get_by_role("img", name="Running...")).to_be_hidden(timeout=MS)
+    tab.wait_for_function(IMAGES_LOADED, timeout=MS)
+
+
+def tables(tab, header):
+    """Every table (st.table's DOM table, or the accessible grid of an st.dataframe) that has a
+    column `header`, as lists of rows of cell texts, the header row first."""
+    found = tab.get_by_role("grid", include_hidden=True).or_(tab.get_by_role("table"))
+    rows = "t => Array.from(t.rows, r => Array.from(r.cells, c => c.textContent.trim()))"
+    out = []
+    for table in found.all():
+        content = table.evaluate(rows)
+        if content and header in content[0]:
+            out.append(content)
+    return out
+
+
+def column(table, name):
+    i = table[0].index(name)
+    return [row[i] for row in table[1:] if len(row) > i]
+
+
+def state_of(tab, variant):
+    """The first cell of the status-table row whose cells include `variant`."""
+    row = tab.get_by_role("row").filter(has=tab.get_by_role("cell", name=variant, exact=True)).first
+    return row.get_by_role("cell").first.inner_text().strip()
+
+
+def heading(tab, name):
+    return tab.get_by_role("heading", name=re.compile(re.escape(name))).first
+
+
+def text(tab, value):
+    return tab.get_by_text(value).first
+
+
+def chart(tab, title):
+    """A Vega-Lite chart (an image whose text includes its title)."""
+    return tab.get_by_role("img").filter(has_text=title).first
+
+
+def screenshot(tab, path):
+    """The whole page: Streamlit scrolls inside its main block, so the viewport is stretched to
+    the tallest scroll height first, then restored."""
+    height = tab.evaluate("Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))")
+    tab.set_viewport_size({"width": VIEWPORT["width"], "height": int(min(max(height + 80, VIEWPORT["height"]), 12000))})
+    tab.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # one re-layout
+    expect(tab.get_by_role("img", name="Running...")).to_be_hidden(timeout=MS)
+    tab.screenshot(path=path, full_page=True)
+    tab.set_viewport_size(VIEWPORT)
+
+
+# ------------------------------------------------------------------------ the pages
+
+
+def page_markers(tab, info, vocabulary):
+    """What each page must show once rendered: page title -> locators."""
+    return {
+        "Overview": [heading(tab, "nnlab results"), heading(tab, "Summary tables"), heading(tab, "Live progress"),
+                     *(text(tab, v) for v in info["language_model"] + info["recurrent"])],
+        "Data": [heading(tab, "Data"), heading(tab, "Image patches"), heading(tab, "Trigrams"),
+                 heading(tab, "Activity windows"), text(tab, f"{len(vocabulary)} words"),
+                 chart(tab, "class balance per split")],
+        "Autoencoder": [heading(tab, "Sparse autoencoder"), heading(tab, "β × ρ sweep"),
+                        heading(tab, "L_hid × λ grid"), text(tab, info["chosen"])],
+        "Language model": [heading(tab, "language model"), heading(tab, "Live prediction"),
+                           heading(tab, "Embedding map"), *(text(tab, v) for v in info["language_model"])],
+        "Recurrent": [heading(tab, "Recurrent"), heading(tab, "Confusion matrices"),
+                      heading(tab, "Live classification"), heading(tab, "Full BPTT"), heading(tab, "Truncated BPTT")],
+    }
+
+
+def check_overview(tab, info):
+    """The status tables list every variant with its state; the failed one's error is shown."""
+    expected = {info["chosen"]: "done", info["running"]: "running", info["failed"]: "failed",
+                info["not_started"]: "not started",
+                **{v: "done" for v in info["language_model"] + info["recurrent"]}}
+    states = {variant: state_of(tab, variant) for variant in expected}
+    assert states == expected
+    alerts = tab.get_by_role("alert")
+    expect(alerts).to_have_count(1)                     # the failed variant's message, nothing else
+    expect(alerts).to_contain_text(info["failed"])
+
+
+def live_prediction(tab, results, info):
+    """Type three words other than the default trigram; every trained variant's top-10 table
+    changes to ten distinct vocabulary words with probabilities in descending order."""
+    data = np.load(results / "data" / "trigrams.npz")
+    words = [str(w) for w in data["words"]]
+    default = {words[int(i)] for i in data["x_test"][0]}
+    context = [w for w in words if w not in default and w.isalpha()][:3]
+    n = len(info["language_model"])
+    wait_for(lambda: len(tables(tab, "4th word")) == n, PAGE_TIMEOUT, f"{n} live top-10 tables")
+    before = tables(tab, "4th word")
+    box = tab.get_by_role("textbox", name="…or type three words")
+    start = time.perf_counter()
+    box.fill(" ".join(context))
+    box.press("Enter")
+    expect(text(tab, " ".join(context))).to_be_visible(timeout=MS)
+    after = wait_for(lambda: (t := tables(tab, "4th word")) and len(t) == n and t != before and t,
+                     PAGE_TIMEOUT, f"the top-10 tables for {context}")
+    expect(tab.get_by_role("img", name="Running...")).to_be_hidden(timeout=MS)
+    seconds = time.perf_counter() - start
+    for table in after:
+        top, probabilities = column(table, "4th word"), [float(p) for p in column(table, "probability")]
+        assert len(top) == 10 and len(set(top)) == 10 and set(top) <= set(words), table
+        assert all(0 < p <= 1 for p in probabilities) and probabilities == sorted(probabilities, reverse=True), table
+    return seconds
+
+
+def live_classification(tab, results, info):
+    """Choose a "True class" other than the first test window's: the window shown is of that
+    class and every trained variant gets a row of class probabilities (and the chart)."""
+    data = np.load(results / "data" / "activity.npz")
+    classes = [str(c) for c in data["classes"]]
+    chosen = next(c for i, c in enumerate(classes) if i != int(data["y_test"][0]))
+    n = len(info["recurrent"])
+    wait_for(lambda: len(tables(tab, "predicted")) == 1, PAGE_TIMEOUT, "the class-probability table")
+    before = tables(tab, "predicted")
+    box = tab.get_by_role("combobox", name="True class")
+    start = time.perf_counter()
+    box.click()
+    box.press_sequentially(chosen)
+    tab.get_by_role("option", name=chosen, exact=True).click()
+    expect(tab.get_by_text(re.compile(rf"true class\W+{re.escape(chosen)}"))).to_be_visible(timeout=MS)
+    [table] = wait_for(lambda: (t := tables(tab, "predicted")) and t != before and t, PAGE_TIMEOUT,
+                       f"class probabilities of a {chosen} window")
+    expect(chart(tab, "class probabilities")).to_be_visible(timeout=MS)
+    expect(tab.get_by_role("img", name="Running...")).to_be_hidden(timeout=MS)
+    seconds = time.perf_counter() - start
+    assert sorted(column(table, "variant")) == sorted(info["recurrent"]), table
+    assert set(column(table, "predicted")) <= set(classes), table
+    shown = [c for c in classes if c in table[0]]       # the grid's accessible copy holds the columns in view
+    assert shown, table
+    for c in shown:
+        assert all(0 <= float(p) <= 1 for p in column(table, c)), table
+    return seconds
+
+
+def test_every_page_renders_in_chromium(server, tab, tmp_path):
+    url, results, info, log = server
+    vocabulary = [str(w) for w in np.load(results / "data" / "trigrams.npz")["words"]]
+    render, interactions, shots = {}, {}, []
+    for title, markers in page_markers(tab, info, vocabulary).items():
+        start = time.perf_counter()
+        if title == "Overview":
+            tab.goto(url, wait_until="commit")          # cold: the app's scripts, websocket and first run
+        else:                                           # the sidebar link: navigation inside the running app
+            tab.get_by_role("navigation").get_by_role("link", name=title, exact=True).click()
+        rendered(tab, markers)
+        render[title] = round(time.perf_counter() - start, 3)
+        expect(tab.locator(EXCEPTION)).to_have_count(0)
+
+        if title == "Overview":
+            check_overview(tab, info)
+        else:
+            expect(tab.get_by_role("alert")).to_have_count(0)      # complete results: no error or notice
+        if title == "Language model":
+            interactions["Language model: type three words"] = round(live_prediction(tab, results, info), 3)
+        if title == "Recurrent":
+            interactions["Recurrent: choose a true class"] = round(live_classification(tab, results, info), 3)
+        expect(tab.locator(EXCEPTION)).to_have_count(0)
+        if title != "Overview":
+            expect(tab.get_by_role("alert")).to_have_count(0)
+
+        shot = tmp_path / f"{title.lower().replace(' ', '_')}.png"
+        screenshot(tab, shot)
+        assert shot.read_bytes()[:4] == b"\x89PNG"
+        shots.append(shot)
+
+    assert "Uncaught app execution" not in log.read_text(), log.read_text()[-3000:]
     SCREENS.mkdir(parents=True, exist_ok=True)
     for shot in shots:
         shutil.copy(shot, SCREENS / shot.name)
+    report = {"seconds": "navigation start (page.goto / sidebar click) to the page's content visible",
+              "pages": render, "interactions": interactions}
+    (SCREENS / "render_times.json").write_text(json.dumps(report, indent=2) + "\n")
+    print("\npage render times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in render.items()))
+    print("live interactions (s): " + ", ".join(f"{k} {v:.2f}" for k, v in interactions.items()))
+    for title, seconds in render.items():
+        assert seconds < PAGE_TIMEOUT, (title, seconds)
