@@ -147,7 +147,7 @@ def test_another_seed_gives_other_numbers(tmp_path, tiny_run):
 
 def test_huge_learning_rate_ends_the_job_with_a_diverged_message(tmp_path):
     proc = snakemake(tmp_path, "--cores", "1", "--config",
-                     "autoencoder={'optimizer': 'gd', 'learning_rate': 1e6}", "--", f"{AE}/metrics.json",
+                     "autoencoder={'recipe': 'course', 'recipes': {'course': {'learning_rate': 1e6}}}", "--", f"{AE}/metrics.json",
                      check=False)
     assert proc.returncode != 0
     log = (tmp_path / "results/logs/autoencoder/sweep-beta0.5-rho0.05.log").read_text()

@@ -69,7 +69,7 @@ def test_tiny_run_results_contract_for_autoencoder(tiny_run):
 
 
 @pytest.mark.parametrize("override, key", [
-    ("autoencoder={'learning_rate': -1}", "autoencoder.learning_rate"),
+    ("autoencoder={'recipes': {'tuned': {'learning_rate': -1}}}", "autoencoder.recipes.tuned.learning_rate"),
     ("threads=0", "threads"),
     ("data_dir=/nonexistent/folder", "data_dir"),
 ])

@@ -108,7 +108,7 @@ def training_resources():
 
 # Order of the training jobs when several run side by side: longest first, so that the
 # short jobs fill in at the end instead of one long job finishing alone while the other
-# cores idle (job times on the demo data: README, "Parallel runs"). Full BPTT takes about
+# cores idle (job times on the demo data: docs/performance.md). Full BPTT takes about
 # twice as long as truncated; the autoencoder sweep goes before the language model
 # because the grid waits for the sweep's selection. The data jobs go before all of them:
 # they take seconds and every training job waits for one (at priority 0, the sweep kept
