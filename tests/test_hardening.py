@@ -217,3 +217,21 @@ def test_huge_declared_dataset_fails_fast_in_little_memory(tmp_path):
     message, seconds, grown_mb = proc.stdout.splitlines()
     assert message.startswith("data2.h5: key 'traind': expected at most 5,000,000 rows")
     assert float(seconds) < 5 and float(grown_mb) < 50, proc.stdout
+
+
+def test_a_log_on_a_full_disk_still_gives_the_one_error_line_once(capsys):
+    """/dev/full fails every write with ENOSPC: the job's one-line error goes to stderr, once."""
+    from types import SimpleNamespace
+
+    from nnlab.errors import DataError
+    from nnlab.runner import run
+
+    def job(log):
+        raise DataError("data1.h5: key 'data': expected patches, found none")
+
+    fake = SimpleNamespace(log=["/dev/full"], rule="prepare_patches", threads=1)
+    with pytest.raises(SystemExit) as exit_info:
+        run(fake, job)
+    assert exit_info.value.code == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "key 'data'" in errors[0]

@@ -55,16 +55,26 @@ class Log:
         self.echo = echo
 
     def __call__(self, message):
+        """Write one line; returns whether it went to stderr (echo, no log file, or a log file
+        that can no longer be written, e.g. on a full disk: then stderr from there on)."""
         line = time.strftime(STAMP) + message
         if self.file:
-            self.file.write(line + "\n")
-            self.file.flush()
+            try:
+                self.file.write(line + "\n")
+                self.file.flush()
+            except OSError:
+                self.file = None
         if self.echo or not self.file:
             print(line, file=sys.stderr, flush=True)
+            return True
+        return False
 
     def close(self):
         if self.file:
-            self.file.close()
+            try:
+                self.file.close()
+            except OSError:
+                pass
 
 
 def run(snakemake, job):
@@ -75,8 +85,8 @@ def run(snakemake, job):
         with threadpool_limits(limits=snakemake.threads):
             job(log)
     except NnlabError as error:
-        log(error_line(error))
-        print(error_line(error), file=sys.stderr, flush=True)
+        if not log(error_line(error)):
+            print(error_line(error), file=sys.stderr, flush=True)
         sys.exit(1)
     except Exception as error:
         log(error_line(f"unexpected failure: {type(error).__name__}: {error}") + "\n" + traceback.format_exc())
