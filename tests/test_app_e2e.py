@@ -172,6 +172,12 @@ def text(tab, value):
     return tab.get_by_text(value).filter(visible=True).first
 
 
+def no_alerts(tab, where):
+    """Complete results: no error, warning or notice box (role "alert") on the page."""
+    alerts = tab.get_by_role("alert")
+    expect(alerts, f"alerts on {where}: {alerts.all_inner_texts()}").to_have_count(0)
+
+
 def chart(tab, title):
     """A Vega-Lite chart (an image whose text includes its title)."""
     return tab.get_by_role("img").filter(has_text=title).first
@@ -253,7 +259,6 @@ def live_classification(tab, results, info):
     data = np.load(results / "data" / "activity.npz")
     classes = [str(c) for c in data["classes"]]
     chosen = next(c for i, c in enumerate(classes) if i != int(data["y_test"][0]))
-    n = len(info["recurrent"])
     wait_for(lambda: len(tables(tab, "predicted")) == 1, PAGE_TIMEOUT, "the class-probability table")
     before = tables(tab, "predicted")
     box = tab.get_by_role("combobox", name="True class")
@@ -261,7 +266,7 @@ def live_classification(tab, results, info):
     box.click()
     box.press_sequentially(chosen)
     tab.get_by_role("option", name=chosen, exact=True).click()
-    expect(tab.get_by_text(re.compile(rf"true class\W+{re.escape(chosen)}"))).to_be_visible(timeout=MS)
+    expect(text(tab, re.compile(rf"true class\W+{re.escape(chosen)}"))).to_be_visible(timeout=MS)
     [table] = wait_for(lambda: (t := tables(tab, "predicted")) and t != before and t, PAGE_TIMEOUT,
                        f"class probabilities of a {chosen} window")
     expect(chart(tab, "class probabilities")).to_be_visible(timeout=MS)
@@ -309,14 +314,14 @@ def test_every_page_renders_in_chromium(server, tab, tmp_path):
             if name == "Overview":
                 check_overview(tab, info)
             else:
-                expect(tab.get_by_role("alert")).to_have_count(0)  # complete results: no error or notice
+                no_alerts(tab, name)
             if name == "Language model":
                 interactions["Language model: type three words"] = round(live_prediction(tab, results, info), 3)
             if name == "Recurrent":
                 interactions["Recurrent: choose a true class"] = round(live_classification(tab, results, info), 3)
             expect(tab.locator(EXCEPTION)).to_have_count(0)
             if name != "Overview":
-                expect(tab.get_by_role("alert")).to_have_count(0)
+                no_alerts(tab, f"{name}, after the interaction")
             shoot(name)
         name = "Overview"
         render["Overview, again from the sidebar"] = visit(name)   # warm, comparable with the others
