@@ -214,15 +214,32 @@ def activity_npz(path, n=40, T=12, C=3, K=3, seed=0):
         x = np.sin(np.outer(y + 1, t) * 0.6)[:, :, None] + 0.3 * rng.standard_normal((count, T, C))
         arrays[f"x_{split}"], arrays[f"y_{split}"] = x.astype(np.float32), y
     arrays["classes"] = np.array(["a", "b", "c"])
+    arrays["split_seed"], arrays["validation_fraction"] = np.array(seed), np.array(0.2)
     np.savez(path, **arrays)
     return path
+
+
+def test_a_replicate_draws_its_own_validation_split(tmp_path):
+    from nnlab.data.preprocess import resplit_activity
+
+    data = dict(np.load(activity_npz(tmp_path / "activity.npz"), allow_pickle=False))
+    same = resplit_activity(data, 0)
+    for got, key in zip(same, ("x_train", "y_train", "x_val", "y_val")):
+        assert got is data[key]                       # the run with the data's own seed: as stored
+    x_tr, y_tr, x_va, y_va = resplit_activity(data, 1)
+    union = np.concatenate([data["x_train"], data["x_val"]])
+    assert len(x_tr) + len(x_va) == len(union) and len(x_va) == len(data["x_val"])
+    assert not np.array_equal(x_va, data["x_val"])    # another seed, another validation set
+    assert sorted(np.bincount(y_va)) == sorted(np.bincount(data["y_val"]))   # still stratified
+    assert {tuple(r) for r in np.round(np.concatenate([x_tr, x_va])[:, 0, :], 5)} == \
+        {tuple(r) for r in np.round(union[:, 0, :], 5)}
 
 
 def variant_outputs(folder):
     names = {"params": "params.npz", "history": "history.csv", "metrics": "metrics.json",
              "confusion_train": "confusion_train.csv", "confusion_test": "confusion_test.csv",
              "confusion_train_png": "confusion_train.png", "confusion_test_png": "confusion_test.png",
-             "curves": "curves.png"}
+             "curves": "curves.png", "scores": "scores.npz"}
     return {key: str(folder / name) for key, name in names.items()}
 
 
@@ -250,6 +267,10 @@ def test_two_stage_training_writes_one_continuous_history(tmp_path):
     assert set(metrics["test_recall"]) == {"a", "b", "c"}
     params = np.load(out["params"], allow_pickle=False)
     assert params["Wh"].shape == (6, 18) and params["W2"].shape == (5, 3)
+    assert metrics["test_accuracy_low"] <= metrics["test_accuracy"] <= metrics["test_accuracy_high"]
+    scores = np.load(out["scores"], allow_pickle=False)
+    assert scores["correct"].mean() == pytest.approx(metrics["test_accuracy"])
+    assert scores["loss"].mean() == pytest.approx(metrics["test_cross_entropy"], rel=1e-5)
     model = models.load(out["params"])
     assert model.cell == "gru" and model.classes == ["a", "b", "c"]
     arrays = np.load(data, allow_pickle=False)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from nnlab.io import save_csv, write_json
 
-PACKAGES = ["nnlab", "numpy", "h5py", "pandas", "matplotlib", "snakemake", "threadpoolctl"]
+PACKAGES = ["nnlab", "numpy", "scipy", "h5py", "pandas", "matplotlib", "snakemake", "threadpoolctl"]
 
 
 def sha256(path, chunk=1 << 20):
@@ -59,6 +59,24 @@ def _plain(value):
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def mean_with_interval(name, values):
+    """{name, name_low, name_high}: the mean of per-sample values (losses, errors) and its 95%
+    normal interval over the samples (nnlab.stats.mean_interval)."""
+    from nnlab.stats import mean_interval
+
+    mean, low, high = mean_interval(values)
+    return {name: mean, f"{name}_low": low, f"{name}_high": high}
+
+
+def accuracy_with_interval(name, correct):
+    """{name, name_low, name_high}: the share of correct samples and its Wilson 95% interval."""
+    from nnlab.stats import wilson
+
+    correct = np.asarray(correct, bool)
+    low, high = wilson(int(correct.sum()), correct.size)
+    return {name: float(correct.mean()), f"{name}_low": low, f"{name}_high": high}
 
 
 def write_metrics(path, task, variant, hyperparameters, fit, data_files=(), **metrics):

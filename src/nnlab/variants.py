@@ -22,6 +22,11 @@ def recipe(config, task):
     return dict(section["recipes"][section["recipe"]], recipe=section["recipe"])
 
 
+def seeds(config):
+    """The seeds every variant is trained with: replicate r uses seed + r."""
+    return [config["seed"] + r for r in range(config.get("replicates", 1))]
+
+
 def _add(out, name, hp, key):
     """out[name] = hp, refusing a name already taken (duplicate or colliding list entries)."""
     if name in out:

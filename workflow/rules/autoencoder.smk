@@ -11,6 +11,7 @@ rule autoencoder_train:
         params=f"{RESULTS}/autoencoder/{{variant}}/params.npz",
         history=f"{RESULTS}/autoencoder/{{variant}}/history.csv",
         metrics=f"{RESULTS}/autoencoder/{{variant}}/metrics.json",
+        scores=f"{RESULTS}/autoencoder/{{variant}}/scores.npz",
         features=report(
             f"{RESULTS}/autoencoder/{{variant}}/features.png",
             caption="../report/autoencoder_features.rst",

@@ -10,6 +10,7 @@ rule language_model_train:
         params=f"{RESULTS}/language_model/{{variant}}/params.npz",
         history=f"{RESULTS}/language_model/{{variant}}/history.csv",
         metrics=f"{RESULTS}/language_model/{{variant}}/metrics.json",
+        scores=f"{RESULTS}/language_model/{{variant}}/scores.npz",
         predictions=report(
             f"{RESULTS}/language_model/{{variant}}/predictions.csv",
             caption="../report/language_model_predictions.rst",

@@ -9,6 +9,7 @@ rule recurrent_train:
         params=f"{RESULTS}/recurrent/{{variant}}/params.npz",
         history=f"{RESULTS}/recurrent/{{variant}}/history.csv",
         metrics=f"{RESULTS}/recurrent/{{variant}}/metrics.json",
+        scores=f"{RESULTS}/recurrent/{{variant}}/scores.npz",
         confusion_train=f"{RESULTS}/recurrent/{{variant}}/confusion_train.csv",
         confusion_test=f"{RESULTS}/recurrent/{{variant}}/confusion_test.csv",
         confusion_train_png=report(

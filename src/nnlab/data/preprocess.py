@@ -115,7 +115,21 @@ def prepare_activity(raw, val_fraction, seed, source="data3.h5"):
         "x_train": x_tr, "y_train": y[tr], "x_val": x_va, "y_val": y[va],
         "x_test": x_te, "y_test": y_test, "mean": mean, "sd": sd,
         "classes": np.array(class_names(raw["trY"].shape[1])),
+        "split_seed": np.array(seed), "validation_fraction": np.array(val_fraction),
     }
+
+
+def resplit_activity(data, seed, source="activity.npz"):
+    """The training and validation arrays of `data` (from prepare_activity) for a run with
+    `seed`: as stored when seed is the one they were split with, else the same stratified split
+    of their union drawn with `seed` (a replicate's own validation set; the standardization
+    and the test set stay as they are)."""
+    if int(data["split_seed"]) == seed:
+        return data["x_train"], data["y_train"], data["x_val"], data["y_val"]
+    x = np.concatenate([data["x_train"], data["x_val"]])
+    y = np.concatenate([data["y_train"], data["y_val"]])
+    tr, va = stratified_split(y, float(data["validation_fraction"]), seed, source=source, key="y_train")
+    return x[tr], y[tr], x[va], y[va]
 
 
 def prepare_trigrams(raw):

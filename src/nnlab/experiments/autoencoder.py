@@ -7,9 +7,9 @@ import pandas as pd
 from nnlab import models
 from nnlab.data.preprocess import split_holdout
 from nnlab.figures import normalize_each, save_curves, save_mosaic, tile
-from nnlab.io import write_json
+from nnlab.io import save_npz, write_json
 from nnlab.models.autoencoder import SparseAutoencoder
-from nnlab.results import write_metrics
+from nnlab.results import mean_with_interval, write_metrics
 from nnlab.train import fit_recipe
 
 PATCH = 16
@@ -32,7 +32,8 @@ def resolve_sparsity(hp, selection_path):
 
 
 def train_variant(patches_path, variant, hp, out, log, selection_path=None, data_files=()):
-    """Train one variant; out: dict of paths params, history, metrics, features, curves, reconstructions."""
+    """Train one variant; out: dict of paths params, history, metrics, scores (each held-out
+    patch's squared error), features, curves, reconstructions."""
     hp = resolve_sparsity(hp, selection_path)
     x = np.load(patches_path, allow_pickle=False)["x"]
     train_idx, holdout_idx = split_holdout(len(x), hp["holdout_fraction"], hp["seed"], source=patches_path)
@@ -44,7 +45,9 @@ def train_variant(patches_path, variant, hp, out, log, selection_path=None, data
     terms, h = model.terms(x_train)
     reconstruction = model.reconstruct(x_holdout)
     activation = float(h.mean())
+    per_patch = np.mean((reconstruction - x_holdout) ** 2, axis=1)       # squared error of each held-out patch
     models.save(out["params"], model)
+    save_npz(out["scores"], loss=per_patch.astype(np.float32))
     save_mosaic(out["features"], tile(feature_images(model.params.w["W1"])),
                 title=f"{variant}: input weights of {hp['hidden']} hidden units")
     save_curves(out["curves"], pd.read_csv(out["history"]),
@@ -57,23 +60,29 @@ def train_variant(patches_path, variant, hp, out, log, selection_path=None, data
         out["metrics"], "autoencoder", variant, hp, result, data_files,
         loss=sum(terms.values()), reconstruction=terms["reconstruction"], sparsity=terms["sparsity"],
         weight_decay=terms["penalty"],
-        reconstruction_mse=float(np.mean((reconstruction - x_holdout) ** 2)),
+        **mean_with_interval("reconstruction_mse", per_patch),
         mean_activation=activation,
         activation_relative_error=abs(activation - hp["rho"]) / hp["rho"],
     )
 
 
 def select_sparsity(metrics_paths, tolerance, path):
-    """Choose (beta, rho), the sparsest pair that works: a sweep run qualifies when its mean
-    hidden activation is within `tolerance` (relative) of its rho; among qualified runs, those
-    with the smallest rho, and among them the lowest held-out reconstruction MSE. If no run
-    qualifies, the run whose activation is relatively closest to its rho."""
-    rows = []
+    """Choose (beta, rho), the sparsest pair that works: a sweep variant qualifies when its mean
+    hidden activation (averaged over its runs, one per seed) is within `tolerance` (relative) of
+    its rho; among qualified variants, those with the smallest rho, and among them the lowest
+    held-out reconstruction MSE (mean over seeds). If none qualifies, the variant whose mean
+    activation is relatively closest to its rho."""
+    runs = {}
     for p in metrics_paths:
         m = json.loads(open(p).read())
-        rows.append({"variant": m["variant"], "beta": m["hyperparameters"]["beta"], "rho": m["hyperparameters"]["rho"],
-                     "reconstruction_mse": m["reconstruction_mse"], "mean_activation": m["mean_activation"],
-                     "activation_relative_error": m["activation_relative_error"]})
+        runs.setdefault(m["variant"], []).append(m)
+    rows = []
+    for variant, records in runs.items():
+        hp = records[0]["hyperparameters"]
+        activation = float(np.mean([m["mean_activation"] for m in records]))
+        rows.append({"variant": variant, "beta": hp["beta"], "rho": hp["rho"], "seeds": len(records),
+                     "reconstruction_mse": float(np.mean([m["reconstruction_mse"] for m in records])),
+                     "mean_activation": activation, "activation_relative_error": abs(activation - hp["rho"]) / hp["rho"]})
     for r in rows:
         r["qualified"] = r["activation_relative_error"] <= tolerance
     qualified = [r for r in rows if r["qualified"]]

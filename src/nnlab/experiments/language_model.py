@@ -6,9 +6,9 @@ import pandas as pd
 
 from nnlab import models
 from nnlab.figures import save_curves
-from nnlab.io import save_csv, save_figure
+from nnlab.io import save_csv, save_figure, save_npz
 from nnlab.models.language_model import LanguageModel, top_k
-from nnlab.results import write_metrics
+from nnlab.results import accuracy_with_interval, mean_with_interval, write_metrics
 from nnlab.train import fit_recipe
 
 TOP_K = 10  # candidates per sampled trigram in predictions.csv; test top-10 accuracy
@@ -44,7 +44,8 @@ def prediction_table(model, words, x, y, rows, k=TOP_K):
 
 
 def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
-    """Train one variant; out: dict of paths params, history, metrics, predictions, curves."""
+    """Train one variant; out: dict of paths params, history, metrics, scores (each test
+    trigram's cross-entropy and correctness), predictions, curves."""
     data = np.load(trigrams_path, allow_pickle=False)
     words = data["words"]
     train, val = (data["x_train"], data["y_train"]), (data["x_val"], data["y_val"])
@@ -59,6 +60,7 @@ def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
     log(f"best epoch {result.best_epoch}: validation cross-entropy {val_ce:.4f}, test cross-entropy "
         f"{test_ce:.4f}, accuracy {correct.mean():.4f}, top-{TOP_K} {top.mean():.4f}")
     models.save(out["params"], model)
+    save_npz(out["scores"], loss=losses.astype(np.float32), correct=correct)
     rows = sample_indices(len(x_test), hp["prediction_samples"], hp["seed"])
     save_csv(out["predictions"], prediction_table(model, words, x_test[rows], y_test[rows], rows, TOP_K))
     save_curves(out["curves"], pd.read_csv(out["history"]),
@@ -67,8 +69,8 @@ def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
                 title=f"{variant} (best epoch {result.best_epoch})")
     write_metrics(out["metrics"], "language_model", variant, hp, result, data_files,   # last: marks the job done
                   val_cross_entropy=val_ce, val_accuracy=val_acc,
-                  test_cross_entropy=test_ce, test_accuracy=float(correct.mean()),
-                  test_top10_accuracy=float(top.mean()), test_perplexity=math.exp(test_ce))
+                  **mean_with_interval("test_cross_entropy", losses), **accuracy_with_interval("test_accuracy", correct),
+                  **accuracy_with_interval("test_top10_accuracy", top), test_perplexity=math.exp(test_ce))
 
 
 def pca_2d(X):

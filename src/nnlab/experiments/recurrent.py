@@ -5,10 +5,11 @@ import numpy as np
 import pandas as pd
 
 from nnlab import models
+from nnlab.data.preprocess import resplit_activity
 from nnlab.figures import save_curves
-from nnlab.io import save_csv, save_figure
+from nnlab.io import save_csv, save_figure, save_npz
 from nnlab.models.recurrent import RecurrentClassifier
-from nnlab.results import write_metrics
+from nnlab.results import accuracy_with_interval, mean_with_interval, write_metrics
 from nnlab.train import FitResult, fit_recipe
 
 
@@ -54,9 +55,11 @@ def train_stages(model, data, hp, history_path, log):
 
 
 def train_variant(data_path, variant, hp, out, log, data_files=()):
-    """Train one variant; out: dict of paths params, history, metrics, confusion_train,
-    confusion_test, confusion_train_png, confusion_test_png, curves."""
+    """Train one variant; out: dict of paths params, history, metrics, scores (each test
+    window's cross-entropy and correctness), confusion_train, confusion_test,
+    confusion_train_png, confusion_test_png, curves."""
     data = dict(np.load(data_path, allow_pickle=False))
+    data["x_train"], data["y_train"], data["x_val"], data["y_val"] = resplit_activity(data, hp["seed"], data_path)
     classes = [str(c) for c in data["classes"]]
     _, T, C = data["x_train"].shape
     model = RecurrentClassifier(hp["cell"], C, hp["hidden"], hp["mlp"], len(classes), truncation=hp["truncation"],
@@ -76,7 +79,8 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
         precision, recall = precision_recall(counts)
         scores[split] = {"cross_entropy": float(losses.mean()), "accuracy": float(np.trace(counts) / len(y)),
                          "counts": counts, "precision": dict(zip(classes, precision)),
-                         "recall": dict(zip(classes, recall))}
+                         "recall": dict(zip(classes, recall)), "losses": losses, "correct": predicted == y}
+    save_npz(out["scores"], loss=scores["test"]["losses"].astype(np.float32), correct=scores["test"]["correct"])
     for split in ("train", "test"):
         counts = scores[split]["counts"]
         table = pd.DataFrame(counts, columns=classes)
@@ -98,7 +102,8 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
         steps=T, parameters=len(model.params), classes=classes,
         val_cross_entropy=scores["val"]["cross_entropy"], val_accuracy=scores["val"]["accuracy"],
         train_cross_entropy=scores["train"]["cross_entropy"], train_accuracy=scores["train"]["accuracy"],
-        test_cross_entropy=scores["test"]["cross_entropy"], test_accuracy=scores["test"]["accuracy"],
+        **mean_with_interval("test_cross_entropy", scores["test"]["losses"]),
+        **accuracy_with_interval("test_accuracy", scores["test"]["correct"]),
         test_precision=scores["test"]["precision"], test_recall=scores["test"]["recall"],
         train_precision=scores["train"]["precision"], train_recall=scores["train"]["recall"],
     )

@@ -1,0 +1,102 @@
+"""Aggregates over seeds, the summary table and the comparisons of every pair of variants."""
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnlab import replicates
+from nnlab.io import save_npz, write_json
+
+
+def record(variant, seed, accuracy, ce, **extra):
+    return {"task": "recurrent", "variant": variant, "hyperparameters": {"cell": variant[:3], "seed": seed, "mlp": [4]},
+            "test_accuracy": accuracy, "test_cross_entropy": ce, "epochs_run": 10, "stopped_early": False,
+            "test_precision": {"a": 1.0}, "provenance": {}, **extra}
+
+
+def test_aggregate_over_seeds_is_a_t_interval():
+    agg = replicates.aggregate([record("gru-full", s, acc, 0.3) for s, acc in ((2, 0.92), (0, 0.90), (1, 0.94))])
+    assert agg["seeds"] == [0, 1, 2] and "seed" not in agg["hyperparameters"]
+    m = agg["metrics"]["test_accuracy"]
+    half = 4.302652730 * 0.02 / math.sqrt(3)            # t(0.975, 2) sd / sqrt(3)
+    assert (m["mean"], m["sd"], m["n"]) == pytest.approx((0.92, 0.02, 3))
+    assert (m["low"], m["high"]) == pytest.approx((0.92 - half, 0.92 + half)) and m["interval"] == "t, 3 seeds"
+    assert "stopped_early" not in agg["metrics"] and "test_precision" not in agg["metrics"]
+
+
+def test_one_seed_keeps_the_runs_test_set_interval():
+    agg = replicates.aggregate([record("gru-full", 0, 0.9, 0.3, test_accuracy_low=0.87, test_accuracy_high=0.925)])
+    m = agg["metrics"]["test_accuracy"]
+    assert (m["mean"], m["low"], m["high"], m["interval"]) == (0.9, 0.87, 0.925, "test set")
+    assert math.isnan(agg["metrics"]["test_cross_entropy"]["low"])
+    assert "test_accuracy_low" not in agg["metrics"]
+
+
+def test_mean_history_bands():
+    frames = [pd.DataFrame({"epoch": [1, 2, 3], "val_loss": [1.0, 0.5, 0.4]}),
+              pd.DataFrame({"epoch": [1, 2], "val_loss": [2.0, 1.5]})]
+    mean = replicates.mean_history(frames)
+    assert mean["n"].tolist() == [2, 2, 1] and mean["val_loss_mean"].tolist() == [1.5, 1.0, 0.4]
+    assert mean["val_loss_low"][0] < 1.5 < mean["val_loss_high"][0] and math.isnan(mean["val_loss_low"][2])
+
+
+def runs_and_scores(n_seeds):
+    rng = np.random.default_rng(0)
+    runs = {"gru-full": [record("gru-full", s, 0.95 + 0.002 * s, 0.20) for s in range(n_seeds)],
+            "lstm-full": [record("lstm-full", s, 0.90 + 0.003 * s, 0.30) for s in range(n_seeds)],
+            "rnn-full": [record("rnn-full", s, 0.951 - 0.01 * (s % 2), 0.25) for s in range(n_seeds)]}
+    truth = rng.random(600) < 0.9
+    scores = {v: {"correct": truth ^ (rng.random(600) < p), "loss": rng.gamma(2, 0.1 + p, 600)}
+              for v, p in (("gru-full", 0.02), ("lstm-full", 0.08), ("rnn-full", 0.03))}
+    return runs, scores
+
+
+def test_comparisons_with_five_seeds_answer_in_words_and_numbers():
+    runs, scores = runs_and_scores(5)
+    table = replicates.comparisons("recurrent", runs, scores)
+    assert len(table) == 2 * 3                          # two metrics x three pairs
+    row = table[table["question"] == "gru-full vs lstm-full: test_accuracy"].iloc[0]
+    assert row["seeds"] == 5 and row["difference"] == pytest.approx(0.05 - 0.001 * 2)
+    assert row["low"] < row["difference"] < row["high"] and row["p"] < 0.001 and row["p_holm"] >= row["p"]
+    assert row["test_set_method"] == "McNemar exact" and row["test_set_difference"] > 0
+    assert row["answer"].startswith("gru-full is better than lstm-full by 4.8 points of test_accuracy (95% CI")
+    assert "5 seeds): a real difference" in row["answer"]
+    ce = table[table["question"] == "gru-full vs lstm-full: test_cross_entropy"].iloc[0]
+    assert ce["difference"] == pytest.approx(-0.1) and ce["test_set_method"] == "paired per-sample difference"
+    assert ce["answer"].startswith("gru-full is better than lstm-full by 0.1 of test_cross_entropy")
+    noisy = table[table["question"] == "gru-full vs rnn-full: test_accuracy"].iloc[0]
+    assert "not distinguishable" in noisy["answer"].split(";")[0]
+
+
+def test_comparisons_with_one_seed_say_there_are_too_few_seeds():
+    runs, scores = runs_and_scores(1)
+    table = replicates.comparisons("recurrent", runs, scores)
+    row = table.iloc[0]
+    assert row["seeds"] == 1 and math.isnan(row["p"])
+    assert row["answer"].startswith("Too few seeds to say anything about training randomness (1 seed;")
+    assert "on the test set of the first seed" in row["answer"]
+
+
+def test_write_summary_from_the_seed_folders(tmp_path):
+    runs, scores = runs_and_scores(3)
+    aggregates = []
+    for variant, records in runs.items():
+        for r in records:
+            folder = tmp_path / "recurrent" / variant / f"seed{r['hyperparameters']['seed']}"
+            write_json(folder / "metrics.json", r)
+            pd.DataFrame({"epoch": [1, 2], "val_loss": [1.0, 0.5]}).to_csv(folder / "history.csv", index=False)
+            save_npz(folder / "scores.npz", **scores[variant])
+        metrics = [tmp_path / "recurrent" / variant / f"seed{s}" / "metrics.json" for s in range(3)]
+        replicates.write_aggregate(metrics, tmp_path / "recurrent" / variant / "aggregate.json",
+                                   tmp_path / "recurrent" / variant / "history_mean.csv")
+        aggregates.append(tmp_path / "recurrent" / variant / "aggregate.json")
+    replicates.write_summary("recurrent", aggregates, tmp_path / "summary.csv", tmp_path / "comparisons.csv", 0)
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert summary["variant"].tolist() == ["gru-full", "lstm-full", "rnn-full"] and (summary["seeds"] == 3).all()
+    for column in ("test_accuracy", "test_accuracy_sd", "test_accuracy_low", "test_accuracy_high", "cell"):
+        assert column in summary
+    assert json.loads((tmp_path / "recurrent/gru-full/aggregate.json").read_text())["metrics"]["test_accuracy"]["n"] == 3
+    comparisons = pd.read_csv(tmp_path / "comparisons.csv")
+    assert len(comparisons) == 6 and comparisons["answer"].str.len().min() > 40
