@@ -58,8 +58,8 @@ def _history(path, epochs, accuracy=False, extra=None, scale=1.0):
     pd.DataFrame(rows).to_csv(path, index=False)
 
 
-def _log(results, task, variant, lines, age=0.0):
-    path = results / "logs" / task / f"{variant}.log"
+def _log(results, task, variant, lines, age=0.0, seed=0):
+    path = results / "logs" / task / variant / f"seed{seed}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"12:00:0{i % 10} {line}\n" for i, line in enumerate(
         [f"rule {task}_train: threads 1", *lines])))
@@ -102,8 +102,43 @@ def _write_data(results, words=WORDS):
              sd=np.ones(3, np.float32), **act)
 
 
-def _write_autoencoder(results, config):
+def _scores(rng, n, accuracy=None, loss=1.0):
+    """scores.npz arrays of one run on n test items: per-item losses (mean about `loss`) and,
+    for a classifier, whether each item was right."""
+    arrays = {"loss": rng.gamma(4.0, loss / 4.0, n).astype(np.float32)}
+    if accuracy is not None:
+        arrays["correct"] = rng.random(n) < accuracy
+    return arrays
+
+
+def _run(results, task, name, seed, metrics, scores, files):
+    """One done run: files(folder) writes its own files, then scores.npz and metrics.json."""
+    folder = results / task / name / f"seed{seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    files(folder)
+    np.savez(folder / "scores.npz", **scores)
+    _json(folder / "metrics.json", {"task": task, "variant": name, **metrics})
+    return folder / "metrics.json"
+
+
+def _aggregate(results, task, runs, seeds):
+    """aggregate.json and history_mean.csv of every variant whose runs are all done, then the
+    task's summary and comparisons tables: written by nnlab.replicates, as the workflow does."""
+    from nnlab import replicates
+
+    aggregates = []
+    for name, paths in runs.items():
+        if len(paths) == len(seeds):
+            folder = results / task / name
+            replicates.write_aggregate(paths, folder / "aggregate.json", folder / "history_mean.csv")
+            aggregates.append(folder / "aggregate.json")
+    summary = results / "summary"
+    replicates.write_summary(task, aggregates, summary / f"{task}.csv", summary / f"{task}_comparisons.csv", seeds[0])
+
+
+def _write_autoencoder(results, config, seeds):
     from nnlab import variants
+    from nnlab.results import mean_with_interval
 
     task = "autoencoder"
     sweep, grid = variants.autoencoder_sweep(config), variants.autoencoder_grid(config)
@@ -111,147 +146,185 @@ def _write_autoencoder(results, config):
     chosen_name = list(sweep)[0]
     chosen = sweep[chosen_name]
     running, failed, not_started = names[-1], names[-2], names[-3] if len(names) > 3 else None
-    metrics_rows = []
+    runs = {}
     for i, name in enumerate(names):
         hp = dict(sweep.get(name) or grid[name])
         if hp.get("beta") is None:
             hp.update(beta=chosen["beta"], rho=chosen["rho"], sparsity_from="sweep selection")
-        folder = results / task / name
         if name == not_started:
             continue
-        if name == failed:
-            _log(results, task, name, ["loading patches", "error: diverged at epoch 3: training loss became nan"])
-            continue
-        _history(folder / "history.csv", 2 if name == running else hp["epochs"])
-        _log(results, task, name, ["epoch 1/2  train_loss 2.0", "epoch 2/2  train_loss 1.0"])
-        if name == running:
-            continue
-        rng = np.random.default_rng(i)
-        np.savez(folder / "params.npz", W1=rng.standard_normal((256, hp["hidden"])).astype(np.float32),
-                 b1=np.zeros(hp["hidden"], np.float32), W2=np.zeros((hp["hidden"], 256), np.float32),
-                 b2=np.zeros(256, np.float32))
-        for fig in ("features", "curves", "reconstructions"):
-            _png(folder / f"{fig}.png", i)
-        m = {"task": task, "variant": name, "hyperparameters": hp, "epochs_run": hp["epochs"],
-             "best_epoch": hp["epochs"], "stopped_early": False, "seconds_per_epoch": 0.1, "loss": 1.0 + i / 10,
-             "reconstruction_mse": 0.01 + i / 1000, "mean_activation": hp["rho"] * 1.05,
-             "activation_relative_error": 0.05}
-        _json(folder / "metrics.json", m)
-        metrics_rows.append({"variant": name, **{k: v for k, v in hp.items()},
-                             **{k: v for k, v in m.items() if not isinstance(v, (dict, str))}})
+        for r, seed in enumerate(seeds):
+            last = r == len(seeds) - 1
+            folder = results / task / name / f"seed{seed}"
+            if name == failed and last:
+                _log(results, task, name, ["loading patches", "error: diverged at epoch 3: training loss became nan"],
+                     seed=seed)
+                continue
+            _history(folder / "history.csv", 2 if name == running and last else hp["epochs"], scale=1 + r / 20)
+            _log(results, task, name, ["epoch 1/2  train_loss 2.0", "epoch 2/2  train_loss 1.0"], seed=seed)
+            if name == running and last:
+                continue
+            rng = np.random.default_rng(1000 * i + seed)
+
+            def files(folder, hp=hp, rng=rng, i=i):
+                np.savez(folder / "params.npz", W1=rng.standard_normal((256, hp["hidden"])).astype(np.float32),
+                         b1=np.zeros(hp["hidden"], np.float32), W2=np.zeros((hp["hidden"], 256), np.float32),
+                         b2=np.zeros(256, np.float32))
+                for fig in ("features", "curves", "reconstructions"):
+                    _png(folder / f"{fig}.png", i)
+
+            scores = _scores(rng, 40, loss=0.01 + i / 1000)
+            m = {"hyperparameters": {**hp, "seed": seed}, "epochs_run": hp["epochs"], "best_epoch": hp["epochs"],
+                 "stopped_early": False, "seconds_per_epoch": 0.1, "loss": 1.0 + i / 10 + seed / 100,
+                 **mean_with_interval("reconstruction_mse", scores["loss"]), "mean_activation": hp["rho"] * 1.05,
+                 "activation_relative_error": 0.05}
+            runs.setdefault(name, []).append(_run(results, task, name, seed, m, scores, files))
     candidates = [{"variant": n, "beta": sweep[n]["beta"], "rho": sweep[n]["rho"],
                    "reconstruction_mse": 0.02 - 0.001 * j, "mean_activation": sweep[n]["rho"],
                    "activation_relative_error": 0.05, "qualified": True} for j, n in enumerate(sweep)]
     _json(results / task / "selection.json", {"criterion": "lowest held-out reconstruction MSE", "tolerance": 0.5,
                                               "chosen": candidates[0], "candidates": candidates})
     _png(results / task / "grid_features.png", 9)
-    (results / "summary").mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(metrics_rows).to_csv(results / "summary" / f"{task}.csv", index=False)
+    _aggregate(results, task, runs, seeds)
     return {"running": running, "failed": failed, "not_started": not_started, "chosen": chosen_name}
 
 
-def _write_language_model(results, config, words=WORDS):
+def _write_language_model(results, config, seeds, words=WORDS):
     from nnlab.models.language_model import LanguageModel
+    from nnlab.results import accuracy_with_interval, mean_with_interval
 
     task = "language_model"
     names = _variants(config, "language_model_variants", LM_FALLBACK)
-    rows = []
+    runs = {}
     for i, (name, hp) in enumerate(names.items()):
         hp = dict(hp)
         D = int(hp.get("embedding_dim", hp.get("D", 4)))
         P = int(hp.get("hidden", hp.get("P", 8)))
-        model = LanguageModel(len(words), D, P, order_aware=bool(hp.get("order_aware")), init_std=0.5, seed=i,
-                              words=words)
-        folder = results / task / name
-        folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "params.npz", **model.save_arrays())
-        _history(folder / "history.csv", 3, accuracy=True, scale=1 + i / 5)
-        _log(results, task, name, ["epoch 3/3"])
-        _png(folder / "curves.png", i)
-        predictions = [[s + 1, s, *trigram, true, 2, r + 1, WORDS[(r + s) % len(WORDS)], 0.3 / (r + 1)]
-                       for s, (trigram, true) in enumerate([(["the", "cat", "sat"], "on"), (["a", "dog", "ran"], "to")])
-                       for r in range(10)]
-        pd.DataFrame(predictions, columns=["sample", "test_index", "word1", "word2", "word3", "true_word", "true_rank",
-                                    "rank", "candidate", "probability"]).to_csv(folder / "predictions.csv",
-                                                                                index=False)
-        m = {"task": task, "variant": name, "hyperparameters": {**hp, "seed": 0}, "epochs_run": 3, "best_epoch": 3,
-             "seconds_per_epoch": 0.1, "val_cross_entropy": 2.1, "val_accuracy": 0.2, "test_cross_entropy": 2.2,
-             "test_accuracy": 0.19, "test_top10_accuracy": 0.8}
-        _json(folder / "metrics.json", m)
-        rows.append({"variant": name, **{k: v for k, v in m.items() if not isinstance(v, (dict, str))}})
+        for r, seed in enumerate(seeds):
+            model = LanguageModel(len(words), D, P, order_aware=bool(hp.get("order_aware")), init_std=0.5,
+                                  seed=100 * i + seed, words=words)
+
+            def files(folder, model=model, i=i, r=r):
+                np.savez(folder / "params.npz", **model.save_arrays())
+                _history(folder / "history.csv", 3, accuracy=True, scale=1 + i / 5 + r / 20)
+                _png(folder / "curves.png", i)
+                predictions = [[s + 1, s, *trigram, true, 2, k + 1, WORDS[(k + s) % len(WORDS)], 0.3 / (k + 1)]
+                               for s, (trigram, true) in enumerate([(["the", "cat", "sat"], "on"),
+                                                                    (["a", "dog", "ran"], "to")])
+                               for k in range(10)]
+                pd.DataFrame(predictions, columns=["sample", "test_index", "word1", "word2", "word3", "true_word",
+                                                   "true_rank", "rank", "candidate", "probability"]).to_csv(
+                    folder / "predictions.csv", index=False)
+
+            _log(results, task, name, ["epoch 3/3"], seed=seed)
+            rng = np.random.default_rng(100 * i + seed)
+            scores = _scores(rng, 40, accuracy=0.19 + 0.05 * i, loss=2.2 - 0.1 * i)
+            top10 = rng.random(40) < 0.8
+            m = {"hyperparameters": {**hp, "seed": seed}, "epochs_run": 3, "best_epoch": 3, "seconds_per_epoch": 0.1,
+                 "val_cross_entropy": 2.1 - 0.1 * i + 0.01 * r, "val_accuracy": 0.2 + 0.01 * r,
+                 **mean_with_interval("test_cross_entropy", scores["loss"]),
+                 **accuracy_with_interval("test_accuracy", scores["correct"]),
+                 **accuracy_with_interval("test_top10_accuracy", top10)}
+            runs.setdefault(name, []).append(_run(results, task, name, seed, m, scores, files))
     _png(results / task / "embedding_map.png", 5)
-    pd.DataFrame(rows).to_csv(results / "summary" / f"{task}.csv", index=False)
+    _aggregate(results, task, runs, seeds)
     return list(names)
 
 
-def _write_recurrent(results, config):
+def _write_recurrent(results, config, seeds):
     from nnlab.models.recurrent import RecurrentClassifier
+    from nnlab.results import accuracy_with_interval, mean_with_interval
 
     task = "recurrent"
     names = _variants(config, "recurrent_variants", REC_FALLBACK)
-    rows = []
+    runs = {}
     for i, (name, hp) in enumerate(names.items()):
         hp = dict(hp)
-        cell = hp.get("cell", "lstm")
-        model = RecurrentClassifier(cell, 3, 5, [4], len(CLASSES), seed=i, classes=CLASSES)
-        folder = results / task / name
-        folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "params.npz", **model.save_arrays())
-        _history(folder / "history.csv", 3, accuracy=True, extra={"grad_norm": 0.5}, scale=1 + i / 5)
-        _log(results, task, name, ["epoch 3/3"])
-        counts = np.diag(np.full(len(CLASSES), 3)) + 1
-        for split in ("train", "test"):
-            table = pd.DataFrame(counts, columns=CLASSES)
-            table.insert(0, "true", CLASSES)                 # the layout nnlab.experiments.recurrent writes
-            table.to_csv(folder / f"confusion_{split}.csv", index=False)
-            _png(folder / f"confusion_{split}.png", i)
-        scores = {c: round(0.4 + 0.1 * j, 2) for j, c in enumerate(CLASSES)}
-        m = {"task": task, "variant": name, "hyperparameters": {**hp, "seed": 0}, "epochs_run": 3, "best_epoch": 2,
-             "seconds_per_epoch": 0.1, "val_cross_entropy": 1.2, "val_accuracy": 0.6, "train_accuracy": 0.7,
-             "test_accuracy": 0.55, "classes": CLASSES, "train_precision": scores, "train_recall": scores,
-             "test_precision": {**scores, "sitting": None}, "test_recall": scores}    # 'sitting' never predicted
-        _json(folder / "metrics.json", m)
-        rows.append({"variant": name, **{k: v for k, v in m.items() if not isinstance(v, (dict, str))}})
-    pd.DataFrame(rows).to_csv(results / "summary" / f"{task}.csv", index=False)
+        for r, seed in enumerate(seeds):
+            model = RecurrentClassifier(hp.get("cell", "lstm"), 3, 5, [4], len(CLASSES), seed=100 * i + seed,
+                                        classes=CLASSES)
+
+            def files(folder, model=model, i=i, r=r):
+                np.savez(folder / "params.npz", **model.save_arrays())
+                _history(folder / "history.csv", 3, accuracy=True, extra={"grad_norm": 0.5}, scale=1 + i / 5 + r / 20)
+                counts = np.diag(np.full(len(CLASSES), 3)) + 1
+                for split in ("train", "test"):
+                    table = pd.DataFrame(counts, columns=CLASSES)
+                    table.insert(0, "true", CLASSES)                 # the layout nnlab.experiments.recurrent writes
+                    table.to_csv(folder / f"confusion_{split}.csv", index=False)
+                    _png(folder / f"confusion_{split}.png", i)
+
+            _log(results, task, name, ["epoch 3/3"], seed=seed)
+            rng = np.random.default_rng(100 * i + seed)
+            scores = _scores(rng, 18, accuracy=0.5 + 0.06 * i, loss=1.2 - 0.1 * i)
+            per_class = {c: round(0.4 + 0.1 * j, 2) for j, c in enumerate(CLASSES)}
+            m = {"hyperparameters": {**hp, "seed": seed}, "epochs_run": 3, "best_epoch": 2, "seconds_per_epoch": 0.1,
+                 "val_cross_entropy": 1.2 + 0.01 * r, "val_accuracy": 0.6 + 0.01 * r, "train_accuracy": 0.7,
+                 **mean_with_interval("test_cross_entropy", scores["loss"]),
+                 **accuracy_with_interval("test_accuracy", scores["correct"]), "classes": CLASSES,
+                 "train_precision": per_class, "train_recall": per_class,
+                 "test_precision": {**per_class, "sitting": None}, "test_recall": per_class}  # 'sitting' never predicted
+            runs.setdefault(name, []).append(_run(results, task, name, seed, m, scores, files))
+    _aggregate(results, task, runs, seeds)
     return list(names)
 
 
-def write_results(folder, words=WORDS):
-    """Synthetic results for the variants of the tiny config (names from nnlab.variants):
-    data, autoencoder (done, running, failed and not-started variants), language model and
-    recurrent variants with real params.npz; `words`, the vocabulary. Returns (results folder,
-    config path, info)."""
+def _schema_knows(key):
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    return key in schema.get("properties", {})
+
+
+def write_results(folder, words=WORDS, seeds=1, config=None):
+    """Synthetic results in the workflow's layout (one folder per run: results/<task>/<variant>/
+    seed<S>/, replicate r with seed + r) for the variants of a config (names from nnlab.variants):
+    data, autoencoder (done, running, failed and not-started variants; with several seeds the
+    running and failed ones have their other seeds done), language model and recurrent variants
+    with real params.npz and scores.npz; aggregate.json, history_mean.csv and the summary and
+    comparisons tables written by nnlab.replicates from them. `words`: the vocabulary; `seeds`:
+    runs per variant; `config`: the config file (default: the tiny one with a 3 x 1 grid).
+    Returns (results folder, config path, info)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     results = folder / "results"
-    config = yaml.safe_load(TINY_CONFIG.read_text())
-    config["autoencoder"]["grid"]["hidden"] = [4, 9, 16]    # five variants: room for every state
+    tiny = config is None
+    config = yaml.safe_load(Path(config or TINY_CONFIG).read_text())
+    if tiny:
+        config["autoencoder"]["grid"]["hidden"] = [4, 9, 16]    # five variants: room for every state
+    if seeds > 1 or _schema_knows("replicates"):
+        config["replicates"] = seeds
     config_path = folder / "config.yaml"
     config_path.write_text(yaml.safe_dump(config))
+    run_seeds = [config["seed"] + r for r in range(seeds)]
     _write_data(results, words)
-    info = _write_autoencoder(results, config)
-    info["language_model"] = _write_language_model(results, config, words)
-    info["recurrent"] = _write_recurrent(results, config)
+    info = _write_autoencoder(results, config, run_seeds)
+    info["language_model"] = _write_language_model(results, config, run_seeds, words)
+    info["recurrent"] = _write_recurrent(results, config, run_seeds)
+    info["seeds"] = run_seeds
     return results, config_path, info
+
+
+def run_folder(results, task, variant, seed=0):
+    return results / task / variant / f"seed{seed}"
 
 
 def corrupt(results, info):
     """Damage one file of each kind, in place (the first variant of each task is the one each
     page shows by default)."""
-    ae = sorted(p for p in (results / "autoencoder").iterdir() if (p / "metrics.json").exists())
-    (ae[0] / "metrics.json").write_text('{"task": "autoencoder", "varia')          # truncated JSON
-    (ae[1] / "features.png").write_bytes((ae[1] / "features.png").read_bytes()[:60])  # truncated PNG
-    (ae[1] / "history.csv").write_text("not,a,history\n1,2,3\n")
+    ae = sorted(p for p in (results / "autoencoder").iterdir() if (p / "seed0" / "metrics.json").exists())
+    (ae[0] / "aggregate.json").write_text('{"task": "autoencoder", "varia')        # truncated JSON
+    (ae[1] / "seed0" / "features.png").write_bytes((ae[1] / "seed0" / "features.png").read_bytes()[:60])  # truncated
+    (ae[1] / "seed0" / "history.csv").write_text("not,a,history\n1,2,3\n")
     (results / "autoencoder" / "selection.json").write_text("[1, 2")
     (results / "summary" / "autoencoder.csv").write_bytes(b"\x00\xff\xfe garbage \x00\n\x01")
+    (results / "summary" / "recurrent_comparisons.csv").write_text('a,b\n"unterminated,1\n')
     (results / "data" / "patches.npz").write_bytes(b"PK\x03\x04 truncated")
     (results / "data" / "patches_rgb.png").write_text("not a png")
     np.savez(results / "data" / "trigrams.npz", words=np.array([object()], dtype=object))  # needs pickle
-    lm_variants = [results / "language_model" / n for n in info["language_model"]]
+    lm_variants = [run_folder(results, "language_model", n) for n in info["language_model"]]
     data = (lm_variants[0] / "params.npz").read_bytes()
     (lm_variants[0] / "params.npz").write_bytes(data[: len(data) // 2])
     (lm_variants[0] / "predictions.csv").write_text('a,b\n"unterminated,1\n')
-    rec = [results / "recurrent" / n for n in info["recurrent"]]
+    rec = [run_folder(results, "recurrent", n) for n in info["recurrent"]]
     (rec[0] / "confusion_test.csv").write_text("a,b,c\n1,2,3\n")
     np.savez(rec[-1] / "params.npz", Wx=np.zeros((3, 7)), Wh=np.zeros((5, 7)), b=np.zeros(7))
 
@@ -301,9 +374,34 @@ def frames(at):
     return [d.value for d in at.dataframe] + [t.value for t in at.table]
 
 
-def board(at, raw=False):
-    """The Overview's status table of the autoencoder (its cells as shown, or as written)."""
-    table = next(f for f in frames(at) if "reconstruction mse" in f.columns)
+def other_warnings(at):
+    """Warnings other than the comparison panel's "too few seeds" (expected with one seed)."""
+    return [str(w.value) for w in at.warning if not str(w.value).startswith("**Too few seeds")]
+
+
+def charts(at):
+    """The Vega-Lite specs on the page, each with its data ({"spec": ..., "data": frame or None})."""
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        data = None
+        if chart.proto.data.data:
+            import pyarrow as pa
+
+            data = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pandas()
+        title = spec.get("title")
+        out.append({"spec": spec, "data": data, "title": str(title.get("text") if isinstance(title, dict) else title)})
+    return out
+
+
+def marks(spec):
+    return [layer["mark"]["type"] for layer in spec.get("layer", [])] or [spec["mark"]["type"]]
+
+
+def board(at, raw=False, column="reconstruction mse"):
+    """The Overview's status table of the autoencoder, or of the task whose table has `column`
+    ("train accuracy": recurrent), its cells as shown, or as written."""
+    table = next(f for f in frames(at) if column in f.columns)
     return table if raw else table.map(plain)
 
 
@@ -335,10 +433,13 @@ def run_job(log, job, rule="x_train"):
 def test_job_state_is_read_with_the_runners_own_definition(tmp_path):
     """The runner writes the lines the app reads: a user error's one line, an unexpected
     failure's type and message, and only the latest attempt counts."""
-    from nnlab.app.state import variant_state
+    from nnlab.app.state import run_state
     from nnlab.errors import DataError
 
-    log = tmp_path / "logs" / "t" / "a.log"
+    def variant_state(results, task, variant):
+        return run_state(results, task, variant, 0)
+
+    log = tmp_path / "logs" / "t" / "a" / "seed0.log"
     log.parent.mkdir(parents=True)
 
     def bad_data(write):
@@ -360,46 +461,66 @@ def test_job_state_is_read_with_the_runners_own_definition(tmp_path):
 def test_a_job_killed_with_kill_9_shows_as_interrupted(tmp_path):
     script = (f"from types import SimpleNamespace; import time; from nnlab import runner\n"
               f"def job(log):\n"
-              f"    open({str(tmp_path / 't' / 'a' / 'history.csv')!r}, 'w').write('epoch,seconds\\n1,0.1\\n')\n"
+              f"    open({str(tmp_path / 't' / 'a' / 'seed3' / 'history.csv')!r}, 'w').write('epoch,seconds\\n1,0.1\\n')\n"
               f"    log('epoch 1/5'); print('started', flush=True); time.sleep(60)\n"
-              f"runner.run(SimpleNamespace(log=[{str(tmp_path / 'logs' / 't' / 'a.log')!r}], rule='x_train', "
+              f"runner.run(SimpleNamespace(log=[{str(tmp_path / 'logs' / 't' / 'a' / 'seed3.log')!r}], rule='x_train', "
               f"threads=1), job)\n")
     from nnlab.app.state import variant_state
 
-    (tmp_path / "t" / "a").mkdir(parents=True)
-    (tmp_path / "logs" / "t").mkdir(parents=True)
+    (tmp_path / "t" / "a" / "seed3").mkdir(parents=True)
+    (tmp_path / "logs" / "t" / "a").mkdir(parents=True)
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout.readline().strip() == "started"
-        assert variant_state(tmp_path, "t", "a").state == "running"
+        running = variant_state(tmp_path, "t", "a", seeds=[2, 3])
+        assert running.state == "running" and running.seeds == [2, 3] and running.seeds_done == "0/2"
+        assert running.detail.startswith("seed 3: ")
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
     old = time.time() - 3600
-    for path in (tmp_path / "t" / "a" / "history.csv", tmp_path / "logs" / "t" / "a.log"):
+    for path in (tmp_path / "t" / "a" / "seed3" / "history.csv", tmp_path / "logs" / "t" / "a" / "seed3.log"):
         os.utime(path, (old, old))
-    interrupted = variant_state(tmp_path, "t", "a")
-    assert interrupted.state == "interrupted" and "stopped at epoch 1" in interrupted.detail
+    interrupted = variant_state(tmp_path, "t", "a", seeds=[2, 3])
+    assert interrupted.state == "interrupted" and "seed 3: history.csv stopped at epoch 1" in interrupted.detail
 
 
 def test_variant_states(tmp_path):
-    from nnlab.app.state import variant_state
+    from nnlab.app.state import run_state, variant_state
 
     results = tmp_path
-    assert variant_state(results, "t", "a").state == "not started"
-    _history(results / "t" / "a" / "history.csv", 2)
+    assert run_state(results, "t", "a", 0).state == "not started"
+    _history(results / "t" / "a" / "seed0" / "history.csv", 2)
     _log(results, "t", "a", ["epoch 2/5"])
-    running = variant_state(results, "t", "a", {"epochs": 5})
+    running = run_state(results, "t", "a", 0, {"epochs": 5})
     assert running.state == "running" and running.epochs_done == 2 and "epoch 2 of 5" in running.detail
     old = time.time() - 3600
-    for p in (results / "t" / "a" / "history.csv", results / "logs" / "t" / "a.log"):
+    for p in (results / "t" / "a" / "seed0" / "history.csv", results / "logs" / "t" / "a" / "seed0.log"):
         os.utime(p, (old, old))
-    assert variant_state(results, "t", "a").state == "interrupted"
+    assert run_state(results, "t", "a", 0).state == "interrupted"
     _log(results, "t", "a", ["error: diverged at epoch 3"])
-    failed = variant_state(results, "t", "a")
+    failed = run_state(results, "t", "a", 0)
     assert failed.state == "failed" and "diverged" in failed.detail and failed.log_tail
-    _json(results / "t" / "a" / "metrics.json", {})
-    assert variant_state(results, "t", "a").state == "done"
+    _json(results / "t" / "a" / "seed0" / "metrics.json", {})
+    assert run_state(results, "t", "a", 0).state == "done"
+
+
+def test_a_variant_is_done_when_every_seed_is(tmp_path):
+    """A variant over its runs: the config's seeds and any seed folder found; done when all are."""
+    from nnlab.app.state import variant_state
+
+    for seed in (0, 1):
+        _json(tmp_path / "t" / "a" / f"seed{seed}" / "metrics.json", {})
+    partial = variant_state(tmp_path, "t", "a", seeds=[0, 1, 2])
+    assert (partial.state, partial.seeds_done, partial.done_seeds) == ("not started", "2/3", [0, 1])
+    _json(tmp_path / "t" / "a" / "seed2" / "metrics.json", {})
+    assert variant_state(tmp_path, "t", "a", seeds=[0, 1, 2]).state == "done"
+    _json(tmp_path / "t" / "a" / "seed7" / "metrics.json", {})           # a seed the config does not list
+    extra = variant_state(tmp_path, "t", "a", seeds=[0])
+    assert extra.seeds == [0, 1, 2, 7] and extra.seeds_done == "4/4"
+    _log(tmp_path, "t", "a", ["error: diverged"], seed=3)
+    failed = variant_state(tmp_path, "t", "a", seeds=[0, 1, 2, 3])
+    assert failed.state == "failed" and failed.detail == "seed 3: diverged" and failed.seeds_done == "4/5"
 
 
 def test_history_parser_drops_a_partly_written_line(tmp_path):
@@ -475,7 +596,7 @@ def test_overview_follows_a_variant_from_running_to_done(tmp_path, monkeypatch):
     results, config, info = write_results(tmp_path)
     at = run_page(results, config, monkeypatch=monkeypatch)
     assert dict(zip(board(at)["variant"], board(at)["state"]))[info["running"]] == "running"
-    _json(results / "autoencoder" / info["running"] / "metrics.json",
+    _json(run_folder(results, "autoencoder", info["running"]) / "metrics.json",
           {"task": "autoencoder", "variant": info["running"], "reconstruction_mse": 0.5})
     at.run()
     assert dict(zip(board(at)["variant"], board(at)["state"]))[info["running"]] == "done"
@@ -496,7 +617,7 @@ def test_data_page(synthetic, monkeypatch):
 def test_autoencoder_page_marks_the_chosen_pair(synthetic, monkeypatch):
     results, config, info = synthetic
     at = run_page(results, config, "autoencoder", monkeypatch=monkeypatch)
-    assert not at.error and not at.warning
+    assert not at.error and not other_warnings(at)
     assert at.selectbox(key="ae-variant").value == info["chosen"]
     sweep = next(f for f in frames(at) if "chosen" in f.columns)
     assert list(sweep.loc[sweep["chosen"] == "★", "variant"]) == [info["chosen"]]
@@ -516,11 +637,11 @@ def test_language_model_live_prediction(synthetic, monkeypatch):
             at.selectbox(key=key).set_value(word)
 
     at = run_page(results, config, "language_model", setup=pick, monkeypatch=monkeypatch)
-    assert not at.error and not at.warning
+    assert not at.error and not other_warnings(at)
     tables = [f for f in frames(at) if "4th word" in f.columns]
     assert len(tables) == len(info["language_model"])
     for name, table in zip(info["language_model"], tables):
-        model = models.load(results / "language_model" / name / "params.npz")
+        model = models.load(run_folder(results, "language_model", name) / "params.npz")
         probs = model.predict_proba(np.array([[WORDS.index("dog"), WORDS.index("ran"), WORDS.index("to")]]))[0]
         best = np.argsort(-probs, kind="stable")[:10]
         assert list(table["4th word"]) == [WORDS[i] for i in best]
@@ -540,7 +661,7 @@ def test_language_model_live_prediction(synthetic, monkeypatch):
 def test_recurrent_page_and_live_classification(synthetic, monkeypatch):
     results, config, info = synthetic
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
-    assert not at.error and not at.warning
+    assert not at.error and not other_warnings(at)
     table = next(f for f in frames(at) if "predicted" in f.columns)
     assert list(table["variant"]) == info["recurrent"]
     np.testing.assert_allclose(table[CLASSES].sum(axis=1), 1.0, rtol=1e-5)
@@ -554,6 +675,180 @@ def test_recurrent_page_and_live_classification(synthetic, monkeypatch):
     at.number_input(key="rec-pick").set_value(2).run()
     assert not at.exception
     assert "true class **jogging**" in texts(at, ("markdown",))
+
+
+# ------------------------------------------------- seeds, intervals and comparisons
+
+
+@pytest.fixture(scope="module")
+def replicated(tmp_path_factory):
+    """140 runs: the default config's 28 variants x 5 seeds (the last autoencoder variants
+    running, failed and not started)."""
+    return write_results(tmp_path_factory.mktemp("app-5-seeds"), seeds=5, config=ROOT / "config.yaml")
+
+
+def test_one_seed_looks_as_before_plus_test_set_intervals(synthetic, monkeypatch):
+    results, config, info = synthetic
+    at = run_page(results, config, monkeypatch=monkeypatch)
+    table = board(at, column="train accuracy")
+    assert "seeds" not in table.columns                               # one seed: no seeds column
+    row = table.set_index("variant").loc[info["recurrent"][0]]
+    metrics = json.loads((run_folder(results, "recurrent", info["recurrent"][0]) / "metrics.json").read_text())
+    assert row["test accuracy"] == (f"{metrics['test_accuracy']:.4g} ({metrics['test_accuracy_low']:.3g}–"
+                                    f"{metrics['test_accuracy_high']:.3g})")
+    assert row["val accuracy"] == f"{metrics['val_accuracy']:.4g}" and row["95% CI"] == "test set"
+    assert "Wilson for accuracies" in texts(at, ("caption",))
+    at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
+    assert "Seed" not in [s.label for s in at.selectbox]              # nothing to pick with one run
+    shown = texts(at)
+    assert f"accuracy {metrics['test_accuracy']:.3g} (95% CI" not in shown   # (the chart title holds it)
+    titles = [c["title"] for c in charts(at)]
+    assert f"test: accuracy {metrics['test_accuracy']:.3g} (95% CI {metrics['test_accuracy_low']:.3g}–" \
+           f"{metrics['test_accuracy_high']:.3g}, Wilson, test set)" in titles
+    every = next(f for f in frames(at) if "computed as" in f.columns).set_index("metric")
+    assert every.loc["test_accuracy", "computed as"] == "Wilson, test set"
+    assert every.loc["test_cross_entropy", "computed as"] == "normal over per-sample losses, test set"
+    assert every.loc["val_accuracy", "computed as"] == "no interval"
+    bars = next(c for c in charts(at) if c["title"].startswith("test_accuracy per variant"))
+    assert marks(bars["spec"]) == ["bar", "errorbar"] and list(bars["data"]["variant"]) == info["recurrent"]
+    assert (bars["data"]["interval"] == "test set").all()
+    curves = [c for c in charts(at) if c["title"] == "accuracy"]
+    assert curves and all(marks(c["spec"]) == ["line"] for c in curves)   # one run: its curve, no band
+
+
+def test_one_seed_comparison_says_too_few_seeds(synthetic, monkeypatch):
+    results, config, info = synthetic
+    at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
+    [warning] = [plain(w.value) for w in at.warning]
+    assert warning.startswith("**Too few seeds to say anything about training randomness**: 1 seed per variant, "
+                              "at least 3 are needed")
+    table = pd.read_csv(results / "summary" / "recurrent_comparisons.csv")
+    first = table.iloc[0]
+    assert first["answer"] in warning and "on the test set of the first seed" in warning
+    numbers = next(f for f in frames(at) if "difference (A − B)" in f.columns)
+    assert list(numbers["comparison"]) == ["over 1 seed (paired t)", "test set of the first seed (McNemar exact)"]
+    assert numbers["95% CI"][0] == "–" and numbers["p"][0] == "–"
+
+
+def test_overview_shows_seeds_done_and_intervals_over_seeds(replicated, monkeypatch):
+    results, config, info = replicated
+    at = run_page(results, config, monkeypatch=monkeypatch)
+    table = board(at).set_index("variant")
+    assert table.loc[info["chosen"], "seeds"] == "5/5 done" and table.loc[info["chosen"], "state"] == "done"
+    assert table.loc[info["running"], "seeds"] == "4/5 done" and table.loc[info["running"], "state"] == "running"
+    assert table.loc[info["failed"], "seeds"] == "4/5 done" and table.loc[info["failed"], "state"] == "failed"
+    assert table.loc[info["not_started"], "seeds"] == "0/5 done"
+    assert table.loc[info["failed"], "note"].startswith("seed 4: diverged at epoch 3")
+    aggregate = json.loads((results / "autoencoder" / info["chosen"] / "aggregate.json").read_text())
+    m = aggregate["metrics"]["reconstruction_mse"]
+    assert table.loc[info["chosen"], "reconstruction mse"] == f"{m['mean']:.4g} ({m['low']:.3g}–{m['high']:.3g})"
+    assert table.loc[info["chosen"], "95% CI"] == "t, 5 seeds"
+    assert sum(len(f) for f in frames(at) if "state" in f.columns) == 28
+    assert table.loc[info["running"], "note"].startswith("seed 4: epoch 2 of ")   # the running run's progress
+
+
+def test_task_page_over_five_seeds(replicated, monkeypatch):
+    results, config, info = replicated
+    at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
+    assert not at.error and not at.warning
+    metrics = next(f for f in frames(at) if "BPTT" in f.columns and "test_accuracy" in f.columns)
+    summary = pd.read_csv(results / "summary" / "recurrent.csv").set_index("variant")
+    v = info["recurrent"][2]
+    row = metrics.set_index("variant").loc[v]
+    assert row["seeds"] == "5/5" and row["95% CI"] == "t, 5 seeds"
+    assert row["test_accuracy"] == (f"{summary.loc[v, 'test_accuracy']:.4g} ({summary.loc[v, 'test_accuracy_low']:.3g}"
+                                    f"–{summary.loc[v, 'test_accuracy_high']:.3g})")
+    bars = next(c for c in charts(at) if c["title"].startswith("test_accuracy per variant"))
+    assert marks(bars["spec"]) == ["bar", "errorbar"]
+    np.testing.assert_allclose(bars["data"]["low"], summary.loc[info["recurrent"], "test_accuracy_low"])
+    assert (bars["data"]["interval"] == "t, 5 seeds").all()
+    band = next(c for c in charts(at) if c["title"] == "accuracy")
+    assert marks(band["spec"]) == ["area", "line"]
+    mean = pd.read_csv(results / "recurrent" / info["recurrent"][0] / "history_mean.csv")
+    shown = band["data"][(band["data"]["variant"] == info["recurrent"][0]) & (band["data"]["split"] == "validation")]
+    np.testing.assert_allclose(shown["value"], mean["val_accuracy_mean"])
+    np.testing.assert_allclose(shown["low"], mean["val_accuracy_low"])
+    assert "bands: its 95% t interval per epoch" in texts(at, ("caption",))
+    every = next(f for f in frames(at) if "computed as" in f.columns).set_index("metric")
+    assert every.loc["test_accuracy", "computed as"] == "t over 5 seeds" and "± " in every.loc["test_accuracy", "value"]
+    # one seed's run: seed 0 by default, then seed 3
+    assert at.selectbox(key=f"rec-run-seed-{info['recurrent'][0]}").value == 0
+    at.selectbox(key=f"rec-run-seed-{info['recurrent'][0]}").set_value(3).run()
+    run = json.loads((run_folder(results, "recurrent", info["recurrent"][0], 3) / "metrics.json").read_text())
+    assert "Seed 3" in texts(at, ("subheader",))
+    assert any(c["title"].startswith(f"test: accuracy {run['test_accuracy']:.3g} (95% CI") for c in charts(at))
+
+
+def answer_shown(at):
+    boxes = [e for kind in ("success", "info", "warning") for e in getattr(at, kind)]
+    return [plain(e.value) for e in boxes if " vs " not in plain(e.value) and (" than " in plain(e.value)
+                                                                           or "Too few" in plain(e.value))]
+
+
+@pytest.mark.parametrize("task, page, prefix", [("recurrent", "recurrent", "rec"),
+                                                ("language_model", "language_model", "lm"),
+                                                ("autoencoder", "autoencoder", "ae")])
+def test_compare_two_variants_in_either_order(replicated, task, page, prefix, monkeypatch):
+    from nnlab import replicates
+
+    results, config, info = replicated
+    table = pd.read_csv(results / "summary" / f"{task}_comparisons.csv")
+    row = table.iloc[-1].to_dict()                                     # a stored pair: (a, b)
+
+    def pick(a, b):
+        def setup(at):
+            at.selectbox(key=f"{prefix}-compare-a").set_value(a)
+            at.selectbox(key=f"{prefix}-compare-b").set_value(b)
+            at.selectbox(key=f"{prefix}-compare-metric").set_value(row["metric"])
+        return setup
+
+    at = run_page(results, config, page, setup=pick(row["a"], row["b"]), monkeypatch=monkeypatch)
+    [shown] = answer_shown(at)
+    assert shown == row["answer"]
+    numbers = next(f for f in frames(at) if "difference (A − B)" in f.columns)
+    assert numbers["comparison"][0] == "over 5 seeds (paired t)"
+    assert numbers["difference (A − B)"][0] == f"{row['difference']:.3g}"
+    assert numbers["95% CI"][0] == f"{row['low']:.3g} to {row['high']:.3g}" and numbers["p"][0] == f"{row['p']:.2g}"
+
+    at = run_page(results, config, page, setup=pick(row["b"], row["a"]), monkeypatch=monkeypatch)
+    [swapped] = answer_shown(at)
+    flipped = {**row, "a": row["b"], "b": row["a"], "difference": -row["difference"], "low": -row["high"],
+               "high": -row["low"], "test_set_difference": -row["test_set_difference"],
+               "test_set_low": -row["test_set_high"], "test_set_high": -row["test_set_low"]}
+    assert swapped == replicates.answer(flipped) and swapped.startswith(f"{row['b']} ")
+    better = "better" if " is better than " in row["answer"].split(";")[0] else "worse"
+    other = {"better": "worse", "worse": "better"}[better]
+    assert f"{row['b']} is {other} than {row['a']}" in swapped.split(";")[0]
+    numbers = next(f for f in frames(at) if "difference (A − B)" in f.columns)
+    assert numbers["difference (A − B)"][0] == f"{-row['difference']:.3g}"
+    assert numbers["95% CI"][0] == f"{-row['high']:.3g} to {-row['low']:.3g}"
+    full = next(f for f in frames(at) if "answer" in f.columns and "question" in f.columns)
+    assert len(full) == len(table)                                      # the whole table, under an expander
+    assert any(e.label.startswith("All comparisons") for e in at.expander)
+
+
+def test_compare_the_same_variant_twice(replicated, monkeypatch):
+    results, config, info = replicated
+    v = info["recurrent"][0]
+    at = run_page(results, config, "recurrent", setup=lambda at: at.selectbox(key="rec-compare-b").set_value(v),
+                  monkeypatch=monkeypatch)
+    assert "Pick two different variants." in texts(at, ("info",))
+
+
+def test_every_page_renders_over_a_tiny_workflow_run_with_two_seeds(tiny_run, monkeypatch):
+    """The real files of the tiny workflow (conftest's tiny_run, two seeds): every page, no exception."""
+    results = tiny_run
+    config = TINY_CONFIG
+    effective = results / "config.yaml"
+    if effective.exists() and yaml.safe_load(effective.read_text()).get("replicates"):
+        config = effective                                      # the run's own config: its seeds
+    for page in ALL_PAGES:
+        at = run_page(results, config, page, monkeypatch=monkeypatch)
+        assert not at.error, (page, texts(at, ("error",)))
+    seeds = sorted(p.name for p in (results / "recurrent" / "gru-full").glob("seed*"))
+    at = run_page(results, config, monkeypatch=monkeypatch)
+    if len(seeds) > 1:
+        assert set(board(at)["seeds"]) == {f"{len(seeds)}/{len(seeds)} done"}
 
 
 # ------------------------------------------------------- missing, partial, corrupt
@@ -586,12 +881,13 @@ def test_overview_with_a_broken_config(synthetic, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("page, messages", [
-    (None, ["could not read `summary/autoencoder.csv`", "metrics.json unreadable"]),
+    (None, ["could not read `summary/autoencoder.csv`", "aggregate.json unreadable: JSONDecodeError"]),
     ("data", ["could not read `data/patches.npz`", "could not read `data/patches_rgb.png`",
               "could not read `data/trigrams.npz`: ValueError: key 'words' holds Python objects"]),
     ("autoencoder", ["could not read `autoencoder/selection.json`"]),
     ("language_model", ["could not read `language_model/", "prediction table", "Vocabulary from `language_model/"]),
-    ("recurrent", ["test confusion matrix", "expected a square matrix"]),
+    ("recurrent", ["test confusion matrix", "expected a square matrix",
+                   "comparisons: could not read `summary/recurrent_comparisons.csv`"]),
 ])
 def test_corrupt_files_give_a_message_in_place(damaged, page, messages, monkeypatch):
     results, config, info = damaged
@@ -603,11 +899,11 @@ def test_corrupt_files_give_a_message_in_place(damaged, page, messages, monkeypa
 
 def test_corrupt_autoencoder_variant_figures_and_history(damaged, monkeypatch):
     results, config, _ = damaged
-    ae = sorted(p for p in (results / "autoencoder").iterdir() if (p / "metrics.json").exists())
+    ae = sorted(p for p in (results / "autoencoder").iterdir() if (p / "seed0" / "metrics.json").exists())
     at = run_page(results, config, "autoencoder",
                   setup=lambda at: at.selectbox(key="ae-variant").set_value(ae[1].name), monkeypatch=monkeypatch)
     shown = texts(at)
-    assert f"could not read `autoencoder/{ae[1].name}/features.png`" in shown
+    assert f"could not read `autoencoder/{ae[1].name}/seed0/features.png`" in shown
     assert "no 'epoch' column" in shown
     assert len(at.get("image")) >= 1                                    # the rest still renders
 
@@ -616,11 +912,11 @@ def test_corrupt_models_do_not_hide_the_others(damaged, monkeypatch):
     results, config, info = damaged
     lm = info["language_model"]
     at = run_page(results, config, "language_model", monkeypatch=monkeypatch)
-    assert f"could not read `language_model/{lm[0]}/params.npz`" in texts(at, ("error",))
+    assert f"could not read `language_model/{lm[0]}/seed0/params.npz`" in texts(at, ("error",))
     assert [len(f) for f in frames(at) if "4th word" in f.columns] == [10] * (len(lm) - 1)
     rec = info["recurrent"]
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
-    assert f"could not read `recurrent/{rec[-1]}/params.npz`" in texts(at, ("error",))
+    assert f"could not read `recurrent/{rec[-1]}/seed0/params.npz`" in texts(at, ("error",))
     assert list(next(f for f in frames(at) if "predicted" in f.columns)["variant"]) == rec[:-1]
 
 
@@ -628,12 +924,17 @@ def test_unexpected_layouts_do_not_break_any_page(tmp_path, monkeypatch):
     """Valid files with the wrong layout: each page still renders (a message in place)."""
     results, config, info = write_results(tmp_path)
     _json(results / "autoencoder" / "selection.json", {"chosen": "sweep", "candidates": {"a": 1}})
-    _json(results / "autoencoder" / info["chosen"] / "metrics.json", {"hyperparameters": [1], "loss": "low"})
-    lm = results / "language_model" / info["language_model"][0]
+    _json(run_folder(results, "autoencoder", info["chosen"]) / "metrics.json", {"hyperparameters": [1], "loss": "low"})
+    _json(results / "autoencoder" / info["chosen"] / "aggregate.json", {"metrics": {"loss": [1]}})
+    lm = run_folder(results, "language_model", info["language_model"][0])
     _json(lm / "metrics.json", {"hyperparameters": "none", "test_accuracy": "high"})
+    _json(lm.parent / "aggregate.json", {"metrics": "none"})
     pd.DataFrame({"x": [1]}).to_csv(lm / "predictions.csv", index=False)
-    rec = results / "recurrent" / info["recurrent"][0]
+    pd.DataFrame({"epoch": ["x"], "val_loss_mean": ["y"]}).to_csv(lm.parent / "history_mean.csv", index=False)
+    rec = run_folder(results, "recurrent", info["recurrent"][0])
     pd.DataFrame({"a": ["x"], "b": ["y"]}).to_csv(rec / "history.csv", index=False)
+    pd.DataFrame({"variant": ["x"]}).to_csv(results / "summary" / "recurrent.csv", index=False)
+    pd.DataFrame({"a": ["x"], "b": ["y"]}).to_csv(results / "summary" / "language_model_comparisons.csv", index=False)
     np.savez(results / "data" / "activity.npz", x_test=np.zeros((2, 5, 3)), y_test=np.array([0, 9]),
              classes=np.array(["a", "b"]))
     for page in ALL_PAGES:
@@ -733,13 +1034,19 @@ def test_markdown_escape_and_code_spans():
 def test_one_implausible_metric_leaves_the_other_recurrent_variants(tmp_path, monkeypatch):
     results, config, info = write_results(tmp_path)
     bad, *good = info["recurrent"]
-    path = results / "recurrent" / bad / "metrics.json"
-    _json(path, {**json.loads(path.read_text()), "best_epoch": 10**20})
+    for path in (results / "recurrent" / bad / "aggregate.json", run_folder(results, "recurrent", bad) / "metrics.json"):
+        record = json.loads(path.read_text())
+        if "metrics" in record:
+            record["metrics"]["best_epoch"]["mean"] = 10**20
+        else:
+            record["best_epoch"] = 10**20
+        _json(path, record)
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
     table = next(f for f in frames(at) if "best_epoch" in f.columns)
-    assert list(table["variant"]) == good and list(table["best_epoch"]) == [2] * len(good)
-    assert f"{bad} metrics: could not read `recurrent/{bad}/metrics.json`: unreadable metrics: key 'best_epoch'" \
-        in texts(at, ("error",))
+    assert list(table["variant"]) == good and list(table["best_epoch"]) == ["2"] * len(good)
+    assert (f"{bad} metrics: could not read `recurrent/{bad}/aggregate.json`: unreadable metrics: metric "
+            "'best_epoch', key 'mean'") in texts(at, ("error",))
+    assert len([f for f in frames(at) if "predicted" in f.columns][0]) == len(info["recurrent"])   # still classifies
 
 
 def test_one_grid_variant_with_a_string_metric_leaves_the_grid(tmp_path, monkeypatch):
@@ -747,17 +1054,18 @@ def test_one_grid_variant_with_a_string_metric_leaves_the_grid(tmp_path, monkeyp
 
     results, config, info = write_results(tmp_path)
     grid = list(variants.autoencoder_grid(yaml.safe_load(config.read_text())))
-    for i, name in enumerate(grid):                      # all done; the first with a string metric
-        _json(results / "autoencoder" / name / "metrics.json",
+    for i, name in enumerate(grid):                      # all done (one run, no aggregate yet); the first
+        (results / "autoencoder" / name / "aggregate.json").unlink(missing_ok=True)    # with a string metric
+        _json(run_folder(results, "autoencoder", name) / "metrics.json",
               {"reconstruction_mse": "low" if i == 0 else 0.01 * i, "mean_activation": 0.05})
-        _png(results / "autoencoder" / name / "features.png", i)
+        _png(run_folder(results, "autoencoder", name) / "features.png", i)
     bad, good = grid[0], grid[1:]
     at = run_page(results, config, "autoencoder", monkeypatch=monkeypatch)
     table = next(f for f in frames(at) if "L_hid" in f.columns and "note" in f.columns)
     assert list(table["variant"]) == grid
     assert "key 'reconstruction_mse'" in dict(zip(table["variant"], table["note"]))[bad]
     assert table["reconstruction_mse"].notna().sum() == len(good)
-    assert f"{bad} metrics: could not read `autoencoder/{bad}/metrics.json`" in texts(at, ("error",))
+    assert f"{bad} metrics: could not read `autoencoder/{bad}/seed0/metrics.json`" in texts(at, ("error",))
     assert "Held-out reconstruction MSE" in texts(at, ("caption",))          # the pivot of the others
     assert len(at.get("image")) >= len(good)                                # their tiles still show
 

@@ -121,6 +121,44 @@ def metric_values(metrics, keys):
     return out
 
 
+ESTIMATE_KEYS = ("mean", "sd", "n", "low", "high")
+RUN_SKIPPED = ("task", "variant", "hyperparameters", "provenance")
+
+
+def estimates(aggregate):
+    """{metric: {mean, sd, n, low, high, interval}} from an aggregate.json dict (written by
+    nnlab.replicates), every number checked as metric_values does; ValueError names the key."""
+    metrics = aggregate.get("metrics")
+    if not isinstance(metrics, dict):
+        raise ValueError("no 'metrics' object")
+    out = {}
+    for name, entry in metrics.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f"metric '{name}': expected an object, found {str(entry)[:40]!r}")
+        try:
+            values = metric_values(entry, ESTIMATE_KEYS)
+        except ValueError as error:
+            raise ValueError(f"metric '{name}', {error}") from None
+        out[str(name)] = {**values, "interval": str(entry.get("interval") or "none")}
+    return out
+
+
+def run_estimates(metrics):
+    """The estimates of one run, read from its metrics.json dict as aggregate.json would have them
+    for a single seed: each number with its test-set interval (name_low, name_high) where it has
+    one, interval "test set"; otherwise "none"."""
+    names = [k for k, v in metrics.items() if k not in RUN_SKIPPED and not k.endswith(("_low", "_high"))
+             and not isinstance(v, (bool, dict, list))]       # flags and per-class tables are not metrics
+    values = metric_values(metrics, names)
+    out = {}
+    for name in names:
+        bounds = metric_values(metrics, [f"{name}_low", f"{name}_high"])
+        low, high = bounds[f"{name}_low"], bounds[f"{name}_high"]
+        out[name] = {"mean": values[name], "sd": None, "n": 1, "low": low, "high": high,
+                     "interval": "test set" if f"{name}_low" in metrics else "none"}
+    return out
+
+
 def parse_png(path):
     """The bytes of a PNG that decodes completely."""
     from PIL import Image

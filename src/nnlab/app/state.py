@@ -1,6 +1,8 @@
-"""The variants a config defines and the state of each in a results folder (no Streamlit).
+"""The variants a config defines and the state of each run in a results folder (no Streamlit).
 
-A variant is
+Every variant is trained once per seed (nnlab.variants.seeds: replicate r uses seed + r); each
+run has its own folder results/<task>/<variant>/seed<S>/ and log
+results/logs/<task>/<variant>/seed<S>.log. A run is
   done         its metrics.json exists;
   failed       no metrics.json, and the log's last attempt ends in an error line (the
                format is nnlab.runner's, which writes these logs);
@@ -8,8 +10,11 @@ A variant is
   interrupted  history.csv exists but nothing was written recently and no error was logged
                (a killed job, or a crash whose traceback went to the terminal, not the log);
   not started  none of the above.
+A variant is failed, running or interrupted when one of its runs is (in that order), done
+when all of its runs are, and not started otherwise (some runs may be done: see seeds_done).
 """
 import io
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +29,7 @@ from nnlab.errors import ConfigError
 STATES = ("done", "running", "failed", "interrupted", "not started")
 STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
 LOG_TAIL_BYTES = 64 * 1024
+SEED_FOLDER = re.compile(r"seed(\d+)")
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ TASKS = {
 
 @dataclass
 class VariantState:
+    """The state of one run (seed set), or of a variant over its runs (seed None, runs set)."""
     task: str
     variant: str
     state: str
@@ -56,10 +63,26 @@ class VariantState:
     updated: float | None = None        # latest mtime of its files (seconds since the epoch)
     detail: str = ""
     log_tail: list = field(default_factory=list)
+    seed: int | None = None
+    runs: list = field(default_factory=list)
 
     @property
     def folder(self):
-        return Path(self.task) / self.variant
+        """The run's folder (relative to the results folder), or the variant's."""
+        folder = Path(self.task) / self.variant
+        return folder if self.seed is None else folder / f"seed{self.seed}"
+
+    @property
+    def seeds(self):
+        return [r.seed for r in self.runs]
+
+    @property
+    def done_seeds(self):
+        return [r.seed for r in self.runs if r.state == "done"]
+
+    @property
+    def seeds_done(self):
+        return f"{len(self.done_seeds)}/{len(self.runs)}"
 
 
 def load_config(path, schema=None):
@@ -93,14 +116,31 @@ def config_variants(config, task):
         return {}, f"could not list variants: {type(error).__name__}: {error}"
 
 
+def config_seeds(config):
+    """The seeds the config trains every variant with ([] without a valid config)."""
+    try:
+        return list(variants.seeds(config)) if config is not None else []
+    except Exception:  # noqa: BLE001 - a bad config must not break the app
+        return []
+
+
+def disk_seeds(results, task, variant):
+    """The seeds whose run folders (seed<S>/) exist under results/<task>/<variant>/."""
+    try:
+        entries = list((Path(results) / task / variant).iterdir())
+    except OSError:
+        return []
+    return sorted(int(m.group(1)) for p in entries if (m := SEED_FOLDER.fullmatch(p.name)) and p.is_dir())
+
+
 def result_variants(results, task):
-    """Variant folders present under results/<task>/ (any with a result file)."""
+    """Variant folders present under results/<task>/ (any with a run folder or an aggregate)."""
     folder = Path(results) / task
     if not folder.is_dir():
         return []
-    markers = ("metrics.json", "history.csv", "params.npz")
     return sorted(p.name for p in folder.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and any((p / m).exists() for m in markers))
+                  if p.is_dir() and not p.name.startswith(".")
+                  and ((p / "aggregate.json").exists() or disk_seeds(results, task, p.name)))
 
 
 def _mtime(path):
@@ -146,24 +186,29 @@ def read_log_tail(path, max_bytes=LOG_TAIL_BYTES):
         return ""
 
 
-def variant_state(results, task, variant, hyperparameters=None, in_config=True, now=None, tail_lines=15):
-    """The VariantState of one variant from the files in `results`."""
+def run_log(results, task, variant, seed):
+    return Path(results) / "logs" / task / variant / f"seed{seed}.log"
+
+
+def run_state(results, task, variant, seed, hyperparameters=None, in_config=True, now=None, tail_lines=15):
+    """The VariantState of one run (variant, seed) from the files in `results`."""
     results = Path(results)
     now = time.time() if now is None else now
-    folder = results / task / variant
+    folder = results / task / variant / f"seed{seed}"
     metrics, history = folder / "metrics.json", folder / "history.csv"
-    log = results / "logs" / task / f"{variant}.log"
+    log = run_log(results, task, variant, seed)
     hp = dict(hyperparameters or {})
     planned = hp.get("epochs") if isinstance(hp.get("epochs"), int) else None
     if planned and isinstance(hp.get("finetune_epochs"), int):      # a second training stage
         planned += hp["finetune_epochs"]
-    epochs, slowest = _history_rows(history) if history.exists() else (0, 0.0)
     times = [t for t in (_mtime(metrics), _mtime(history), _mtime(log)) if t is not None]
     updated = max(times) if times else None
-    out = VariantState(task, variant, "not started", in_config, hp, epochs, planned, updated)
-    if metrics.exists():
+    out = VariantState(task, variant, "not started", in_config, hp, 0, planned, updated, seed=seed)
+    if metrics.exists():                 # done: its epochs are in metrics.json (no history read)
         out.state = "done"
         return out
+    epochs, slowest = _history_rows(history) if history.exists() else (0, 0.0)
+    out.epochs_done = epochs
     lines, error = runner.attempt(read_log_tail(log) if log.exists() else "")
     out.log_tail = [line for line in lines if line.strip()][-tail_lines:]
     stale_after = max(STALE_MIN_SECONDS, 3 * slowest)
@@ -181,10 +226,29 @@ def variant_state(results, task, variant, hyperparameters=None, in_config=True, 
     return out
 
 
+def variant_state(results, task, variant, hyperparameters=None, in_config=True, seeds=(), now=None):
+    """The VariantState of a variant over its runs: the seeds given (the config's) and those
+    with a run folder; the first failed, running or interrupted run leads its state and detail."""
+    seeds = sorted(set(seeds) | set(disk_seeds(results, task, variant))) or [0]
+    runs = [run_state(results, task, variant, s, hyperparameters, in_config, now) for s in seeds]
+    out = VariantState(task, variant, "not started", in_config, dict(hyperparameters or {}), runs=runs,
+                       epochs_planned=runs[0].epochs_planned)
+    times = [r.updated for r in runs if r.updated is not None]
+    out.updated = max(times) if times else None
+    lead = next((r for name in ("failed", "running", "interrupted") for r in runs if r.state == name), None)
+    if lead is not None:
+        out.state, out.epochs_done, out.log_tail = lead.state, lead.epochs_done, lead.log_tail
+        out.detail = (f"seed {lead.seed}: " if len(runs) > 1 else "") + lead.detail
+    elif all(r.state == "done" for r in runs):
+        out.state = "done"
+    return out
+
+
 def task_states(results, task, config):
     """(states of every variant the config defines, then those found only in the results), message."""
     defined, message = config_variants(config, task)
-    states = [variant_state(results, task, v, hp) for v, hp in defined.items()]
+    seeds = config_seeds(config)
+    states = [variant_state(results, task, v, hp, seeds=seeds) for v, hp in defined.items()]
     for extra in result_variants(results, task):
         if extra not in defined:
             state = variant_state(results, task, extra, in_config=False)

@@ -1,5 +1,7 @@
-"""Language model: curves of the chosen variants overlaid, metrics, prediction tables, live
-next-word prediction from every trained variant, and the embedding map."""
+"""Language model: test cross-entropy per variant with error bars, curves of the chosen variants
+overlaid (means over seeds with bands), metrics with intervals, one variant's aggregate and one
+seed's prediction table, two variants compared, live next-word prediction from every trained
+variant (its first seed), and the embedding map."""
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,14 +12,14 @@ from nnlab.models.language_model import top_k
 CAPTION = ("Predict the 4th word from three: a shared word embedding R (order ignored), logistic "
            "hidden units, softmax over the vocabulary; SGD with momentum, early stopping on "
            "validation cross-entropy.")
-METRICS = ["best_epoch", "epochs_run", "val_cross_entropy", "val_accuracy", "test_cross_entropy",
-           "test_accuracy", "test_top10_accuracy", "seconds_per_epoch"]
+METRICS = ["test_cross_entropy", "test_accuracy", "test_top10_accuracy", "val_cross_entropy", "val_accuracy",
+           "best_epoch", "epochs_run", "seconds_per_epoch"]
 KEYS = ["lm-w1", "lm-w2", "lm-w3"]
 
 
 def varying_hyperparameters(name):
     """The hyper-parameters of `name` whose values differ between the done variants."""
-    hps = {n: page.hyperparameters(n) for n in page.done}
+    hps = {n: page.hyperparameters(n) for n in page.trained}
     keys = sorted({k for hp in hps.values() for k in hp if not isinstance(hp[k], (dict, list))})
     return {k: hps[name].get(k) for k in keys if len({str(hp.get(k)) for hp in hps.values()}) > 1}
 
@@ -30,14 +32,9 @@ def draw_curves(frames):
         ui.curves_chart(frames, ui.ACCURACY, "accuracy per epoch", "accuracy")
 
 
-def prediction_tables():
-    st.caption("Top-10 predicted 4th words for sampled test trigrams (`predictions.csv`).")
-    names = [n for n in page.done if (page.folder / n / "predictions.csv").exists()] or page.done
-    if not names:
-        st.info("No prediction tables yet.", icon=ui.WAIT)
-        return
-    name = ui.variant_picker("Variant", names, key="lm-predictions")
-    loaded = loaders.load_csv(page.folder / name / "predictions.csv")
+def prediction_table(name, seed):
+    st.caption("Top-10 predicted 4th words for sampled test trigrams (`predictions.csv` of this run).")
+    loaded = loaders.load_csv(page.run(name, seed) / "predictions.csv")
     if ui.problem(loaded, "prediction table"):
         return
     table = loaded.value
@@ -64,7 +61,7 @@ def vocabulary(trained):
         words = [str(w) for w in data.value["words"]]
         return words, (data.value["x_test"], data.value["y_test"]) if "y_test" in data.value else None
     for name in trained:
-        loaded = loaders.load_model(page.folder / name / "params.npz")
+        loaded = loaders.load_model(page.run(name) / "params.npz")
         if loaded.ok and loaded.value.model.words is not None:
             st.caption(f"Vocabulary from {ui.md(ui.rel(loaded.path), code=True)} "
                        "(`data/trigrams.npz` is not readable).")
@@ -85,7 +82,8 @@ def context_picker(words, test):
         st.session_state["lm-typed"] = ""
 
     st.caption("Pick three words (type in a box to search) or type a trigram; every trained variant "
-               "shows its 10 most probable 4th words.")
+               "shows its 10 most probable 4th words" + (" (the model of its first seed)." if page.replicated
+                                                         else "."))
     cols = st.columns([1, 1, 1, 2, 1], vertical_alignment="bottom")
     picked = [column.selectbox(f"word {i + 1}", words, key=k) for i, (column, k) in enumerate(zip(cols, KEYS))]
     typed = cols[3].text_input("…or type three words", key="lm-typed", placeholder="e.g. " + " ".join(words[:3]))
@@ -106,8 +104,8 @@ def context_picker(words, test):
 
 def next_words(name, words, context):
     """The 10 most probable 4th words of one trained variant."""
-    st.markdown(f"**{ui.md(name)}**")
-    loaded = loaders.load_model(page.folder / name / "params.npz")
+    st.markdown(f"**{ui.md(name)}**" + (f" · seed {page.seed(name)}" if len(page.by_name[name].runs) > 1 else ""))
+    loaded = loaders.load_model(page.run(name) / "params.npz")
     if ui.problem(loaded, "model"):
         return
     model = loaded.value.model
@@ -124,9 +122,9 @@ def next_words(name, words, context):
 
 
 def live_prediction():
-    trained = [n for n in page.done if (page.folder / n / "params.npz").exists()]
+    trained = [n for n in page.trained if (page.run(n) / "params.npz").exists()]
     if not trained:
-        st.info("Live prediction needs a trained variant (a done variant with params.npz).", icon=ui.WAIT)
+        st.info("Live prediction needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
     words, test = vocabulary(trained)
     if words is None:
@@ -148,8 +146,8 @@ def live_prediction():
 
 
 page = ui.task_page("language_model", "Neural language model", CAPTION)
-ui.training_sections(page, "lm", draw_curves, METRICS, varying_hyperparameters)
-ui.section("Prediction tables", prediction_tables)
+ui.training_sections(page, "lm", draw_curves, METRICS, varying_hyperparameters, "test_cross_entropy",
+                     prediction_table, "Prediction tables")
 ui.section("Live prediction", live_prediction)
 ui.section("Embedding map", ui.image, page.folder / "embedding_map.png",
            "the word embeddings (rows of R) on their first two principal components", "embedding map", "content")

@@ -1,5 +1,6 @@
-"""Overview: every variant the current config defines, with its state and key metrics;
-live curves of running variants; failed variants' last log lines; the summary tables."""
+"""Overview: every variant the current config defines, with its state (over its seeds) and key
+metrics with their intervals; live curves of running runs; failed runs' last log lines; the
+summary tables."""
 import pandas as pd
 import streamlit as st
 
@@ -18,23 +19,33 @@ def signature(states):
 
 
 def overview_rows(task, states):
-    """The status board of one task: text cells (a static table keeps them in the page's text)."""
+    """The status board of one task: text cells (a static table keeps them in the page's text).
+    A variant's metrics are its aggregate's (mean and 95% interval); the seeds column, "3/5 done",
+    appears when some variant has several runs."""
+    page = ui.TaskPage(task, states)
+    keys = state.TASKS[task].key_metrics
     rows = []
     for v in states:
         planned = v.epochs_planned if v.epochs_planned and v.epochs_done <= v.epochs_planned else None
-        row = {"state": v.state, "variant": ui.md(v.variant),
-               "epochs": f"{v.epochs_done}" + (f" / {planned}" if planned else "")}
+        row = {"state": v.state, "variant": ui.md(v.variant)}
+        if page.replicated:
+            row["seeds"] = f"{v.seeds_done} done"
+        row["epochs"] = f"{v.epochs_done}" + (f" / {planned}" if planned else "")
         notes = [v.detail] if v.detail else []
-        metrics = loaders.load_json(ui.results() / v.folder / "metrics.json") if v.state == "done" else None
+        estimates = page.estimates(v.variant) if v.done_seeds else None
         values = {}
-        if metrics is not None and metrics.ok:
-            row["epochs"] = ui.fmt(metrics.value.get("epochs_run", v.epochs_done))
-            if metrics.value.get("stopped_early"):
+        if estimates is not None and estimates.ok:
+            values = estimates.value
+            if v.state == "done" and "epochs_run" in values:
+                row["epochs"] = ui.fmt(values["epochs_run"]["mean"], 3)
+            if len(v.runs) == 1 and (metrics := page.metrics(v.variant)).ok and metrics.value.get("stopped_early"):
                 notes.append(f"stopped early; best epoch {ui.fmt(metrics.value.get('best_epoch'))}")
-            values = metrics.value
-        elif metrics is not None:
-            notes.append(f"metrics.json unreadable: {metrics.error}")
-        row.update({key.replace("_", " "): ui.fmt(values.get(key)) for key in state.TASKS[task].key_metrics})
+        elif estimates is not None and not estimates.missing:
+            notes.append(f"{estimates.path.name} unreadable: {estimates.error}")
+        elif v.state == "done":
+            notes.append("aggregate.json not written yet")
+        row.update({key.replace("_", " "): ui.estimate_cell(values[key]) if key in values else "–" for key in keys})
+        row["95% CI"] = ui.intervals_note(values, keys) if values else ""
         row["updated"] = ui.when(v.updated)
         row["note"] = ui.md("; ".join(notes))          # st.table renders its cells as Markdown
         rows.append(row)
@@ -60,17 +71,19 @@ def task_variants(task, task_states, message):
 
 
 def live_progress(running):
+    """running: the running runs (one VariantState per seed)."""
     st.subheader("Live progress", anchor="live-progress")
-    st.caption(f"Curves of running variants, checked every {ui.fmt(ui.settings().refresh)} s "
+    st.caption(f"Curves of running runs, checked every {ui.fmt(ui.settings().refresh)} s "
                "(a history.csv is re-read only when its modification time changes).")
-    for v in running:
-        fraction = min(v.epochs_done / v.epochs_planned, 1.0) if v.epochs_planned else 0.0
-        st.progress(fraction, text=ui.md(f"{state.TASKS[v.task].title} · {v.variant}: {v.detail}"))
-    for task in dict.fromkeys(v.task for v in running):
+    for r in running:
+        fraction = min(r.epochs_done / r.epochs_planned, 1.0) if r.epochs_planned else 0.0
+        st.progress(fraction, text=ui.md(f"{state.TASKS[r.task].title} · {r.variant} · seed {r.seed}: {r.detail}"))
+    for task in dict.fromkeys(r.task for r in running):
         title = state.TASKS[task].title
         with ui.guard(f"{title} live curves"):
-            ui.curves(task, [v.variant for v in running if v.task == task], lambda frames: ui.curves_chart(
-                frames, ui.LOSS, f"{title}: loss of running variants", "loss"))
+            ui.curves([(f"{r.variant} · seed {r.seed}", ui.results() / r.folder / "history.csv", False)
+                       for r in running if r.task == task], lambda frames: ui.curves_chart(
+                frames, ui.LOSS, f"{title}: loss of running runs", "loss"))
 
 
 def variants_section(config, expected):
@@ -83,13 +96,14 @@ def variants_section(config, expected):
         column.metric(name, count, icon=ui.STATE_STYLE[name][0], border=True)
     for task, (task_states, message) in states.items():
         task_variants(task, task_states, message)
-    running = [v for task_states, _ in states.values() for v in task_states if v.state == "running"]
+    running = [r for task_states, _ in states.values() for v in task_states for r in v.runs if r.state == "running"]
     if running:
         live_progress(running)
 
 
 def summary_tables():
-    st.caption("One row per variant: hyper-parameters and metrics. Click a column header to sort.")
+    st.caption("One row per variant: hyper-parameters, then each metric's mean over the seeds, its sd, 95% "
+               "interval (low, high) and how the interval was computed. Click a column header to sort.")
     for task, spec in state.TASKS.items():
         st.subheader(spec.title, anchor=f"summary-{task}")
         loaded = loaders.load_csv(ui.results() / "summary" / f"{task}.csv")
@@ -111,6 +125,7 @@ if config_message:
     st.warning(f"Config: {ui.md(config_message)}. Variants are listed from the results folder only.",
                icon=":material/settings_alert:")
 st.header("Variants")
+st.caption(ui.INTERVALS_CAPTION)
 expected = signature(all_states(config))
 st.session_state["overview-full-run"] = True         # the fragment's first run is part of this one
 ui.live(lambda: variants_section(config, expected), active=expected[0], key="overview-variants",

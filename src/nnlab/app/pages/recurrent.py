@@ -1,5 +1,7 @@
-"""Recurrent classifier: curves (loss, accuracy, gradient norm) with full and truncated BPTT
-side by side, confusion matrices, per-class scores, and live classification of a test window."""
+"""Recurrent classifier: test accuracy per variant with error bars, curves (loss, accuracy,
+gradient norm; means over seeds with bands) with full and truncated BPTT side by side, metrics
+with intervals, one variant's aggregate and one seed's confusion matrices and per-class scores,
+two variants compared, and live classification of a test window."""
 import re
 
 import numpy as np
@@ -11,8 +13,8 @@ from nnlab.app import loaders, ui
 CAPTION = ("A recurrent layer (tanh RNN, LSTM or GRU) read over the whole accelerometer window, trained "
            "with full or truncated back-propagation through time, then an MLP with softmax over six "
            "activities.")
-METRICS = ["best_epoch", "epochs_run", "val_cross_entropy", "val_accuracy", "train_accuracy", "test_accuracy",
-           "seconds_per_epoch"]
+METRICS = ["test_accuracy", "test_cross_entropy", "val_accuracy", "val_cross_entropy", "train_accuracy",
+           "best_epoch", "epochs_run", "seconds_per_epoch"]
 
 
 def truncated(name):
@@ -21,6 +23,11 @@ def truncated(name):
     if "truncation" in hp:
         return hp["truncation"] not in (None, 0, False)
     return bool(re.search(r"tbptt|trunc", name, re.I))
+
+
+def variant_of(label):
+    """The variant a curve's label names ("lstm-full" or "lstm-full · seed 2")."""
+    return label.split(" · seed ")[0]
 
 
 def columns(name):
@@ -32,7 +39,7 @@ def draw_curves(frames):
     for column, kind in zip(st.columns(2), (False, True)):
         with column:
             st.subheader("Truncated BPTT" if kind else "Full BPTT")
-            group = {name: frame for name, frame in frames.items() if truncated(name) == kind}
+            group = {name: frame for name, frame in frames.items() if truncated(variant_of(name)) == kind}
             if not group:
                 st.caption("No chosen variant of this kind.")
                 continue
@@ -59,18 +66,24 @@ def per_class(metrics):
     return pd.DataFrame(table).rename_axis("class").reset_index()
 
 
-def confusion():
-    if not page.done:
-        st.info("No variant has finished yet.", icon=ui.WAIT)
-        return
-    name = ui.variant_picker("Variant", page.done, key="rec-confusion")
-    metrics = page.metrics(name)
+def accuracy_title(metrics, split):
+    """The confusion chart's title: the run's accuracy, with its test-set interval (Wilson)."""
+    if not metrics.ok:
+        return split
+    try:
+        estimate = loaders.run_estimates(metrics.value).get(f"{split}_accuracy")
+    except ValueError:
+        estimate = None
+    return f"{split}: accuracy " + (ui.estimate_text(f"{split}_accuracy", estimate) if estimate else "–")
+
+
+def confusion(name, seed):
+    metrics = page.metrics(name, seed)
     for column, split in zip(st.columns(2), ("train", "test")):
         with column:
-            loaded = loaders.load_confusion(page.folder / name / f"confusion_{split}.csv")
+            loaded = loaders.load_confusion(page.run(name, seed) / f"confusion_{split}.csv")
             if not ui.problem(loaded, f"{split} confusion matrix"):
-                accuracy = metrics.value.get(f"{split}_accuracy") if metrics.ok else None
-                ui.confusion_chart(loaded.value, f"{split}: accuracy {ui.fmt(accuracy, 3)}")
+                ui.confusion_chart(loaded.value, accuracy_title(metrics, split))
     st.subheader("Per class")
     if not ui.problem(metrics, "per-class scores"):
         try:
@@ -79,7 +92,7 @@ def confusion():
             ui.problem(loaders.Loaded(metrics.path, error=str(error)), "per-class scores")
         else:
             st.dataframe(table, hide_index=True, width="stretch")
-    figures = sorted((page.folder / name).glob("confusion*.png"))
+    figures = sorted(page.run(name, seed).glob("confusion*.png"))
     if figures:
         with st.expander("Saved confusion figures"):
             for column, path in zip(st.columns(len(figures)), figures):
@@ -122,7 +135,7 @@ def signal_chart(data, sequence):
 
 def classify(name, sequence, classes):
     """{class: probability} of one trained variant, or None after showing why not."""
-    loaded = loaders.load_model(page.folder / name / "params.npz")
+    loaded = loaders.load_model(page.run(name) / "params.npz")
     if loaded.ok:
         try:
             with loaded.value.lock:
@@ -137,15 +150,17 @@ def classify(name, sequence, classes):
 
 
 def live_classification():
-    trained = [n for n in page.done if (page.folder / n / "params.npz").exists()]
+    trained = [n for n in page.trained if (page.run(n) / "params.npz").exists()]
     data = loaders.load_npz(ui.results() / "data" / "activity.npz", ["x_test", "y_test", "classes"],
                             optional=["mean", "sd"])
     if not trained:
-        st.info("Live classification needs a trained variant (a done variant with params.npz).", icon=ui.WAIT)
+        st.info("Live classification needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
     if ui.problem(data, "test sequences"):
         return
     classes, x_test, y_test = [str(c) for c in data.value["classes"]], data.value["x_test"], data.value["y_test"]
+    if page.replicated:
+        st.caption("Every trained variant classifies with the model of its first seed.")
     i = window_picker(x_test, y_test, classes)
     if i is None:
         return
@@ -175,6 +190,5 @@ def live_classification():
 
 
 page = ui.task_page("recurrent", "Recurrent activity classifier", CAPTION)
-ui.training_sections(page, "rec", draw_curves, METRICS, columns)
-ui.section("Confusion matrices", confusion)
+ui.training_sections(page, "rec", draw_curves, METRICS, columns, "test_accuracy", confusion, "Confusion matrices")
 ui.section("Live classification", live_classification)
