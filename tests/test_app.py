@@ -691,7 +691,7 @@ def test_one_seed_looks_as_before_plus_test_set_intervals(synthetic, monkeypatch
     results, config, info = synthetic
     at = run_page(results, config, monkeypatch=monkeypatch)
     table = board(at, column="train accuracy")
-    assert "seeds" not in table.columns                               # one seed: no seeds column
+    assert "seeds done" not in table.columns                          # one seed: no seeds column
     row = table.set_index("variant").loc[info["recurrent"][0]]
     metrics = json.loads((run_folder(results, "recurrent", info["recurrent"][0]) / "metrics.json").read_text())
     assert row["test accuracy"] == (f"{metrics['test_accuracy']:.4g} ({metrics['test_accuracy_low']:.3g}–"
@@ -734,10 +734,10 @@ def test_overview_shows_seeds_done_and_intervals_over_seeds(replicated, monkeypa
     results, config, info = replicated
     at = run_page(results, config, monkeypatch=monkeypatch)
     table = board(at).set_index("variant")
-    assert table.loc[info["chosen"], "seeds"] == "5/5 done" and table.loc[info["chosen"], "state"] == "done"
-    assert table.loc[info["running"], "seeds"] == "4/5 done" and table.loc[info["running"], "state"] == "running"
-    assert table.loc[info["failed"], "seeds"] == "4/5 done" and table.loc[info["failed"], "state"] == "failed"
-    assert table.loc[info["not_started"], "seeds"] == "0/5 done"
+    assert table.loc[info["chosen"], "seeds done"] == "5/5" and table.loc[info["chosen"], "state"] == "done"
+    assert table.loc[info["running"], "seeds done"] == "4/5" and table.loc[info["running"], "state"] == "running"
+    assert table.loc[info["failed"], "seeds done"] == "4/5" and table.loc[info["failed"], "state"] == "failed"
+    assert table.loc[info["not_started"], "seeds done"] == "0/5"
     assert table.loc[info["failed"], "note"].startswith("seed 4: diverged at epoch 3")
     aggregate = json.loads((results / "autoencoder" / info["chosen"] / "aggregate.json").read_text())
     m = aggregate["metrics"]["reconstruction_mse"]
@@ -848,7 +848,7 @@ def test_every_page_renders_over_a_tiny_workflow_run_with_two_seeds(tiny_run, mo
     seeds = sorted(p.name for p in (results / "recurrent" / "gru-full").glob("seed*"))
     at = run_page(results, config, monkeypatch=monkeypatch)
     if len(seeds) > 1:
-        assert set(board(at)["seeds"]) == {f"{len(seeds)}/{len(seeds)} done"}
+        assert set(board(at)["seeds done"]) == {f"{len(seeds)}/{len(seeds)}"}
 
 
 # ------------------------------------------------------- missing, partial, corrupt

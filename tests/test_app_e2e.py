@@ -1,13 +1,16 @@
 """End to end in a real browser: `streamlit run app.py` headless on a free port over synthetic
-results (`write_results` of test_app.py), driven with Playwright on Debian's system Chromium
+results (`write_results` of test_app.py: the tiny config with one seed, and the default config's
+28 variants x 5 seeds, 140 runs), driven with Playwright on Debian's system Chromium
 (/usr/bin/chromium; Playwright's own browser download is never used).
 
 Every page is opened (Overview by URL, the others through the sidebar links), waited for by its
 own content (headings and texts a user sees, images loaded, Streamlit's "Running..." indicator
-gone) and checked; each live-prediction panel gets one interaction; no page may show a Streamlit
-exception box. A full-page screenshot of each page goes to the test's tmp dir and to
-/tmp/nnlab_screens/, with each page's render time (navigation start to content visible) in
-/tmp/nnlab_screens/render_times.json; `pytest -s` prints the times.
+gone) and checked; each live-prediction panel and the recurrent "Compare two variants" panel get
+one interaction; no page may show a Streamlit exception box. A full-page screenshot of each page
+goes to the test's tmp dir and to /tmp/nnlab_screens/ (<page>_<fixture>.png), with each page's
+render time (navigation start to content visible) per fixture in
+/tmp/nnlab_screens/render_times.json; `pytest -s` prints the times. Times are measured and
+recorded, never asserted.
 
 Locators are user-visible text and ARIA roles, not the app's DOM layout. st.dataframe draws on a
 canvas; its cells are read from the hidden accessible table (role "grid") it keeps beside it.
@@ -65,10 +68,13 @@ def healthy(url):
         return False
 
 
-@pytest.fixture
-def server(tmp_path):
-    """The app on synthetic results; yields (url, results folder, info, log path)."""
-    results, config, info = write_results(tmp_path / "fixture")
+FIXTURES = {"1-seed": {}, "5-seeds": {"seeds": 5, "config": ROOT / "config.yaml"}}
+
+
+@pytest.fixture(params=list(FIXTURES))
+def server(request, tmp_path):
+    """The app on synthetic results; yields (url, results folder, info, log path, fixture name)."""
+    results, config, info = write_results(tmp_path / "fixture", **FIXTURES[request.param])
     port = free_port()
     env = dict(os.environ, NNLAB_RESULTS=str(results), NNLAB_CONFIG=str(config), PYTHONWARNINGS="ignore")
     log_path = tmp_path / "streamlit.log"
@@ -87,7 +93,7 @@ def server(tmp_path):
             if process.poll() is not None:
                 log.flush()
                 raise AssertionError(f"streamlit exited:\n{log_path.read_text()[-3000:]}")
-        yield url, results, info, log_path
+        yield url, results, info, log_path, request.param
     finally:
         process.terminate()
         try:
@@ -172,9 +178,13 @@ def text(tab, value):
     return tab.get_by_text(value).filter(visible=True).first
 
 
+ANSWER = re.compile(r"Too few seeds|\d seeds\): |test set of the first seed")   # the comparison panel's box
+
+
 def no_alerts(tab, where):
-    """Complete results: no error, warning or notice box (role "alert") on the page."""
-    alerts = tab.get_by_role("alert")
+    """Complete results: no error, warning or notice box (role "alert") on the page but the
+    comparison panel's answer."""
+    alerts = tab.get_by_role("alert").filter(has_not_text=ANSWER)
     expect(alerts, f"alerts on {where}: {alerts.all_inner_texts()}").to_have_count(0)
 
 
@@ -206,12 +216,36 @@ def page_markers(tab, info, vocabulary):
                  heading(tab, "Activity windows"), text(tab, f"{len(vocabulary)} words"),
                  chart(tab, "class balance per split")],
         "Autoencoder": [title(tab, "autoencoder"), heading(tab, "β × ρ sweep"),
-                        heading(tab, "L_hid × λ grid"), text(tab, info["chosen"])],
+                        heading(tab, "L_hid × λ grid"), text(tab, info["chosen"]),
+                        chart(tab, "reconstruction_mse per variant"), answer(tab)],
         "Language model": [title(tab, "language model"), heading(tab, "Live prediction"),
-                           heading(tab, "Embedding map"), *(text(tab, v) for v in info["language_model"])],
+                           heading(tab, "Embedding map"), *(text(tab, v) for v in info["language_model"]),
+                           chart(tab, "test_cross_entropy per variant"), answer(tab)],
         "Recurrent": [title(tab, "recurrent"), heading(tab, "Confusion matrices"),
-                      heading(tab, "Live classification"), heading(tab, "Full BPTT"), heading(tab, "Truncated BPTT")],
+                      heading(tab, "Live classification"), heading(tab, "Full BPTT"), heading(tab, "Truncated BPTT"),
+                      chart(tab, "test_accuracy per variant"), answer(tab)],
     }
+
+
+def answer(tab):
+    """The comparison panel's answer box (a warning is an "alert", a notice a "status")."""
+    return tab.get_by_role("alert").or_(tab.get_by_role("status")).filter(has_text=ANSWER).first
+
+
+def compare(tab, info):
+    """Pick another "Variant B" in the recurrent comparison panel: the answer names it."""
+    a, b = info["recurrent"][0], info["recurrent"][-1]
+    box = tab.get_by_role("combobox", name="Variant B")
+    start = time.perf_counter()
+    box.click()
+    box.press_sequentially(b)
+    tab.get_by_role("option", name=b, exact=True).click()
+    expect(tab.get_by_role("alert").or_(tab.get_by_role("status")).filter(has_text=ANSWER).filter(
+        has_text=b).first).to_be_visible(timeout=MS)
+    expect(tab.get_by_role("img", name="Running...")).to_be_hidden(timeout=MS)
+    seconds = time.perf_counter() - start
+    assert a in answer(tab).inner_text()
+    return seconds
 
 
 def check_overview(tab, info):
@@ -282,16 +316,16 @@ def live_classification(tab, results, info):
 
 
 def test_every_page_renders_in_chromium(server, tab, tmp_path):
-    url, results, info, log = server
+    url, results, info, log, fixture = server
     vocabulary = [str(w) for w in np.load(results / "data" / "trigrams.npz")["words"]]
     pages = page_markers(tab, info, vocabulary)
     SCREENS.mkdir(parents=True, exist_ok=True)
-    for old in [*SCREENS.glob("*.png"), SCREENS / "render_times.json"]:
+    for old in SCREENS.glob(f"*_{fixture}.png"):
         old.unlink(missing_ok=True)
     render, interactions = {}, {}
 
     def shoot(name):
-        shot = tmp_path / f"{name.lower().replace(' ', '_')}.png"
+        shot = tmp_path / f"{name.lower().replace(' ', '_')}_{fixture}.png"
         screenshot(tab, shot)
         assert shot.read_bytes()[:4] == b"\x89PNG"
         shutil.copy(shot, SCREENS / shot.name)
@@ -319,6 +353,7 @@ def test_every_page_renders_in_chromium(server, tab, tmp_path):
                 interactions["Language model: type three words"] = round(live_prediction(tab, results, info), 3)
             if name == "Recurrent":
                 interactions["Recurrent: choose a true class"] = round(live_classification(tab, results, info), 3)
+                interactions["Recurrent: compare with another Variant B"] = round(compare(tab, info), 3)
             expect(tab.locator(EXCEPTION)).to_have_count(0)
             if name != "Overview":
                 no_alerts(tab, f"{name}, after the interaction")
@@ -331,9 +366,17 @@ def test_every_page_renders_in_chromium(server, tab, tmp_path):
         raise
 
     assert "Uncaught app execution" not in log.read_text(), log.read_text()[-3000:]
-    report = {"seconds": "navigation start (the first Overview: page.goto, cold; the others: a sidebar "
-                         "link click) to the page's content visible and Streamlit's run finished",
-              "pages": render, "interactions": interactions}
-    (SCREENS / "render_times.json").write_text(json.dumps(report, indent=2) + "\n")
-    print("\npage render times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in render.items()))
+    times = SCREENS / "render_times.json"
+    try:
+        report = json.loads(times.read_text())
+    except (OSError, ValueError):
+        report = {}
+    report = report if isinstance(report.get("fixtures"), dict) else {"fixtures": {}}
+    report["seconds"] = ("navigation start (the first Overview: page.goto, cold; the others: a sidebar link click) "
+                         "to the page's content visible and Streamlit's run finished")
+    runs = sum(1 for _ in results.glob("*/*/seed*/metrics.json"))
+    report["fixtures"][fixture] = {"runs done": runs, "pages": render, "interactions": interactions}
+    times.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\n{fixture} ({runs} runs done) page render times (s): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in render.items()))
     print("live interactions (s): " + ", ".join(f"{k} {v:.2f}" for k, v in interactions.items()))

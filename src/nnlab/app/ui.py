@@ -405,6 +405,7 @@ def variant_section(page, prefix, keys, render_run):
                                                              else ""))
     loaded = page.estimates(name)
     if not problem(loaded, "aggregate"):
+        estimate_row(loaded.value, {k: k.replace("_", " ") for k in keys[:3]})
         with st.expander("Every metric with its interval" + (f" (over {len(v.done_seeds)} seeds)"
                                                              if len(v.runs) > 1 else "")):
             estimates_table(loaded.value)
@@ -624,9 +625,9 @@ def estimate_row(estimates, labels):
     shown = [k for k in labels if k in estimates]
     for column, key in zip(st.columns(len(shown)) if shown else [], shown):
         e = estimates[key]
-        column.metric(labels[key], fmt(e["mean"]) + (f" ± {fmt(e['sd'], 2)}" if has_interval(e) and
-                                                     e["interval"].startswith("t") else ""))
-        column.caption(f"95% CI {span(e)}, {how(key, e)}" if has_interval(e) else "no interval")
+        column.metric(labels[key], fmt(e["mean"], 3))
+        sd = f"± {fmt(e['sd'], 2)} sd · " if has_interval(e) and e["interval"].startswith("t") else ""
+        column.caption(f"{sd}95% CI {span(e)}, {how(key, e)}" if has_interval(e) else "no interval")
 
 
 def hyperparameter_table(hp):
@@ -693,7 +694,8 @@ def curves_chart(frames, columns, title, y_title, height=240, log_scale=False):
     if banded:                     # the 95% interval over seeds, per epoch, under the mean's line
         data = data.assign(low=data["low"].astype(float), high=data["high"].astype(float))
         layers.insert(0, {"mark": {"type": "area", "opacity": 0.18},
-                          "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "scale": scale},
+                          "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "scale": scale,
+                                                     "stack": None},
                                        "y2": {"field": "high"}, "color": color, "detail": {"field": "split"}}})
     chart(data, {"title": {"text": title, "subtitle": subtitle if len(splits) > 1 else ""}, "layer": layers},
           height)

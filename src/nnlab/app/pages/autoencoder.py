@@ -111,7 +111,7 @@ def mse_interval(name):
     """The held-out MSE's interval of a variant and how it was computed, as a cell."""
     loaded = page.estimates(name) if name in page.by_name else None
     e = loaded.value.get("reconstruction_mse") if loaded is not None and loaded.ok else None
-    return f"{ui.span(e)} ({e['interval']})" if e and ui.has_interval(e) else "–"
+    return ui.span(e) if e and ui.has_interval(e) else "–"
 
 
 def grid():

@@ -29,7 +29,7 @@ def overview_rows(task, states):
         planned = v.epochs_planned if v.epochs_planned and v.epochs_done <= v.epochs_planned else None
         row = {"state": v.state, "variant": ui.md(v.variant)}
         if page.replicated:
-            row["seeds"] = f"{v.seeds_done} done"
+            row["seeds done"] = v.seeds_done
         row["epochs"] = f"{v.epochs_done}" + (f" / {planned}" if planned else "")
         notes = [v.detail] if v.detail else []
         estimates = page.estimates(v.variant) if v.done_seeds else None
