@@ -1,5 +1,8 @@
-"""One summary table per task: one row per variant (rule summary, wildcard task)."""
-from nnlab.results import write_summary
+"""Per task: the summary table (one row per variant, intervals) and every pair of variants
+compared (rule summary, wildcard task)."""
+from nnlab.replicates import write_summary
 from nnlab.runner import run
 
-run(snakemake, lambda log: write_summary(snakemake.output[0], list(snakemake.input)))
+run(snakemake, lambda log: write_summary(
+    snakemake.wildcards.task, list(snakemake.input.aggregates), snakemake.output.summary,
+    snakemake.output.comparisons, snakemake.params.first_seed))

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, SNAKEMAKE, TINY, snakemake
 
-AE = "results/autoencoder/sweep-beta0.5-rho0.05"
+AE = "results/autoencoder/sweep-beta0.5-rho0.05/seed0"  # one run: variant and seed
 # A few seconds: long enough to be interrupted (the tiny config's own recipe, 600 epochs).
 SLOW_AE = "autoencoder={'recipe': 'tuned', 'recipes': {'tuned': {'epochs': 600}}}"
 
@@ -126,8 +126,9 @@ def test_a_stale_lock_is_removed_by_the_documented_unlock_command(tmp_path):
 
 
 def test_same_config_twice_gives_identical_results_and_records_the_seed(tmp_path, tiny_run):
-    targets = [f"{AE}/metrics.json", "results/recurrent/gru-tbptt5/metrics.json",
-               "results/language_model/d4-p8/metrics.json"]
+    """Also: replicates=1 (here) and the suite's replicates=2 (tiny_run) give seed 0 the same run."""
+    targets = [f"{AE}/metrics.json", "results/recurrent/gru-tbptt5/seed0/metrics.json",
+               "results/language_model/d4-p8/seed0/metrics.json"]
     snakemake(tmp_path, "--cores", "2", "--", *targets)
     for target in targets:
         folder = os.path.dirname(target)
@@ -138,11 +139,14 @@ def test_same_config_twice_gives_identical_results_and_records_the_seed(tmp_path
 
 
 def test_another_seed_gives_other_numbers(tmp_path, tiny_run):
-    snakemake(tmp_path, "--cores", "1", "--config", "seed=1", "--", f"{AE}/metrics.json")
-    metrics = comparable(tmp_path / AE / "metrics.json")
+    """seed=1: its (only) run is seed1, on demo data built with seed 1."""
+    other = AE.replace("/seed0", "/seed1")
+    snakemake(tmp_path, "--cores", "1", "--config", "seed=1", "--", f"{other}/metrics.json")
+    assert not (tmp_path / AE).exists()
+    metrics = comparable(tmp_path / other / "metrics.json")
     assert metrics["hyperparameters"]["seed"] == 1
     assert metrics["loss"] != comparable(tiny_run.parent / AE / "metrics.json")["loss"]
-    assert not same_params(tmp_path / AE / "params.npz", tiny_run.parent / AE / "params.npz")
+    assert not same_params(tmp_path / other / "params.npz", tiny_run.parent / AE / "params.npz")
 
 
 def test_huge_learning_rate_ends_the_job_with_a_diverged_message(tmp_path):
@@ -150,13 +154,13 @@ def test_huge_learning_rate_ends_the_job_with_a_diverged_message(tmp_path):
                      "autoencoder={'recipe': 'course', 'recipes': {'course': {'learning_rate': 1e6}}}", "--", f"{AE}/metrics.json",
                      check=False)
     assert proc.returncode != 0
-    log = (tmp_path / "results/logs/autoencoder/sweep-beta0.5-rho0.05.log").read_text()
+    log = (tmp_path / "results/logs/autoencoder/sweep-beta0.5-rho0.05/seed0.log").read_text()
     assert "error: diverged at epoch 1" in log
     assert not (tmp_path / AE / "metrics.json").exists()
 
 
 def test_metrics_record_provenance(tiny_run):
-    provenance = json.loads((tiny_run / "autoencoder/sweep-beta0.5-rho0.05/metrics.json").read_text())["provenance"]
+    provenance = json.loads((tiny_run / "autoencoder/sweep-beta0.5-rho0.05/seed0/metrics.json").read_text())["provenance"]
     assert provenance["packages"]["numpy"] == np.__version__
     assert len(provenance["data_sha256"]["data1.h5"]) == 64
     assert "git_commit" in provenance

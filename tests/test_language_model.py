@@ -185,7 +185,8 @@ METRICS = ["task", "variant", "hyperparameters", "epochs_run", "seconds_per_epoc
 
 @pytest.fixture(scope="module")
 def lm_run(tmp_path_factory):
-    """Only the language-model rules (and their data) on the tiny config; yields the results folder."""
+    """Only the language-model rules (and their data) on the tiny config, one seed (replicates: 1);
+    yields the results folder."""
     workdir = tmp_path_factory.mktemp("tiny-lm")
     snakemake(workdir, "--cores", "2", "--quiet", "rules", "--", *TARGETS)
     return workdir / "results"
@@ -195,8 +196,11 @@ def test_rules_write_the_results_contract(lm_run):
     summary = pd.read_csv(lm_run / "summary" / "language_model.csv")
     assert sorted(summary["variant"]) == ["d4-p8", "d8-p16", "d8-p16-ordered"]
     words = np.load(lm_run / "data" / "trigrams.npz", allow_pickle=False)["words"]
+    assert set(summary["seeds"]) == {1}
     for variant in summary["variant"]:
-        folder = lm_run / "language_model" / variant
+        folder = lm_run / "language_model" / variant / "seed0"   # replicates 1: the one run is seed 0's
+        assert [p.name for p in folder.parent.iterdir() if p.is_dir()] == ["seed0"]
+        assert json.loads((folder.parent / "aggregate.json").read_text())["seeds"] == [0]
         metrics = json.loads((folder / "metrics.json").read_text())
         for key in METRICS:
             assert key in metrics, key
@@ -217,7 +221,7 @@ def test_rules_write_the_results_contract(lm_run):
 
 
 def test_predictions_list_the_same_trigrams_for_every_variant(lm_run):
-    tables = {v: pd.read_csv(lm_run / "language_model" / v / "predictions.csv", keep_default_na=False)
+    tables = {v: pd.read_csv(lm_run / "language_model" / v / "seed0" / "predictions.csv", keep_default_na=False)
               for v in ("d4-p8", "d8-p16", "d8-p16-ordered")}
     trigram = ["sample", "test_index", "word1", "word2", "word3", "true_word"]
     for table in tables.values():

@@ -37,8 +37,8 @@ def planned_jobs(tmp_path, *args, cores=2):
     """(rule, wildcards, threads, resources, priority) of every job of the default config's plan."""
     proc = snakemake(tmp_path, "-n", "--configfile", str(ROOT / "config.yaml"), "--cores", str(cores), *args)
     jobs = []
-    for block in re.split(r"\n(?=(?:local)?rule \w+:)", proc.stdout):
-        head = re.match(r"(?:local)?rule (\w+):", block)
+    for block in re.split(r"\n(?=\s*(?:local)?(?:rule|checkpoint) \w+:)", proc.stdout):  # indented in a group job
+        head = re.match(r"\s*(?:local)?(?:rule|checkpoint) (\w+):", block)
         if not head or head.group(1) == "all":
             continue
         field = lambda name: (re.search(rf"^\s+{name}: (.*)$", block, re.M) or [None, ""])[1]
@@ -60,10 +60,11 @@ def test_every_job_has_memory_and_runtime_and_data_then_longest_training_go_firs
         assert len(values) == 1, (rule, values)
         return values.pop()
 
-    recurrent_full = priority("recurrent_train", lambda w: w.endswith("-full"))
-    recurrent_truncated = priority("recurrent_train", lambda w: "-tbptt" in w)
-    sweep = priority("autoencoder_train", lambda w: "sweep-" in w)
-    grid = priority("autoencoder_train", lambda w: "grid-" in w)
+    variant = lambda w: re.search(r"variant=([^,]+)", w).group(1)  # wildcards: variant=..., seed=...
+    recurrent_full = priority("recurrent_train", lambda w: variant(w).endswith("-full"))
+    recurrent_truncated = priority("recurrent_train", lambda w: "-tbptt" in variant(w))
+    sweep = priority("autoencoder_train", lambda w: variant(w).startswith("sweep-"))
+    grid = priority("autoencoder_train", lambda w: variant(w).startswith("grid-"))
     language_model = priority("language_model_train", lambda w: True)
     is_data = lambda rule: rule.startswith(("demo_", "prepare_"))
     data = {job.priority for job in jobs if is_data(job.rule)}
@@ -85,3 +86,25 @@ def test_lint_reports_only_missing_conda_and_container(tmp_path):
     assert re.search(r"^Lints for rule recurrent_train", text, re.M), text[-2000:]
     assert titles == {"Specify a conda environment or container for each rule."}, titles
     assert "Lints for snakefile" not in text
+
+
+def test_short_jobs_are_grouped_for_the_cluster_and_data_jobs_run_once(tmp_path):
+    """Issue 14: replicates must not flood a scheduler with jobs of seconds. With the SLURM
+    profile's group-components, a 2-seed tiny plan has fewer submissions (group jobs and
+    ungrouped jobs) than jobs; only the language-model and recurrent runs and the selection
+    checkpoint go alone; every data job is planned once, whatever the number of seeds."""
+    import yaml
+
+    profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
+    proc = snakemake(tmp_path, "-n", "--config", "replicates=2", "--group-components", *profile["group-components"])
+    groups = re.findall(r"\] Group job (\w+) \(jobs in lexicogr\. order\):$", proc.stdout, re.M)
+    alone = re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", proc.stdout, re.M)
+    jobs = re.findall(r"^\s*(?:local)?(?:rule|checkpoint) (\w+):$", proc.stdout, re.M)
+    assert set(alone) == {"language_model_train", "recurrent_train", "autoencoder_select", "all"}
+    assert sorted(groups) == sorted({"data", "autoencoder_sweep", "autoencoder_grid", "autoencoder_summary",
+                                     "language_model_summary", "recurrent_summary"})
+    submissions = len(groups) + len(alone) - 1  # rule all runs on the submitting host
+    assert submissions < (len(jobs) - 1) / 2, (submissions, len(jobs))
+    for rule in ("demo_patches", "demo_trigrams", "demo_activity", "prepare_patches", "prepare_trigrams",
+                 "prepare_activity", "effective_config"):
+        assert jobs.count(rule) == 1, rule

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from conftest import snakemake
+from conftest import TINY_SEEDS, run_folder, snakemake
 
 VARIANTS = ["rnn-full", "rnn-tbptt5", "lstm-full", "lstm-tbptt5", "gru-full", "gru-tbptt5"]
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -14,19 +14,19 @@ def test_summary_has_one_row_per_variant(tiny_run):
     summary = pd.read_csv(tiny_run / "summary" / "recurrent.csv")
     assert summary["variant"].tolist() == VARIANTS
     for column in ("cell", "truncation", "best_epoch", "val_cross_entropy", "val_accuracy", "train_accuracy",
-                   "test_accuracy", "seconds_per_epoch"):
+                   "test_accuracy", "test_accuracy_low", "test_accuracy_high", "seconds_per_epoch"):
         assert summary[column].notna().any(), column
 
 
 def test_results_contract_per_variant(tiny_run):
     activity = np.load(tiny_run / "data" / "activity.npz", allow_pickle=False)
     classes = [str(c) for c in activity["classes"]]
-    for variant in VARIANTS:
-        folder = tiny_run / "recurrent" / variant
+    for variant, seed in ((v, s) for v in VARIANTS for s in TINY_SEEDS):
+        folder = run_folder(tiny_run, "recurrent", variant, seed)
         metrics = json.loads((folder / "metrics.json").read_text())
         hp = metrics["hyperparameters"]
         assert metrics["task"] == "recurrent" and metrics["variant"] == variant
-        assert hp["cell"] == variant.split("-")[0] and hp["seed"] == 0
+        assert hp["cell"] == variant.split("-")[0] and hp["seed"] == seed
         assert hp["truncation"] == (None if variant.endswith("full") else 5)
         for key in ("epochs_run", "seconds_per_epoch", "best_epoch", "val_cross_entropy", "val_accuracy",
                     "train_accuracy", "test_accuracy"):
@@ -57,5 +57,6 @@ def test_results_contract_per_variant(tiny_run):
 
 
 def test_recurrent_jobs_are_cached(tiny_run):
-    proc = snakemake(tiny_run.parent, "-n", "--quiet", "rules", "--", "results/summary/recurrent.csv")
-    assert "recurrent_train" not in proc.stdout
+    proc = snakemake(tiny_run.parent, "-n", "--quiet", "rules", "--config", f"replicates={len(TINY_SEEDS)}",
+                     "--", "results/summary/recurrent.csv")
+    assert "Nothing to be done" in proc.stdout + proc.stderr

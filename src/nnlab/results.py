@@ -1,16 +1,15 @@
-"""Writing the per-variant results contract (README, "What the workflow produces"): metrics.json
-with provenance, and the per-task summary tables."""
+"""Writing the per-run results contract (README, "What the workflow produces"): metrics.json
+with provenance and test-set intervals. The per-variant aggregates and the per-task summary
+tables are nnlab.replicates'."""
 import hashlib
-import json
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from nnlab.io import save_csv, write_json
+from nnlab.io import write_json
 
 PACKAGES = ["nnlab", "numpy", "scipy", "h5py", "pandas", "matplotlib", "snakemake", "threadpoolctl"]
 
@@ -95,28 +94,3 @@ def write_metrics(path, task, variant, hyperparameters, fit, data_files=(), **me
     }
     write_json(path, _plain(record))
     return record
-
-
-def summary_table(metrics_paths):
-    """One row per metrics.json: 'variant', then its scalar hyperparameters under their own names
-    (list- or dict-valued ones, such as the recurrent 'mlp', are left out), then its scalar
-    top-level metrics (lists and dicts left out). A metric whose name is already a column
-    (a hyperparameter's) is prefixed 'metric_'; hyperparameters are never prefixed."""
-    rows = []
-    for path in metrics_paths:
-        record = json.loads(Path(path).read_text())
-        row = {"variant": record["variant"]}
-        for key, value in record.get("hyperparameters", {}).items():
-            if not isinstance(value, (dict, list)):
-                row[key] = value
-        for key, value in record.items():
-            if key in ("task", "variant", "hyperparameters", "provenance"):
-                continue
-            if isinstance(value, (int, float, str, bool)) or value is None:
-                row[key if key not in row else f"metric_{key}"] = value
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def write_summary(path, metrics_paths):
-    save_csv(path, summary_table(metrics_paths))

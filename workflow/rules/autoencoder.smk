@@ -1,5 +1,6 @@
 # Experiment 1: sparse autoencoder. Part b sweeps beta x rho on the base model; the
-# selection picks (beta, rho); part d runs the L_hid x lambda grid with them.
+# selection picks (beta, rho) from the mean over seeds; part d runs the L_hid x lambda grid
+# with them. Every run in results/autoencoder/<variant>/seed<S>/ (common.smk).
 
 
 rule autoencoder_train:
@@ -8,45 +9,52 @@ rule autoencoder_train:
         selection=ae_selection_input,
         course=course_file("data1"),
     output:
-        params=f"{RESULTS}/autoencoder/{{variant}}/params.npz",
-        history=f"{RESULTS}/autoencoder/{{variant}}/history.csv",
-        metrics=f"{RESULTS}/autoencoder/{{variant}}/metrics.json",
-        scores=f"{RESULTS}/autoencoder/{{variant}}/scores.npz",
+        params=f"{run_dir('autoencoder')}/params.npz",
+        history=f"{run_dir('autoencoder')}/history.csv",
+        metrics=f"{run_dir('autoencoder')}/metrics.json",
+        scores=f"{run_dir('autoencoder')}/scores.npz",
         features=report(
-            f"{RESULTS}/autoencoder/{{variant}}/features.png",
+            f"{run_dir('autoencoder')}/features.png",
             caption="../report/autoencoder_features.rst",
             category="Autoencoder",
             subcategory="{variant}",
+            labels={"figure": "features", "seed": "{seed}"},
         ),
         curves=report(
-            f"{RESULTS}/autoencoder/{{variant}}/curves.png",
+            f"{run_dir('autoencoder')}/curves.png",
             caption="../report/autoencoder_curves.rst",
             category="Autoencoder",
             subcategory="{variant}",
+            labels={"figure": "curves", "seed": "{seed}"},
         ),
         reconstructions=report(
-            f"{RESULTS}/autoencoder/{{variant}}/reconstructions.png",
+            f"{run_dir('autoencoder')}/reconstructions.png",
             caption="../report/autoencoder_reconstructions.rst",
             category="Autoencoder",
             subcategory="{variant}",
+            labels={"figure": "reconstructions", "seed": "{seed}"},
         ),
     params:
-        hp=lambda wildcards: AE_VARIANTS[wildcards.variant],
+        hp=ae_hp,
     wildcard_constraints:
         variant=one_of(AE_VARIANTS),
+        seed=SEED,
     threads: config["threads"]
     priority: autoencoder_priority
     resources:
         **training_resources(),
+    group: autoencoder_group
     log:
-        f"{LOGS}/autoencoder/{{variant}}.log",
+        run_log("autoencoder"),
     benchmark:
-        f"{BENCH}/autoencoder/{{variant}}.tsv"
+        run_benchmark("autoencoder")
     script:
         "../../scripts/train_autoencoder.py"
 
 
-rule autoencoder_select:
+# A checkpoint: the grid runs' (beta, rho) are read from its output when it is done
+# (ae_hp in common.smk), so a rerun that chooses the same pair retrains no grid run.
+checkpoint autoencoder_select:
     input:
         metrics_files("autoencoder", AE_SWEEP),
     output:
@@ -64,7 +72,7 @@ rule autoencoder_select:
 
 rule autoencoder_grid_figure:
     input:
-        expand(f"{RESULTS}/autoencoder/{{variant}}/params.npz", variant=AE_GRID),
+        run_files("autoencoder", AE_GRID, "params.npz", seeds=[FIRST_SEED]),
     output:
         report(
             f"{RESULTS}/autoencoder/grid_features.png",
@@ -76,6 +84,7 @@ rule autoencoder_grid_figure:
     threads: 1
     resources:
         **light_resources(),
+    group: "autoencoder_summary"
     log:
         f"{LOGS}/autoencoder/grid_figure.log",
     script:

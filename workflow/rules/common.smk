@@ -11,6 +11,7 @@ from pathlib import Path
 from nnlab.config import DEMO_DATA_DIR, validate
 from nnlab.errors import ConfigError
 from nnlab import variants as nnlab_variants
+from nnlab.experiments.autoencoder import resolve_sparsity
 
 try:
     validate(config, workflow.source_path("../schemas/config.schema.yaml"))
@@ -57,12 +58,20 @@ try:
 except ConfigError as error:
     sys.exit(f"error: {error}")
 
-# The variants of each task, by task name: the summary rule and rule all read these.
+# Replicates: every variant is trained once per seed, run r with seed + r, each run its own
+# cached job in results/<task>/<variant>/seed<S>/ (adding seeds reruns nothing that exists).
+# The figures made from one run (grid_features.png, embedding_map.png) and the test-set
+# comparisons use the first seed's runs.
+SEEDS = nnlab_variants.seeds(config)
+FIRST_SEED = SEEDS[0]
+
+# The variants of each task, by task name: the aggregate and summary rules and rule all read these.
 TASK_VARIANTS = {
     "autoencoder": AE_VARIANTS,
     "language_model": LM_VARIANTS,
     "recurrent": RECURRENT_VARIANTS,
 }
+ALL_VARIANTS = sorted({name for variants in TASK_VARIANTS.values() for name in variants})
 
 
 def one_of(names):
@@ -75,19 +84,82 @@ def one_of(names):
     return "|".join(map(re.escape, names)) or "(?!)"
 
 
+# The seed wildcard of the training rules: digits only.
+SEED = r"\d+"
+
+
+def run_dir(task, variant="{variant}", seed="{seed}"):
+    """The folder of one run: results/<task>/<variant>/seed<S> (wildcards left in by default)."""
+    return f"{RESULTS}/{task}/{variant}/seed{seed}"
+
+
+def run_log(task):
+    return f"{LOGS}/{task}/{{variant}}/seed{{seed}}.log"
+
+
+def run_benchmark(task):
+    return f"{BENCH}/{task}/{{variant}}/seed{{seed}}.tsv"
+
+
+def run_hp(variants):
+    """params hp of a training rule: the variant's hyper-parameters with the run's seed."""
+    return lambda wildcards: dict(variants[wildcards.variant], seed=int(wildcards.seed))
+
+
+def run_files(task, variants, name="metrics.json", seeds=None):
+    """`name` in every run folder of `variants` (every seed unless `seeds` says otherwise)."""
+    return [f"{run_dir(task, v, s)}/{name}" for v in variants for s in (SEEDS if seeds is None else seeds)]
+
+
 def metrics_files(task, variants):
-    return expand(f"{RESULTS}/{task}/{{variant}}/metrics.json", variant=variants)
+    return run_files(task, variants)
+
+
+def aggregate_files(task):
+    return [f"{RESULTS}/{task}/{v}/aggregate.json" for v in TASK_VARIANTS[task]]
+
+
+def aggregate_input(wildcards):
+    """The variant's runs, one per seed (metrics.json last-written; history.csv read too)."""
+    return {
+        "metrics": run_files(wildcards.task, [wildcards.variant]),
+        "history": run_files(wildcards.task, [wildcards.variant], "history.csv"),
+    }
 
 
 def summary_input(wildcards):
-    return metrics_files(wildcards.task, TASK_VARIANTS[wildcards.task])
+    """The task's aggregates, and the first seed's per-sample scores for the test-set comparisons."""
+    variants = TASK_VARIANTS[wildcards.task]
+    return {
+        "aggregates": aggregate_files(wildcards.task),
+        "metrics": run_files(wildcards.task, variants),
+        "scores": run_files(wildcards.task, variants, "scores.npz", seeds=[FIRST_SEED]),
+    }
+
+
+def ae_needs_selection(variant):
+    hp = AE_VARIANTS[variant]
+    return hp["beta"] is None or hp["rho"] is None
 
 
 def ae_selection_input(wildcards):
-    hp = AE_VARIANTS[wildcards.variant]
-    if hp["beta"] is None or hp["rho"] is None:
-        return f"{RESULTS}/autoencoder/selection.json"
-    return []
+    """A grid variant with beta or rho 'auto' waits for the sweep's selection (a checkpoint).
+
+    ancient(): once the selection exists, its timestamp is no reason to retrain. Adding
+    seeds reruns the selection (it averages over every sweep run); the grid runs are then
+    re-evaluated, and retrained only when the chosen (beta, rho), which ae_hp puts into
+    their params, has changed.
+    """
+    if not ae_needs_selection(wildcards.variant):
+        return []
+    return ancient(checkpoints.autoencoder_select.get().output[0])
+
+
+def ae_hp(wildcards):
+    hp = dict(AE_VARIANTS[wildcards.variant], seed=int(wildcards.seed))
+    if ae_needs_selection(wildcards.variant):
+        hp = resolve_sparsity(hp, checkpoints.autoencoder_select.get().output[0])
+    return hp
 
 
 def config_sources():
@@ -128,22 +200,41 @@ def light_resources():
     return {"mem_mb": config["resources"]["light_mem_mb"], "runtime": config["resources"]["light_runtime"]}
 
 
+# Job groups, for cluster runs only (a local run ignores them): on SLURM every group job is
+# one submission, and profiles/slurm's group-components puts up to N jobs of a group that do
+# not depend on each other into one (docs/cluster.md). Short jobs are grouped, so that
+# replicates do not flood the scheduler with jobs of a few seconds: the data jobs ("data"),
+# the autoencoder runs (sweep and grid apart: the grid waits for the sweep's selection, so
+# one group job holding both would wait for itself), and per task its aggregates and summary
+# with the task's figures ("<task>_summary"). Language-model and recurrent runs, minutes to
+# hours each, stay one SLURM job per run.
+DATA_GROUP = "data"
+
+
+def autoencoder_group(wildcards):
+    return "autoencoder_sweep" if wildcards.variant in AE_SWEEP else "autoencoder_grid"
+
+
+def summary_group(wildcards):
+    return f"{wildcards.task}_summary"
+
+
 def all_outputs():
+    """Every run of every variant (all seeds), every aggregate, both summary files per task,
+    and the data, selection and figures."""
     outputs = [
         f"{RESULTS}/config.yaml",
         f"{RESULTS}/data/patches_rgb.png",
         f"{RESULTS}/data/patches_normalized.png",
         f"{RESULTS}/data/trigrams.npz",
         f"{RESULTS}/data/activity.npz",
-        f"{RESULTS}/summary/autoencoder.csv",
         f"{RESULTS}/autoencoder/selection.json",
         f"{RESULTS}/autoencoder/grid_features.png",
     ]
-    outputs += metrics_files("autoencoder", AE_VARIANTS)
-    outputs.append(f"{RESULTS}/summary/language_model.csv")
-    outputs += metrics_files("language_model", LM_VARIANTS)
     if LM_MAP_VARIANT:
         outputs.append(f"{RESULTS}/language_model/embedding_map.png")
-    outputs.append(f"{RESULTS}/summary/recurrent.csv")
-    outputs += metrics_files("recurrent", RECURRENT_VARIANTS)
+    for task, variants in TASK_VARIANTS.items():
+        outputs += metrics_files(task, variants)
+        outputs += aggregate_files(task)
+        outputs += [f"{RESULTS}/summary/{task}.csv", f"{RESULTS}/summary/{task}_comparisons.csv"]
     return outputs

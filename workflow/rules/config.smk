@@ -12,6 +12,7 @@ rule effective_config:
     threads: 1
     resources:
         **light_resources(),
+    group: DATA_GROUP
     log:
         f"{LOGS}/config.log",
     script:

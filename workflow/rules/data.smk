@@ -12,6 +12,7 @@ if DEMO:
         priority: DATA_PRIORITY
         resources:
             **light_resources(),
+        group: DATA_GROUP
         log:
             f"{LOGS}/data/demo_patches.log",
         script:
@@ -27,6 +28,7 @@ if DEMO:
         priority: DATA_PRIORITY
         resources:
             **light_resources(),
+        group: DATA_GROUP
         log:
             f"{LOGS}/data/demo_trigrams.log",
         script:
@@ -44,6 +46,7 @@ if DEMO:
         priority: DATA_PRIORITY
         resources:
             **light_resources(),
+        group: DATA_GROUP
         log:
             f"{LOGS}/data/demo_activity.log",
         script:
@@ -72,6 +75,7 @@ rule prepare_patches:
     priority: DATA_PRIORITY
     resources:
         **light_resources(),
+    group: DATA_GROUP
     log:
         f"{LOGS}/data/prepare_patches.log",
     script:
@@ -87,6 +91,7 @@ rule prepare_trigrams:
     priority: DATA_PRIORITY
     resources:
         **light_resources(),
+    group: DATA_GROUP
     log:
         f"{LOGS}/data/prepare_trigrams.log",
     script:
@@ -105,6 +110,7 @@ rule prepare_activity:
     priority: DATA_PRIORITY
     resources:
         **light_resources(),
+    group: DATA_GROUP
     log:
         f"{LOGS}/data/prepare_activity.log",
     script:

@@ -1,5 +1,6 @@
-# Experiment 2: trigram neural language model, one cached job per (D, P[, ordered]) variant,
-# then a PCA map of the word embeddings of the largest model without word order.
+# Experiment 2: trigram neural language model, one cached job per (D, P[, ordered]) variant
+# and seed, then a PCA map of the word embeddings of the largest model without word order
+# (its first seed's run).
 
 
 rule language_model_train:
@@ -7,33 +8,36 @@ rule language_model_train:
         data=f"{RESULTS}/data/trigrams.npz",
         course=course_file("data2"),
     output:
-        params=f"{RESULTS}/language_model/{{variant}}/params.npz",
-        history=f"{RESULTS}/language_model/{{variant}}/history.csv",
-        metrics=f"{RESULTS}/language_model/{{variant}}/metrics.json",
-        scores=f"{RESULTS}/language_model/{{variant}}/scores.npz",
+        params=f"{run_dir('language_model')}/params.npz",
+        history=f"{run_dir('language_model')}/history.csv",
+        metrics=f"{run_dir('language_model')}/metrics.json",
+        scores=f"{run_dir('language_model')}/scores.npz",
         predictions=report(
-            f"{RESULTS}/language_model/{{variant}}/predictions.csv",
+            f"{run_dir('language_model')}/predictions.csv",
             caption="../report/language_model_predictions.rst",
             category="Language model",
             subcategory="{variant}",
+            labels={"figure": "predictions", "seed": "{seed}"},
         ),
         curves=report(
-            f"{RESULTS}/language_model/{{variant}}/curves.png",
+            f"{run_dir('language_model')}/curves.png",
             caption="../report/language_model_curves.rst",
             category="Language model",
             subcategory="{variant}",
+            labels={"figure": "curves", "seed": "{seed}"},
         ),
     params:
-        hp=lambda wildcards: LM_VARIANTS[wildcards.variant],
+        hp=run_hp(LM_VARIANTS),
     wildcard_constraints:
         variant=one_of(LM_VARIANTS),
+        seed=SEED,
     threads: config["threads"]
     resources:
         **training_resources(),
     log:
-        f"{LOGS}/language_model/{{variant}}.log",
+        run_log("language_model"),
     benchmark:
-        f"{BENCH}/language_model/{{variant}}.tsv"
+        run_benchmark("language_model")
     script:
         "../../scripts/train_language_model.py"
 
@@ -42,7 +46,7 @@ if LM_MAP_VARIANT:
 
     rule language_model_embedding_map:
         input:
-            f"{RESULTS}/language_model/{LM_MAP_VARIANT}/params.npz",
+            f"{run_dir('language_model', LM_MAP_VARIANT, FIRST_SEED)}/params.npz",
         output:
             report(
                 f"{RESULTS}/language_model/embedding_map.png",
@@ -54,6 +58,7 @@ if LM_MAP_VARIANT:
         threads: 1
         resources:
             **light_resources(),
+        group: "language_model_summary"
         log:
             f"{LOGS}/language_model/embedding_map.log",
         script:

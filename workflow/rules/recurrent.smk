@@ -1,4 +1,4 @@
-# Experiment 3: recurrent activity classifiers, one cached job per cell x truncation.
+# Experiment 3: recurrent activity classifiers, one cached job per cell x truncation and seed.
 
 
 rule recurrent_train:
@@ -6,41 +6,45 @@ rule recurrent_train:
         data=f"{RESULTS}/data/activity.npz",
         course=course_file("data3"),
     output:
-        params=f"{RESULTS}/recurrent/{{variant}}/params.npz",
-        history=f"{RESULTS}/recurrent/{{variant}}/history.csv",
-        metrics=f"{RESULTS}/recurrent/{{variant}}/metrics.json",
-        scores=f"{RESULTS}/recurrent/{{variant}}/scores.npz",
-        confusion_train=f"{RESULTS}/recurrent/{{variant}}/confusion_train.csv",
-        confusion_test=f"{RESULTS}/recurrent/{{variant}}/confusion_test.csv",
+        params=f"{run_dir('recurrent')}/params.npz",
+        history=f"{run_dir('recurrent')}/history.csv",
+        metrics=f"{run_dir('recurrent')}/metrics.json",
+        scores=f"{run_dir('recurrent')}/scores.npz",
+        confusion_train=f"{run_dir('recurrent')}/confusion_train.csv",
+        confusion_test=f"{run_dir('recurrent')}/confusion_test.csv",
         confusion_train_png=report(
-            f"{RESULTS}/recurrent/{{variant}}/confusion_train.png",
+            f"{run_dir('recurrent')}/confusion_train.png",
             caption="../report/recurrent_confusion.rst",
             category="Recurrent classifiers",
             subcategory="{variant}",
+            labels={"figure": "confusion (train)", "seed": "{seed}"},
         ),
         confusion_test_png=report(
-            f"{RESULTS}/recurrent/{{variant}}/confusion_test.png",
+            f"{run_dir('recurrent')}/confusion_test.png",
             caption="../report/recurrent_confusion.rst",
             category="Recurrent classifiers",
             subcategory="{variant}",
+            labels={"figure": "confusion (test)", "seed": "{seed}"},
         ),
         curves=report(
-            f"{RESULTS}/recurrent/{{variant}}/curves.png",
+            f"{run_dir('recurrent')}/curves.png",
             caption="../report/recurrent_curves.rst",
             category="Recurrent classifiers",
             subcategory="{variant}",
+            labels={"figure": "curves", "seed": "{seed}"},
         ),
     params:
-        hp=lambda wildcards: RECURRENT_VARIANTS[wildcards.variant],
+        hp=run_hp(RECURRENT_VARIANTS),
     wildcard_constraints:
         variant=one_of(RECURRENT_VARIANTS),
+        seed=SEED,
     threads: config["threads"]
     priority: recurrent_priority
     resources:
         **training_resources(),
     log:
-        f"{LOGS}/recurrent/{{variant}}.log",
+        run_log("recurrent"),
     benchmark:
-        f"{BENCH}/recurrent/{{variant}}.tsv"
+        run_benchmark("recurrent")
     script:
         "../../scripts/train_recurrent.py"

@@ -1,17 +1,55 @@
-# Summary tables: one per task, one row per variant (hyper-parameters and metrics), from
-# the task's metrics.json files (TASK_VARIANTS in common.smk lists them).
+# Per variant, beside its seed folders: aggregate.json (mean, sd, n and 95% interval of every
+# metric over the seeds) and history_mean.csv (per-epoch mean and band). Per task:
+# results/summary/<task>.csv (one row per variant, with interval columns) and
+# results/summary/<task>_comparisons.csv (every pair of variants on the task's key metrics,
+# paired by seed and on the first seed's test set). TASK_VARIANTS in common.smk lists them.
+
+
+rule aggregate:
+    input:
+        unpack(aggregate_input),
+    output:
+        aggregate=f"{RESULTS}/{{task}}/{{variant}}/aggregate.json",
+        history=f"{RESULTS}/{{task}}/{{variant}}/history_mean.csv",
+    wildcard_constraints:
+        task=one_of(TASK_VARIANTS),
+        variant=one_of(ALL_VARIANTS),
+    threads: 1
+    resources:
+        **light_resources(),
+    group: summary_group
+    log:
+        f"{LOGS}/{{task}}/{{variant}}/aggregate.log",
+    script:
+        "../../scripts/aggregate.py"
 
 
 rule summary:
     input:
-        summary_input,
+        unpack(summary_input),
     output:
-        f"{RESULTS}/summary/{{task}}.csv",
+        summary=report(
+            f"{RESULTS}/summary/{{task}}.csv",
+            caption="../report/summary.rst",
+            category="Comparisons",
+            subcategory="{task}",
+            labels={"table": "summary"},
+        ),
+        comparisons=report(
+            f"{RESULTS}/summary/{{task}}_comparisons.csv",
+            caption="../report/comparisons.rst",
+            category="Comparisons",
+            subcategory="{task}",
+            labels={"table": "comparisons"},
+        ),
+    params:
+        first_seed=FIRST_SEED,
     wildcard_constraints:
         task=one_of(TASK_VARIANTS),
     threads: 1
     resources:
         **light_resources(),
+    group: summary_group
     log:
         f"{LOGS}/summary/{{task}}.log",
     script:
