@@ -12,26 +12,33 @@ Two sources of uncertainty, both at 95%:
   (fewer than 3 seeds: too few to say).
 
 Many pairs compared at once: Holm-adjusted p-values within a task; a difference is called real
-only when its adjusted p < 0.05. scipy.stats supplies the distributions.
+only when its adjusted p < 0.05. scipy.stats supplies the distributions; it is imported on
+first use (it takes seconds to import), so readers of the results, such as the app, never
+pay for it.
 """
 import math
 
 import numpy as np
-from scipy import stats
 
 LEVEL = 0.95
 MIN_SEEDS = 3          # fewer seeds than this: too few to say anything about a difference
 
 
+def _scipy_stats():
+    from scipy import stats
+
+    return stats
+
+
 def _z(level=LEVEL):
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(_scipy_stats().norm.ppf(0.5 + level / 2))
 
 
 def wilson(k, n, level=LEVEL):
     """(low, high): Wilson score interval of the proportion k / n (NaN, NaN when n is 0)."""
     if n == 0:
         return math.nan, math.nan
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    ci = _scipy_stats().binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
     return float(ci.low), float(ci.high)
 
 
@@ -54,7 +61,7 @@ def t_interval(values, level=LEVEL):
     if k < 2:
         return mean, math.nan, math.nan, math.nan
     sd = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, k - 1)) * sd / math.sqrt(k)
+    half = float(_scipy_stats().t.ppf(0.5 + level / 2, k - 1)) * sd / math.sqrt(k)
     return mean, sd, mean - half, mean + half
 
 
@@ -70,7 +77,7 @@ def mcnemar(correct_a, correct_b, level=LEVEL):
     b, c = int(np.count_nonzero(a & ~bb)), int(np.count_nonzero(~a & bb))
     difference = (b - c) / n if n else math.nan
     half = _z(level) * math.sqrt(max((b + c) - (b - c) ** 2 / n, 0.0)) / n if n else math.nan
-    p = float(stats.binomtest(b, b + c, 0.5).pvalue) if b + c else 1.0
+    p = float(_scipy_stats().binomtest(b, b + c, 0.5).pvalue) if b + c else 1.0
     return {"n": n, "b": b, "c": c, "difference": difference, "low": difference - half, "high": difference + half,
             "p": p}
 
@@ -81,7 +88,7 @@ def paired_mean_difference(values_a, values_b, level=LEVEL):
     d = np.asarray(values_a, np.float64) - np.asarray(values_b, np.float64)
     mean, low, high = mean_interval(d, level)
     se = float(d.std(ddof=1)) / math.sqrt(d.size) if d.size > 1 else math.nan
-    p = float(2 * stats.norm.sf(abs(mean) / se)) if se and se > 0 else (1.0 if mean == 0 else math.nan)
+    p = float(2 * _scipy_stats().norm.sf(abs(mean) / se)) if se and se > 0 else (1.0 if mean == 0 else math.nan)
     return {"n": int(d.size), "difference": mean, "low": low, "high": high, "p": p}
 
 
@@ -98,7 +105,7 @@ def paired_t(values_a, values_b, level=LEVEL):
     if float(d.std(ddof=1)) == 0:
         p = 1.0 if mean == 0 else 0.0
     else:
-        p = float(stats.ttest_rel(a, b).pvalue)
+        p = float(_scipy_stats().ttest_rel(a, b).pvalue)
     return {"k": k, "difference": mean, "low": low, "high": high, "p": p}
 
 
