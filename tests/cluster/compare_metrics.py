@@ -1,8 +1,10 @@
-"""Compare every metrics.json of two results folders, timing and provenance left out.
+"""Compare every metrics.json and aggregate.json of two results folders, timing and
+provenance left out.
 
     python compare_metrics.py LOCAL_RESULTS CLUSTER_RESULTS
 
-Both folders must hold the same set of */metrics.json files (relative paths), and each
+Both folders must hold the same set of metrics.json (one per run, <task>/<variant>/seed<S>/)
+and aggregate.json files (one per variant, beside its seed folders), and each
 pair must be equal once the keys in IGNORED are dropped at any depth: wall-clock times
 differ between runs, and `provenance` records where and when a run happened. Numbers are
 compared exactly: the same code, data, seed and thread count give the same floats.
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 IGNORED = {"seconds_per_epoch", "seconds", "provenance"}
+NAMES = ("metrics.json", "aggregate.json")
 
 
 def strip(value):
@@ -46,7 +49,7 @@ def main(argv):
     local, cluster = Path(argv[1]), Path(argv[2])
     found = {}
     for name, root in (("local", local), ("cluster", cluster)):
-        found[name] = {p.relative_to(root) for p in root.rglob("metrics.json")}
+        found[name] = {p.relative_to(root) for n in NAMES for p in root.rglob(n)}
         if not found[name]:
             print(f"FAIL: no metrics.json under the {name} results {root}")
             return 1
@@ -66,7 +69,9 @@ def main(argv):
             print(f"FAIL: {rel} differs: " + "; ".join(diff[:5]) + (" ..." if len(diff) > 5 else ""))
         else:
             print(f"ok: {rel} ({len(a)} keys compared)")
-    print(f"metrics.json: {len(found['local']) - failed} equal, {failed} different")
+    counts = {n: sum(rel.name == n for rel in found["local"]) for n in NAMES}
+    print(f"{counts['metrics.json']} metrics.json and {counts['aggregate.json']} aggregate.json files: "
+          f"{len(found['local']) - failed} equal, {failed} different")
     return 1 if failed else 0
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A real cluster test: the tiny configuration through `snakemake --profile profiles/slurm`
-# on a single-node SLURM cluster started on this machine, compared with a local run.
+# A real cluster test: the tiny configuration with 2 seeds per variant (--config replicates=2)
+# through `snakemake --profile profiles/slurm` on a single-node SLURM cluster started on this
+# machine, compared with a local run.
 #
 #   bash tests/cluster/run_slurm_test.sh
 #
@@ -11,11 +12,12 @@
 # Steps: a private munged (own key and socket), slurmctld and slurmd, all on 127.0.0.1 and
 # on free ports, configured by a slurm.conf in a temp folder (SLURM_CONF points every SLURM
 # command at it; a system SLURM, if any, is never touched); then, side by side, a local
-# reference run of .test/config.yaml and the same configuration through
+# reference run of .test/config.yaml with replicates=2 and the same configuration through
 # `snakemake --profile profiles/slurm`; then checks (check_slurm_jobs.py) that every job
-# not run locally was submitted with sbatch and ended with exit status 0 according to
-# slurmctld, squeue and the plugin's logs, and (compare_metrics.py) that every
-# metrics.json equals the local run's, timing and provenance left out.
+# not run locally ran inside a SLURM job that ended with exit status 0 according to
+# slurmctld, squeue and the plugin's logs, that the short jobs were grouped (fewer SLURM jobs
+# than workflow jobs: the profile's group-components), and (compare_metrics.py) that every
+# metrics.json and aggregate.json equals the local run's, timing and provenance left out.
 # On exit, it cancels leftover jobs and stops the daemons it started by their process ids.
 #
 # KEEP_TMP=1 keeps the temp folder (it is always kept when the test fails).
@@ -217,7 +219,7 @@ say "slurmctld (pid $SLURMCTLD_PID) and slurmd (pid $SLURMD_PID) up; $(sinfo --n
 # The local reference run (profiles/default, loaded by Snakemake itself) and the SLURM run
 # go side by side: the SLURM run spends much of its time waiting between status checks.
 cd "$ROOT"
-TINY=(-s "$ROOT/Snakefile" --configfile "$ROOT/.test/config.yaml")
+TINY=(-s "$ROOT/Snakefile" --configfile "$ROOT/.test/config.yaml" --config replicates=2)
 
 # Inside each SLURM job the plugin's jobstep executor starts the rule with `srun`, which
 # must find slurm.conf. On a real cluster it sits at /etc/slurm/slurm.conf (or comes from
@@ -236,16 +238,20 @@ chmod 755 "$TMP/bin/srun"
 # command-line --default-resources replaces the profile's whole key, so pass the
 # profile's other defaults along with the test partition (and no account).
 mapfile -t DEFAULTS < <("$PY" "$HERE/profile_overrides.py" "$ROOT/profiles/slurm/config.yaml" "$PARTITION")
+# A group job asks for up to the profile's `cores` CPUs: no more than this node has.
+PROFILE_CORES=$("$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get("cores", 1))' \
+    "$ROOT/profiles/slurm/config.yaml")
+JOB_CORES=$(( CPUS < PROFILE_CORES ? CPUS : PROFILE_CORES ))
 CLUSTER=(--profile profiles/slurm "${TINY[@]}" --directory "$TMP/cluster"
          --executor slurm --slurm-no-account --slurm-status-command squeue
          --slurm-init-seconds-before-status-checks 5 --slurm-keep-successful-logs
-         --default-resources "${DEFAULTS[@]}")
+         --cores "$JOB_CORES" --default-resources "${DEFAULTS[@]}")
 say "snakemake ${CLUSTER[*]}"
 PATH="$TMP/bin:$PATH" "$SNAKEMAKE" "${CLUSTER[@]}" --dry-run >"$TMP/cluster-dryrun.log" 2>&1 \
     || { tail -n 40 "$TMP/cluster-dryrun.log"; fail "the SLURM dry run failed"; }
-say "planned: $(grep -cE '^(local)?rule ' "$TMP/cluster-dryrun.log") jobs"
+say "planned: $(grep -cE '^\s*(local)?(rule|checkpoint) ' "$TMP/cluster-dryrun.log") jobs, $(grep -c '\] Group job ' "$TMP/cluster-dryrun.log") of the submissions group jobs"
 
-say "starting the local reference run of .test/config.yaml and the SLURM run"
+say "starting the local reference run of .test/config.yaml (replicates=2) and the SLURM run"
 timeout 900 "$SNAKEMAKE" "${TINY[@]}" --directory "$TMP/local" --cores all >"$TMP/local.log" 2>&1 &
 LOCAL_PID=$!
 PATH="$TMP/bin:$PATH" timeout 900 "$SNAKEMAKE" "${CLUSTER[@]}" >"$TMP/cluster.log" 2>&1 &
@@ -266,7 +272,7 @@ for _ in 1 2; do
         [ "$rc" = 0 ] || { tail -n 60 "$TMP/cluster.log"; fail "the SLURM run failed (log: $TMP/cluster.log)"; }
     fi
 done
-grep -m 3 -E '^Job [0-9]+ has been submitted with SLURM jobid' "$TMP/cluster.log" | sed 's/^/  /'
+grep -m 3 -E '^Job [^ ]+ has been submitted with SLURM jobid' "$TMP/cluster.log" | sed 's/^/  /'
 echo "  ..."
 
 # ---------------------------------------------------------------- checks
@@ -275,7 +281,7 @@ say "checking that the jobs went through SLURM"
 "$PY" "$HERE/check_slurm_jobs.py" "$TMP/cluster-dryrun.log" "$TMP/cluster.log" \
     "$TMP/log/slurmctld.log" "$TMP/squeue.txt" "$TMP/cluster/results" \
     || fail "the jobs did not all go through SLURM"
-say "comparing metrics.json with the local run's"
+say "comparing metrics.json and aggregate.json with the local run's"
 "$PY" "$HERE/compare_metrics.py" "$TMP/local/results" "$TMP/cluster/results" \
     || fail "the SLURM run's metrics differ from the local run's"
-say "PASS: $(grep -c '^Job [0-9]* has been submitted with SLURM jobid' "$TMP/cluster.log") jobs ran through SLURM, every metrics.json equals the local run's"
+say "PASS: $(grep -c '^Job [^ ]* has been submitted with SLURM jobid' "$TMP/cluster.log") SLURM jobs ran $(grep -cE '^\s*(rule|checkpoint) ' "$TMP/cluster.log") workflow jobs, every metrics.json and aggregate.json equals the local run's"
