@@ -58,6 +58,12 @@ BAD = [
     ("autoencoder.recipes.tuned.epochs", KeyError, "autoencoder.recipes.tuned.epochs",
      "expected a value, found none"),
     ("data_dir", "", "data_dir", "non-empty string"),
+    # sizes that can only be a mistake are bounded, so they fail here, not with a MemoryError
+    ("autoencoder.hidden", 100000000, "autoencoder.hidden", "expected a value <= 100000, found 100000000"),
+    ("recurrent.hidden", 10**9, "recurrent.hidden", "expected a value <= 100000"),
+    ("autoencoder.recipes.tuned.epochs", 10**9, "autoencoder.recipes.tuned.epochs", "expected a value <= 100000"),
+    ("replicates", 0, "replicates", "expected a value >= 1, found 0"),
+    ("replicates", 1000, "replicates", "expected a value <= 100, found 1000"),
     # NaN and +-inf (YAML .nan, .inf, -.inf) pass every JSON-Schema bound; each is refused by key
     ("data.validation_fraction", float("nan"), "data.validation_fraction",
      "expected a finite number, found nan"),
