@@ -486,7 +486,7 @@ def test_a_job_killed_with_kill_9_shows_as_interrupted(tmp_path):
 
 
 def test_variant_states(tmp_path):
-    from nnlab.app.state import run_state, variant_state
+    from nnlab.app.state import run_state
 
     results = tmp_path
     assert run_state(results, "t", "a", 0).state == "not started"

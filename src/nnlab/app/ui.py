@@ -417,20 +417,28 @@ def variant_section(page, prefix, keys, render_run):
 # ---------------------------------------------------------------- key metric bars
 
 
-def bars_section(page, metric):
-    """The key metric per variant with its 95% interval as error bars, from summary/<task>.csv."""
-    loaded = loaders.load_csv(results() / "summary" / f"{page.task}.csv")
+def summary_file(name, needed, what):
+    """The table results/summary/<name> when it has the columns `needed`; else None, after
+    saying in place that it is not produced yet or why it cannot be read."""
+    loaded = loaders.load_csv(results() / "summary" / name)
     if loaded.missing:
         st.info(f"{md(rel(loaded.path), code=True)} has not been produced yet: it is written when every "
                 "variant of the task is done.", icon=WAIT)
-        return
-    if problem(loaded, "summary table"):
-        return
-    table = loaded.value
+        return None
+    if problem(loaded, what):
+        return None
+    missing = [c for c in needed if c not in loaded.value.columns]
+    if missing:
+        problem(loaders.Loaded(loaded.path, error=f"no column(s) {', '.join(missing)}"), what)
+        return None
+    return loaded.value
+
+
+def bars_section(page, metric):
+    """The key metric per variant with its 95% interval as error bars, from summary/<task>.csv."""
     needed = ["variant", metric, f"{metric}_low", f"{metric}_high"]
-    if not set(needed) <= set(table.columns):
-        missing = ", ".join(c for c in needed if c not in table.columns)
-        problem(loaders.Loaded(loaded.path, error=f"no column(s) {missing}"), "key metric")
+    table = summary_file(f"{page.task}.csv", needed, "key metric")
+    if table is None:
         return
     data = table[needed].rename(columns={metric: "value", f"{metric}_low": "low", f"{metric}_high": "high"})
     data["variant"] = data["variant"].astype(str)
@@ -461,7 +469,7 @@ def bars_section(page, metric):
                + ("; " if any(k.startswith("t") for k in data["interval"]) and "test set" in set(data["interval"])
                   else "")
                + (f"test set: {how(metric, {'interval': 'test set'})}" if "test set" in set(data["interval"]) else "")
-               + ". From " + md(rel(loaded.path), code=True) + ".")
+               + ". From " + md(rel(results() / "summary" / f"{page.task}.csv"), code=True) + ".")
 
 
 # ---------------------------------------------------------------- compare two variants
@@ -512,17 +520,9 @@ def comparison_numbers(row):
 def compare_section(page, prefix):
     """Two variants and a metric picked: the answer of summary/<task>_comparisons.csv in words
     and numbers (either order), then the whole table."""
-    loaded = loaders.load_csv(results() / "summary" / f"{page.task}_comparisons.csv")
-    if loaded.missing:
-        st.info(f"{md(rel(loaded.path), code=True)} has not been produced yet: it is written when every "
-                "variant of the task is done.", icon=WAIT)
-        return
-    if problem(loaded, "comparisons"):
-        return
-    table = loaded.value
-    if not COMPARISON_COLUMNS <= set(table.columns):
-        missing = ", ".join(sorted(COMPARISON_COLUMNS - set(table.columns)))
-        problem(loaders.Loaded(loaded.path, error=f"no column(s) {missing}"), "comparisons")
+    path = results() / "summary" / f"{page.task}_comparisons.csv"
+    table = summary_file(path.name, sorted(COMPARISON_COLUMNS), "comparisons")
+    if table is None:
         return
     table = table.astype({"a": str, "b": str, "metric": str})
     found = set(table["a"]) | set(table["b"])
@@ -538,7 +538,7 @@ def compare_section(page, prefix):
     if a == b:
         st.info("Pick two different variants.", icon=":material/compare_arrows:")
     elif (row := comparison(table, a, b, metric)) is None:
-        st.info(f"{md(rel(loaded.path), code=True)} has no comparison of {md(a)} and {md(b)} on {md(metric)}.",
+        st.info(f"{md(rel(path), code=True)} has no comparison of {md(a)} and {md(b)} on {md(metric)}.",
                 icon=WAIT)
     else:
         seeds = int(row["seeds"]) if math.isfinite(row["seeds"]) else 0
@@ -556,10 +556,10 @@ def compare_section(page, prefix):
                                               if replicates.is_accuracy(metric) else "")
                    + "; a difference is called real when its Holm-adjusted p (over every comparison of the "
                      "task) is below 0.05.")
-    with st.expander(f"All comparisons ({len(table)} rows of {md(rel(loaded.path), code=True)})"):
+    with st.expander(f"All comparisons ({len(table)} rows of {md(rel(path), code=True)})"):
         st.dataframe(table, hide_index=True, width="stretch", key=f"{prefix}-comparisons",
                      column_config={"answer": st.column_config.TextColumn(width="large")})
-        csv_download(loaded.path, f"Download {loaded.path.name}", key=f"{prefix}-comparisons-download")
+        csv_download(path, f"Download {path.name}", key=f"{prefix}-comparisons-download")
 
 
 def image(path, caption=None, what=None, width="stretch"):
