@@ -206,6 +206,8 @@ def test_rules_write_the_results_contract(lm_run):
             assert key in metrics, key
         assert metrics["test_perplexity"] == pytest.approx(np.exp(metrics["test_cross_entropy"]))
         assert 0 < metrics["test_accuracy"] <= metrics["test_top10_accuracy"] <= 1
+        for name in ("val_cross_entropy", "val_accuracy", "test_cross_entropy", "test_accuracy", "test_top10_accuracy"):
+            assert metrics[f"{name}_low"] <= metrics[name] <= metrics[f"{name}_high"], name
         history = pd.read_csv(folder / "history.csv")
         assert list(history.columns[:6]) == ["epoch", "train_loss", "val_loss", "train_accuracy",
                                              "val_accuracy", "seconds"]

@@ -267,7 +267,9 @@ def test_two_stage_training_writes_one_continuous_history(tmp_path):
     assert set(metrics["test_recall"]) == {"a", "b", "c"}
     params = np.load(out["params"], allow_pickle=False)
     assert params["Wh"].shape == (6, 18) and params["W2"].shape == (5, 3)
-    assert metrics["test_accuracy_low"] <= metrics["test_accuracy"] <= metrics["test_accuracy_high"]
+    for split in ("train", "val", "test"):                     # every accuracy and cross-entropy with its interval
+        for name in (f"{split}_accuracy", f"{split}_cross_entropy"):
+            assert metrics[f"{name}_low"] <= metrics[name] <= metrics[f"{name}_high"]
     scores = np.load(out["scores"], allow_pickle=False)
     assert scores["correct"].mean() == pytest.approx(metrics["test_accuracy"])
     assert scores["loss"].mean() == pytest.approx(metrics["test_cross_entropy"], rel=1e-5)

@@ -32,6 +32,11 @@ def test_one_seed_keeps_the_runs_test_set_interval():
     assert (m["mean"], m["low"], m["high"], m["interval"]) == (0.9, 0.87, 0.925, "test set")
     assert math.isnan(agg["metrics"]["test_cross_entropy"]["low"])
     assert "test_accuracy_low" not in agg["metrics"]
+    agg = replicates.aggregate([record("gru-full", 0, 0.9, 0.3, val_accuracy=0.8, val_accuracy_low=0.7,
+                                       val_accuracy_high=0.88)])
+    assert agg["metrics"]["val_accuracy"]["interval"] == "validation set"
+    assert [replicates.evaluation_set(m) for m in ("test_accuracy", "train_cross_entropy", "reconstruction_mse")] \
+        == ["test set", "training set", "held-out set"]
 
 
 def test_mean_history_bands():

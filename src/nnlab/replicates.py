@@ -36,6 +36,15 @@ def is_accuracy(metric):
     return metric.endswith("accuracy")
 
 
+def evaluation_set(metric):
+    """Where a run's own interval of `metric` comes from: 'test set', 'validation set',
+    'training set' or, for the autoencoder's reconstruction error, 'held-out set'."""
+    for prefix, name in (("test_", "test set"), ("val_", "validation set"), ("train_", "training set")):
+        if metric.startswith(prefix):
+            return name
+    return "held-out set"
+
+
 def scalar_metrics(record):
     """The numeric top-level metrics of a metrics.json record (no bools, lists or dicts)."""
     return {k: float(v) for k, v in record.items()
@@ -50,8 +59,9 @@ def _interval(values):
 
 def aggregate(records):
     """Per-variant aggregate of its runs' metrics.json records (one per seed): for every scalar
-    metric its mean, sd, n and 95% interval over seeds (t); with a single run, the interval is
-    that run's test-set interval where it has one (metric_low / metric_high)."""
+    metric its mean, sd, n and 95% interval over seeds (t, interval "t, k seeds"); with a single
+    run, the interval is that run's own where it has one (metric_low / metric_high: Wilson for
+    accuracies, normal over per-sample losses), named by its evaluation_set()."""
     records = sorted(records, key=lambda r: r["hyperparameters"]["seed"])
     names = sorted(set().union(*(scalar_metrics(r) for r in records)) - {n for r in records for n in r
                                                                           if n.endswith(("_low", "_high"))})
@@ -61,7 +71,7 @@ def aggregate(records):
         values = [v for v in values if v is not None and math.isfinite(v)]
         entry = _interval(values)
         if len(values) == 1 and f"{name}_low" in records[0]:
-            entry.update(low=records[0][f"{name}_low"], high=records[0][f"{name}_high"], interval="test set")
+            entry.update(low=records[0][f"{name}_low"], high=records[0][f"{name}_high"], interval=evaluation_set(name))
         else:
             entry["interval"] = f"t, {len(values)} seeds" if len(values) > 1 else "none"
         metrics[name] = entry

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnlab import models
+from nnlab import models, replicates
 from nnlab.app.state import parse_history  # noqa: F401 - one of the parsers below, by name
 
 MAX_ARRAY_BYTES = 256 * 2**20    # one array of an .npz: larger ones are refused, not loaded
@@ -146,7 +146,7 @@ def estimates(aggregate):
 def run_estimates(metrics):
     """The estimates of one run, read from its metrics.json dict as aggregate.json would have them
     for a single seed: each number with its test-set interval (name_low, name_high) where it has
-    one, interval "test set"; otherwise "none"."""
+    one, interval named by nnlab.replicates.evaluation_set ("test set", ...); otherwise "none"."""
     names = [k for k, v in metrics.items() if k not in RUN_SKIPPED and not k.endswith(("_low", "_high"))
              and not isinstance(v, (bool, dict, list))]       # flags and per-class tables are not metrics
     values = metric_values(metrics, names)
@@ -155,7 +155,7 @@ def run_estimates(metrics):
         bounds = metric_values(metrics, [f"{name}_low", f"{name}_high"])
         low, high = bounds[f"{name}_low"], bounds[f"{name}_high"]
         out[name] = {"mean": values[name], "sd": None, "n": 1, "low": low, "high": high,
-                     "interval": "test set" if f"{name}_low" in metrics else "none"}
+                     "interval": replicates.evaluation_set(name) if f"{name}_low" in metrics else "none"}
     return out
 
 

@@ -286,8 +286,8 @@ def curves(sources, draw):
 def how(metric, estimate):
     """How an estimate's interval was computed, in words ("" when it has none)."""
     interval = estimate.get("interval", "none")
-    if interval == "test set":
-        return "Wilson, test set" if replicates.is_accuracy(metric) else "normal over per-sample losses, test set"
+    if interval.endswith(" set"):          # one run's own interval on its test, validation, ... set
+        return f"Wilson, {interval}" if replicates.is_accuracy(metric) else f"normal over per-sample losses, {interval}"
     if interval.startswith("t"):
         return f"t over {ui_int(estimate.get('n'))} seeds"
     return ""
@@ -332,8 +332,9 @@ def intervals_note(estimates, keys):
 
 INTERVALS_CAPTION = ("Values: the mean over a variant's seeds, with its 95% confidence interval in brackets; "
                      "**t, k seeds**: a t interval over the k seeds' values; **test set** (one seed): the run's "
-                     "own test-set interval (Wilson for accuracies, normal over the per-sample losses for "
-                     "cross-entropies and the held-out MSE); validation and training numbers of one seed have none.")
+                     "own interval on that set (Wilson for accuracies, normal over the per-sample losses for "
+                     "cross-entropies and the held-out MSE); likewise **validation set**, **training set** and "
+                     "**held-out set**.")
 
 
 def metrics_section(page, keys, columns, key):
@@ -463,12 +464,10 @@ def bars_section(page, metric):
                           "x2": {"field": "high"}}},
         ],
     }, max(60, 22 * len(data)))
-    kinds = ", ".join(sorted(set(data["interval"])))
-    st.caption(f"Error bars: 95% confidence intervals ({md(kinds)}); "
-               + ("t over seeds" if any(k.startswith("t") for k in data["interval"]) else "")
-               + ("; " if any(k.startswith("t") for k in data["interval"]) and "test set" in set(data["interval"])
-                  else "")
-               + (f"test set: {how(metric, {'interval': 'test set'})}" if "test set" in set(data["interval"]) else "")
+    kinds = sorted(set(data["interval"]))
+    ways = ["t over seeds" if k.startswith("t") else f"{k}: {how(metric, {'interval': k})}"
+            for k in kinds if k.startswith("t") or k.endswith(" set")]
+    st.caption(f"Error bars: 95% confidence intervals ({md(', '.join(kinds))}); " + "; ".join(ways)
                + ". From " + md(rel(results() / "summary" / f"{page.task}.csv"), code=True) + ".")
 
 

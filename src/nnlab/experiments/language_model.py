@@ -54,7 +54,8 @@ def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
     log(f"{variant}: {len(train[0])} / {len(val[0])} / {len(x_test)} trigrams over {len(words)} words, "
         f"{len(model.params)} parameters, hyperparameters {hp}")
     result = fit_recipe(model, hp, train, val, seed=hp["seed"], history_path=out["history"], log=log)
-    val_ce, val_acc = model.evaluate(*val)
+    val_losses, val_correct, _ = model.sample_scores(*val, k=TOP_K)
+    val_ce = float(val_losses.mean())
     losses, correct, top = model.sample_scores(x_test, y_test, k=TOP_K)
     test_ce = float(losses.mean())
     log(f"best epoch {result.best_epoch}: validation cross-entropy {val_ce:.4f}, test cross-entropy "
@@ -68,7 +69,7 @@ def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
                  ("accuracy", [("train_accuracy", "train"), ("val_accuracy", "validation")])],
                 title=f"{variant} (best epoch {result.best_epoch})")
     write_metrics(out["metrics"], "language_model", variant, hp, result, data_files,   # last: marks the job done
-                  val_cross_entropy=val_ce, val_accuracy=val_acc,
+                  **mean_with_interval("val_cross_entropy", val_losses), **accuracy_with_interval("val_accuracy", val_correct),
                   **mean_with_interval("test_cross_entropy", losses), **accuracy_with_interval("test_accuracy", correct),
                   **accuracy_with_interval("test_top10_accuracy", top), test_perplexity=math.exp(test_ce))
 

@@ -100,10 +100,9 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
     write_metrics(                                     # last: metrics.json marks the job done
         out["metrics"], "recurrent", variant, hp, result, data_files,
         steps=T, parameters=len(model.params), classes=classes,
-        val_cross_entropy=scores["val"]["cross_entropy"], val_accuracy=scores["val"]["accuracy"],
-        train_cross_entropy=scores["train"]["cross_entropy"], train_accuracy=scores["train"]["accuracy"],
-        **mean_with_interval("test_cross_entropy", scores["test"]["losses"]),
-        **accuracy_with_interval("test_accuracy", scores["test"]["correct"]),
+        **{k: v for split in ("train", "val", "test") for k, v in {
+            **mean_with_interval(f"{split}_cross_entropy", scores[split]["losses"]),
+            **accuracy_with_interval(f"{split}_accuracy", scores[split]["correct"])}.items()},
         test_precision=scores["test"]["precision"], test_recall=scores["test"]["recall"],
         train_precision=scores["train"]["precision"], train_recall=scores["train"]["recall"],
     )
