@@ -67,7 +67,8 @@ def test_comparisons_with_five_seeds_answer_in_words_and_numbers():
     assert row["low"] < row["difference"] < row["high"] and row["p"] < 0.001 and row["p_holm"] >= row["p"]
     assert row["test_set_method"] == "McNemar exact" and row["test_set_difference"] > 0
     assert row["answer"].startswith("gru-full is better than lstm-full by 4.8 points of test_accuracy (95% CI")
-    assert "5 seeds): a real difference" in row["answer"]
+    assert "5 seeds): a real difference (Holm-adjusted p < 0.001)" in row["answer"]
+    assert replicates._span("test_accuracy", -0.0004, 0.02) == "95% CI 0.0 to 2.0"     # no "-0.0"
     ce = table[table["question"] == "gru-full vs lstm-full: test_cross_entropy"].iloc[0]
     assert ce["difference"] == pytest.approx(-0.1) and ce["test_set_method"] == "paired per-sample difference"
     assert ce["answer"].startswith("gru-full is better than lstm-full by 0.1 of test_cross_entropy")

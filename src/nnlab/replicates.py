@@ -162,10 +162,16 @@ def _amount(metric, value):
     return f"{abs(value) * 100:.1f} points" if is_accuracy(metric) else f"{abs(value):.4g}"
 
 
+def _signed(value, spec):
+    """value formatted by spec, without the sign of a value that rounds to zero ("-0.0")."""
+    text = format(value, spec)
+    return text.lstrip("-") if float(text) == 0 else text
+
+
 def _span(metric, low, high):
-    scale = 100 if is_accuracy(metric) else 1
-    fmt = (lambda v: f"{v * scale:.1f}") if is_accuracy(metric) else (lambda v: f"{v:.4g}")
-    return f"95% CI {fmt(low)} to {fmt(high)}"
+    if is_accuracy(metric):
+        return f"95% CI {_signed(low * 100, '.1f')} to {_signed(high * 100, '.1f')}"
+    return f"95% CI {_signed(low, '.4g')} to {_signed(high, '.4g')}"
 
 
 def _direction(row, difference):
@@ -191,7 +197,7 @@ def answer(row):
         real = row["p_holm"] < 0.05
         parts.append(f"{head} ({_span(metric, row['low'], row['high'])}, {_p(row['p'])}, {row['seeds']} seeds): "
                      + ("a real difference" if real else "not distinguishable")
-                     + f" (Holm-adjusted p = {row['p_holm']:.2g})")
+                     + f" (Holm-adjusted {_p(row['p_holm'])})")
     else:
         parts.append(f"Too few seeds to say anything about training randomness ({row['seeds']} "
                      f"seed{'s' if row['seeds'] != 1 else ''}; at least {stats.MIN_SEEDS} are needed: "
@@ -204,7 +210,7 @@ def answer(row):
         parts.append(f"on the test set of the first seed, {head} ({_span(metric, row['test_set_low'], row['test_set_high'])}, "
                      f"{row['test_set_method']} {_p(row['test_set_p'])}): "
                      + ("a real difference" if real else "not distinguishable") + " on this test set"
-                     + f" (Holm-adjusted p = {row['test_set_p_holm']:.2g})")
+                     + f" (Holm-adjusted {_p(row['test_set_p_holm'])})")
     return "; ".join(parts) + "."
 
 
