@@ -102,8 +102,9 @@ def variants_section(config, expected):
 
 
 def summary_tables():
-    st.caption("One row per variant: hyper-parameters, then each metric's mean over the seeds, its sd, 95% "
-               "interval (low, high) and how the interval was computed. Click a column header to sort.")
+    st.caption("One row per variant: its key metrics with their 95% interval (low, high) first, then the "
+               "hyper-parameters and every metric's mean over the seeds, sd, interval and how the interval "
+               "was computed. Click a column header to sort.")
     for task, spec in state.TASKS.items():
         st.subheader(spec.title, anchor=f"summary-{task}")
         loaded = loaders.load_csv(ui.results() / "summary" / f"{task}.csv")
@@ -111,7 +112,11 @@ def summary_tables():
             st.info(f"{ui.md(ui.rel(loaded.path), code=True)} has not been produced yet: it is written when "
                     "every variant of the task is done.", icon=ui.WAIT)
         elif not ui.problem(loaded, "summary table"):
-            st.dataframe(loaded.value, hide_index=True, width="stretch", key=f"summary-{task}")
+            table = loaded.value                     # the key metrics first, where a screen shows them
+            first = ["variant", "seeds"] + [f"{m}{end}" for m in spec.key_metrics for end in ("", "_low", "_high")]
+            first = [c for c in first if c in table.columns]
+            table = table[first + [c for c in table.columns if c not in first]]
+            st.dataframe(table, hide_index=True, width="stretch", key=f"summary-{task}")
             ui.csv_download(loaded.path, f"Download {task}.csv", key=f"download-{task}")
 
 
