@@ -3,4 +3,5 @@ from nnlab.replicates import write_aggregate
 from nnlab.runner import run
 
 run(snakemake, lambda log: write_aggregate(
-    list(snakemake.input.metrics), snakemake.output.aggregate, snakemake.output.history))
+    list(snakemake.input.metrics), list(snakemake.input.history), snakemake.output.aggregate,
+    snakemake.output.history))

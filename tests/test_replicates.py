@@ -95,7 +95,7 @@ def test_write_summary_from_the_seed_folders(tmp_path):
             pd.DataFrame({"epoch": [1, 2], "val_loss": [1.0, 0.5]}).to_csv(folder / "history.csv", index=False)
             save_npz(folder / "scores.npz", **scores[variant])
         metrics = [tmp_path / "recurrent" / variant / f"seed{s}" / "metrics.json" for s in range(3)]
-        replicates.write_aggregate(metrics, tmp_path / "recurrent" / variant / "aggregate.json",
+        replicates.write_aggregate(metrics, [m.parent / "history.csv" for m in metrics], tmp_path / "recurrent" / variant / "aggregate.json",
                                    tmp_path / "recurrent" / variant / "history_mean.csv")
         aggregates.append(tmp_path / "recurrent" / variant / "aggregate.json")
     replicates.write_summary("recurrent", aggregates, tmp_path / "summary.csv", tmp_path / "comparisons.csv", 0)

@@ -95,12 +95,12 @@ def mean_history(frames):
     return pd.DataFrame(rows)
 
 
-def write_aggregate(metrics_paths, aggregate_path, history_path):
-    """aggregate.json and history_mean.csv of one variant from its runs' folders."""
+def write_aggregate(metrics_paths, history_paths, aggregate_path, history_mean_path):
+    """aggregate.json and history_mean.csv of one variant from its runs' metrics.json and
+    history.csv files."""
     records = [json.loads(Path(p).read_text()) for p in metrics_paths]
     write_json(aggregate_path, _plain(aggregate(records)))
-    frames = [pd.read_csv(Path(p).parent / "history.csv") for p in metrics_paths]
-    save_csv(history_path, mean_history(frames))
+    save_csv(history_mean_path, mean_history([pd.read_csv(p) for p in history_paths]))
 
 
 def summary_table(aggregates):

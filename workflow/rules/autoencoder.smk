@@ -56,7 +56,7 @@ rule autoencoder_train:
 # (ae_hp in common.smk), so a rerun that chooses the same pair retrains no grid run.
 checkpoint autoencoder_select:
     input:
-        metrics_files("autoencoder", AE_SWEEP),
+        run_files("autoencoder", AE_SWEEP),
     output:
         f"{RESULTS}/autoencoder/selection.json",
     params:

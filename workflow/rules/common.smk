@@ -111,10 +111,6 @@ def run_files(task, variants, name="metrics.json", seeds=None):
     return [f"{run_dir(task, v, s)}/{name}" for v in variants for s in (SEEDS if seeds is None else seeds)]
 
 
-def metrics_files(task, variants):
-    return run_files(task, variants)
-
-
 def aggregate_files(task):
     return [f"{RESULTS}/{task}/{v}/aggregate.json" for v in TASK_VARIANTS[task]]
 
@@ -234,7 +230,7 @@ def all_outputs():
     if LM_MAP_VARIANT:
         outputs.append(f"{RESULTS}/language_model/embedding_map.png")
     for task, variants in TASK_VARIANTS.items():
-        outputs += metrics_files(task, variants)
+        outputs += run_files(task, variants)
         outputs += aggregate_files(task)
         outputs += [f"{RESULTS}/summary/{task}.csv", f"{RESULTS}/summary/{task}_comparisons.csv"]
     return outputs

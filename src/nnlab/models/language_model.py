@@ -103,24 +103,22 @@ class LanguageModel:
 
     def sample_scores(self, x, y, k=10):
         """Per sample: cross-entropy (n,) float64, whether the true word has the largest logit (n,),
-        and whether it is among the k largest logits (n,) (ties counted in its favour)."""
+        and whether it is among the k largest logits (n,) (ties counted in its favour; None when k
+        is None, as in the per-epoch evaluation)."""
         losses, correct, top = np.empty(len(x)), np.empty(len(x), bool), np.empty(len(x), bool)
         for i in range(0, len(x), EVAL_CHUNK):
             xb, yb = x[i:i + EVAL_CHUNK], y[i:i + EVAL_CHUNK]
             logits = self.forward(xb)
-            true = logits[np.arange(len(yb)), yb][:, None]
-            top[i:i + len(yb)] = (logits > true).sum(axis=1) < k
+            true = logits[np.arange(len(yb)), yb][:, None] if k is not None else None
+            if k is not None:
+                top[i:i + len(yb)] = (logits > true).sum(axis=1) < k
             losses[i:i + len(yb)], correct[i:i + len(yb)] = cross_entropy(logits, yb)
-        return losses, correct, top
+        return losses, correct, (top if k is not None else None)
 
     def evaluate(self, x, y):
         """(mean cross-entropy, accuracy) over (x, y); no gradients."""
-        total, correct = 0.0, 0
-        for i in range(0, len(x), EVAL_CHUNK):
-            losses, hits = cross_entropy(self.forward(x[i:i + EVAL_CHUNK]), y[i:i + EVAL_CHUNK])
-            total += float(losses.sum())
-            correct += int(hits.sum())
-        return total / len(x), correct / len(x)
+        losses, correct, _ = self.sample_scores(x, y, k=None)
+        return float(losses.mean()), float(correct.mean())
 
     def predict_proba(self, x):
         """x (n, 3) word indices in 0..V-1 -> next-word probabilities (n, V), a new array."""
