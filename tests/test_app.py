@@ -130,7 +130,8 @@ def _aggregate(results, task, runs, seeds):
     for name, paths in runs.items():
         if len(paths) == len(seeds):
             folder = results / task / name
-            replicates.write_aggregate(paths, folder / "aggregate.json", folder / "history_mean.csv")
+            replicates.write_aggregate(paths, [p.parent / "history.csv" for p in map(Path, paths)], folder / "aggregate.json",
+                                       folder / "history_mean.csv")
             aggregates.append(folder / "aggregate.json")
     summary = results / "summary"
     replicates.write_summary(task, aggregates, summary / f"{task}.csv", summary / f"{task}_comparisons.csv", seeds[0])

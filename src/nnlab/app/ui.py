@@ -170,16 +170,6 @@ class TaskPage:
     def metrics(self, name, seed=None):
         return loaders.load_json(self.run(name, seed) / "metrics.json")
 
-    def values(self, name, keys, seed=None):
-        """Loaded: the numbers of `keys` in one run's metrics.json (loaders.metric_values), or why not."""
-        loaded = self.metrics(name, seed)
-        if not loaded.ok:
-            return loaded
-        try:
-            return loaders.Loaded(loaded.path, value=loaders.metric_values(loaded.value, keys))
-        except ValueError as error:
-            return loaders.Loaded(loaded.path, error=f"unreadable metrics: {error}")
-
     def estimates(self, name):
         """Loaded {metric: {mean, sd, n, low, high, interval}} from the variant's aggregate.json;
         before it is written, a variant of one done run reads them from that run's metrics.json."""

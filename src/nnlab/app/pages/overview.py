@@ -107,17 +107,13 @@ def summary_tables():
                "was computed. Click a column header to sort.")
     for task, spec in state.TASKS.items():
         st.subheader(spec.title, anchor=f"summary-{task}")
-        loaded = loaders.load_csv(ui.results() / "summary" / f"{task}.csv")
-        if loaded.missing:
-            st.info(f"{ui.md(ui.rel(loaded.path), code=True)} has not been produced yet: it is written when "
-                    "every variant of the task is done.", icon=ui.WAIT)
-        elif not ui.problem(loaded, "summary table"):
-            table = loaded.value                     # the key metrics first, where a screen shows them
+        table = ui.summary_file(f"{task}.csv", [], "summary table")
+        if table is not None:                        # the key metrics first, where a screen shows them
             first = ["variant", "seeds"] + [f"{m}{end}" for m in spec.key_metrics for end in ("", "_low", "_high")]
             first = [c for c in first if c in table.columns]
             table = table[first + [c for c in table.columns if c not in first]]
             st.dataframe(table, hide_index=True, width="stretch", key=f"summary-{task}")
-            ui.csv_download(loaded.path, f"Download {task}.csv", key=f"download-{task}")
+            ui.csv_download(ui.results() / "summary" / f"{task}.csv", f"Download {task}.csv", key=f"download-{task}")
 
 
 st.title("nnlab results")
