@@ -4,5 +4,5 @@ from nnlab.replicates import write_summary
 from nnlab.runner import run
 
 run(snakemake, lambda log: write_summary(
-    snakemake.wildcards.task, list(snakemake.input.aggregates), snakemake.output.summary,
-    snakemake.output.comparisons, snakemake.params.first_seed))
+    snakemake.wildcards.task, list(snakemake.input.aggregates), list(snakemake.input.metrics),
+    list(snakemake.input.scores), snakemake.output.summary, snakemake.output.comparisons))

@@ -1,9 +1,8 @@
 """Train one autoencoder variant (rule autoencoder_train)."""
 from nnlab.experiments import autoencoder
-from nnlab.runner import optional_input, run
+from nnlab.runner import run
 
 run(snakemake, lambda log: autoencoder.train_variant(
     snakemake.input.data, snakemake.wildcards.variant, snakemake.params.hp, snakemake.output, log,
-    selection_path=optional_input(snakemake.input.selection),
     data_files=[snakemake.input.course],
 ))

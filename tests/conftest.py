@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from nnlab.tasks import run_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 TINY = ROOT / ".test" / "config.yaml"
@@ -27,8 +29,8 @@ TINY_SEEDS = [0, 1]
 
 
 def run_folder(results, task, variant, seed=0):
-    """The folder of one run: results/<task>/<variant>/seed<seed>."""
-    return results / task / variant / f"seed{seed}"
+    """The folder of one run (nnlab.tasks.run_dir: results/<task>/<variant>/seed<seed>)."""
+    return Path(run_dir(results, task, variant, seed))
 
 
 @pytest.fixture(scope="session")

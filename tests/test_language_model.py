@@ -14,7 +14,7 @@ from nnlab.train import lr_schedule
 from nnlab.models import language_model as lm
 from nnlab.nn.optim import SGD
 from nnlab.train import fit
-from nnlab.variants import language_model_map_variant, language_model_variants
+from nnlab.variants import language_model_map_variant, language_model_variants, run_settings
 
 V = 13
 
@@ -161,7 +161,8 @@ def test_variants_names_recipe_and_map_choice():
     variants = language_model_variants(lm_config())
     assert list(variants) == ["d32-p256", "d8-p64", "d32-p256-ordered"]
     assert variants["d8-p64"]["learning_rate"] == 0.15 and variants["d8-p64"]["recipe"] == "course"
-    assert variants["d8-p64"]["seed"] == 7
+    assert "seed" not in variants["d8-p64"]                      # a run's seed is added once, per run
+    assert run_settings(variants["d8-p64"], 8) == dict(variants["d8-p64"], seed=8)
     tuned = language_model_variants(lm_config(recipe="tuned"))
     assert tuned["d8-p64"]["optimizer"] == "adam" and tuned["d8-p64"]["recipe"] == "tuned"
     assert language_model_map_variant(lm_config()) == "d32-p256"

@@ -249,8 +249,8 @@ def test_two_stage_training_writes_one_continuous_history(tmp_path):
     data = activity_npz(tmp_path / "activity.npz")
     hp = dict(cell="gru", truncation=4, hidden=6, mlp=[5], forget_bias=0.0, weight_decay=1e-3, optimizer="adam",
               learning_rate=0.02, momentum=0.0, batch_size=8, epochs=3, patience=3, clip_norm=1.0,
-              lr_schedule="cosine", lr_final_fraction=0.0, finetune_epochs=2, finetune_optimizer="sgd", finetune_learning_rate=0.001,
-              finetune_momentum=0.35, seed=0)
+              lr_schedule="cosine", lr_final_fraction=0.0, seed=0,
+              finetune=dict(epochs=2, optimizer="sgd", learning_rate=0.001, momentum=0.35))
     out = variant_outputs(tmp_path / "gru-tbptt4")
     train_variant(data, "gru-tbptt4", hp, out, log=lambda s: None)
     history = pd.read_csv(out["history"])
@@ -295,7 +295,7 @@ def test_variant_names(tiny_config):
     assert list(variants) == ["rnn-full", "rnn-tbptt20", "lstm-full", "lstm-tbptt20", "gru-full", "gru-tbptt20"]
     assert variants["lstm-tbptt20"]["truncation"] == 20 and variants["lstm-full"]["truncation"] is None
     chosen = config["recurrent"]["recipes"][config["recurrent"]["recipe"]]
-    assert variants["gru-full"]["finetune_momentum"] == chosen["finetune"]["momentum"]
+    assert variants["gru-full"]["finetune"] == chosen["finetune"]             # nested, as in the config
     assert {hp["recipe"] for hp in variants.values()} == {config["recurrent"]["recipe"]}
 
 

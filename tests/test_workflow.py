@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, TINY, TINY_SEEDS, run_folder, snakemake
+from nnlab.tasks import TASKS
 
 
 def test_dry_run_of_default_config_plans_every_stage(tmp_path):
@@ -28,7 +29,7 @@ def test_a_mistyped_variant_path_has_no_rule_rather_than_a_failing_input_functio
     assert "InputFunctionException" not in text
 
 
-@pytest.mark.parametrize("task", ["autoencoder", "language_model", "recurrent"])
+@pytest.mark.parametrize("task", list(TASKS))
 def test_one_summary_rule_serves_every_task_and_no_other_name(tmp_path, task):
     for target in (f"results/summary/{task}.csv", f"results/summary/{task}_comparisons.csv"):
         proc = snakemake(tmp_path, "-n", "--quiet", "rules", "--", target)
@@ -76,7 +77,7 @@ def test_tiny_run_results_contract_for_autoencoder(tiny_run):
 
 # ------------------------------------------------------------------ replicates (issue 14)
 
-TASKS = ("autoencoder", "language_model", "recurrent")
+
 
 
 def variants_of(results, task):
@@ -117,22 +118,20 @@ def test_aggregate_beside_the_seed_folders_has_n_seeds(tiny_run):
             assert {"epoch", "n", "train_loss_mean", "train_loss_low", "train_loss_high"} <= set(history.columns)
 
 
-def test_summary_has_interval_columns_and_comparisons_one_row_per_pair_and_metric(tiny_run):
-    from nnlab.replicates import COMPARED
-
+def test_summary_has_interval_columns_and_comparisons_both_orders_of_every_pair_and_metric(tiny_run):
     for task in TASKS:
+        compared = [m.name for m in TASKS[task].compared]
         summary = pd.read_csv(tiny_run / "summary" / f"{task}.csv")
-        metric = COMPARED[task][0]
         for suffix in ("", "_sd", "_low", "_high", "_interval"):
-            assert f"{metric}{suffix}" in summary.columns, (task, metric + suffix)
+            assert f"{compared[0]}{suffix}" in summary.columns, (task, compared[0] + suffix)
         assert set(summary["seeds"]) == {2}
         comparisons = pd.read_csv(tiny_run / "summary" / f"{task}_comparisons.csv")
         n = len(summary)
-        assert len(comparisons) == n * (n - 1) // 2 * len(COMPARED[task]), task
+        assert len(comparisons) == n * (n - 1) * len(compared), task
         pairs = {m: set(zip(g["a"], g["b"])) for m, g in comparisons.groupby("metric")}
-        assert set(pairs) == set(COMPARED[task])
+        assert set(pairs) == set(compared)
         for metric, found in pairs.items():
-            assert len(found) == n * (n - 1) // 2 and all(a != b for a, b in found)
+            assert len(found) == n * (n - 1) and all(a != b and (b, a) in found for a, b in found)
         assert (comparisons["seeds"] == 2).all()
         assert comparisons["answer"].str.len().gt(0).all()
         assert comparisons["question"].tolist() == [f"{a} vs {b}: {m}" for a, b, m in

@@ -40,14 +40,17 @@ def save_mosaic(path, mosaic, title=None, cmap="gray", size=6):
 
 
 def save_curves(path, history, panels, title=None):
-    """One panel per (title, [(column, label), ...]) of a history frame, against epoch."""
+    """One chart per panel (nnlab.tasks.Panel: its history columns against epoch)."""
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
-    for ax, (panel_title, columns) in zip(axes[0], panels):
-        for column, label in columns:
+    for ax, panel in zip(axes[0], panels):
+        for column, label in panel.columns:
             if column in history and history[column].notna().any():
                 ax.plot(history["epoch"], history[column], marker=".", label=label)
         ax.set_xlabel("epoch")
-        ax.set_title(panel_title)
+        ax.set_ylabel(panel.y_title)
+        ax.set_title(panel.title)
+        if panel.log_scale:
+            ax.set_yscale("log")
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend()

@@ -1,19 +1,20 @@
 """python -m nnlab.gradcheck: every model's analytic gradients against central differences.
 
-Each module in MODELS has gradcheck() -> [(name, max relative error)], computed in float64
+Each task's model module (nnlab.tasks: Task.model) has gradcheck() -> [(name, max relative error)], computed in float64
 on a small random instance. Prints one line per check; exits 1 if any error exceeds 1e-6.
 """
 import importlib
 import sys
 
-MODELS = ["nnlab.models.autoencoder", "nnlab.models.language_model", "nnlab.models.recurrent"]
+from nnlab.tasks import TASKS
+
 TOLERANCE = 1e-6
 
 
 def run_all():
     results = []
-    for module in MODELS:
-        results.extend(importlib.import_module(module).gradcheck())
+    for task in TASKS.values():
+        results.extend(importlib.import_module(task.model_module).gradcheck())
     return results
 
 

@@ -94,9 +94,3 @@ def run(snakemake, job):
     finally:
         log.close()
 
-
-def optional_input(value):
-    """A named input that an input function may leave empty: its path, or None."""
-    if isinstance(value, str):
-        return value
-    return value[0] if len(value) else None

@@ -3,8 +3,10 @@
 Each function maps a validated config to {variant name: hyperparameters}; the rules make one
 cached job per name, and the app lists the same names. Every experiment trains with the
 recipe its config section chooses (`recipe: course | tuned`, settings under `recipes`); the
-hyperparameters of a variant are its recipe's settings, its own settings, the recipe's name
-and the seed.
+hyperparameters of a variant are its recipe's settings (nested ones, like the recurrent
+`finetune` stage, stay nested), its own settings and the recipe's name: everything a run needs
+but its seed, which run_settings() adds. They flow one way, from here through the rule's params
+to the experiment and into metrics.json.
 """
 from nnlab.errors import ConfigError
 
@@ -27,6 +29,11 @@ def seeds(config):
     return [config["seed"] + r for r in range(config.get("replicates", 1))]
 
 
+def run_settings(hp, seed):
+    """The complete settings of one run: its variant's hyper-parameters and its seed."""
+    return dict(hp, seed=int(seed))
+
+
 def _add(out, name, hp, key):
     """out[name] = hp, refusing a name already taken (duplicate or colliding list entries)."""
     if name in out:
@@ -39,7 +46,7 @@ def autoencoder_sweep(config):
     """Part b: base model over beta x rho."""
     ae = config["autoencoder"]
     base = dict(recipe(config, "autoencoder"), holdout_fraction=ae["holdout_fraction"], hidden=ae["hidden"],
-                **{"lambda": ae["lambda"]}, seed=config["seed"])
+                **{"lambda": ae["lambda"]})
     out = {}
     for beta in ae["sweep"]["beta"]:
         for rho in ae["sweep"]["rho"]:
@@ -51,7 +58,7 @@ def autoencoder_sweep(config):
 def autoencoder_grid(config):
     """Part d: L_hid x lambda with beta, rho fixed (None where 'auto': taken from the sweep)."""
     ae = config["autoencoder"]
-    base = dict(recipe(config, "autoencoder"), holdout_fraction=ae["holdout_fraction"], seed=config["seed"])
+    base = dict(recipe(config, "autoencoder"), holdout_fraction=ae["holdout_fraction"])
     fixed = {k: (None if ae["grid"][k] == "auto" else ae["grid"][k]) for k in ("beta", "rho")}
     out = {}
     for hidden in ae["grid"]["hidden"]:
@@ -62,23 +69,24 @@ def autoencoder_grid(config):
 
 
 def autoencoder_variants(config):
+    """Both parts; a variant's `part` ('sweep' or 'grid') says which."""
     return {**autoencoder_sweep(config), **autoencoder_grid(config)}
 
 
 def recurrent_variants(config):
     """Experiment 3: cells x truncation, named <cell>-full or <cell>-tbptt<k>. The recipe's
-    learning_rate is one number or one per cell ({rnn: ..., lstm: ..., gru: ...}); its
-    fine-tuning stage becomes finetune_epochs, finetune_optimizer, ... ."""
+    learning_rate is one number or one per cell ({rnn: ..., lstm: ..., gru: ...}), resolved here
+    to the cell's; its fine-tuning stage stays nested under `finetune`."""
     rc = config["recurrent"]
     base = recipe(config, "recurrent")
-    finetune, rates = base.pop("finetune"), base.pop("learning_rate")
-    base.update({f"finetune_{k}": v for k, v in finetune.items()}, hidden=rc["hidden"], mlp=rc["mlp"])
+    rates = base.pop("learning_rate")
+    base.update(hidden=rc["hidden"], mlp=rc["mlp"])
     out = {}
     for cell in rc["cells"]:
         for k in rc["truncation"]:
             name = f"{cell}-full" if k is None else f"{cell}-tbptt{k}"
             lr = rates[cell] if isinstance(rates, dict) else rates
-            _add(out, name, dict(base, learning_rate=lr, cell=cell, truncation=k, seed=config["seed"]),
+            _add(out, name, dict(base, learning_rate=lr, cell=cell, truncation=k),
                  "recurrent.truncation")
     return out
 
@@ -92,7 +100,7 @@ def language_model_variants(config):
     for v in lm["variants"]:
         name = f"d{v['embedding_dim']}-p{v['hidden']}" + ("-ordered" if v["order_aware"] else "")
         _add(out, name, dict(base, embedding_dim=v["embedding_dim"], hidden=v["hidden"], order_aware=v["order_aware"],
-                             prediction_samples=lm["prediction_samples"], seed=config["seed"]),
+                             prediction_samples=lm["prediction_samples"]),
              "language_model.variants")
     return out
 

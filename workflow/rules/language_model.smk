@@ -27,7 +27,7 @@ rule language_model_train:
             labels={"figure": "curves", "seed": "{seed}"},
         ),
     params:
-        hp=run_hp(LM_VARIANTS),
+        hp=run_hp("language_model"),
     wildcard_constraints:
         variant=one_of(LM_VARIANTS),
         seed=SEED,
@@ -56,6 +56,7 @@ if LM_MAP_VARIANT:
         params:
             variant=LM_MAP_VARIANT,
         threads: 1
+        priority: SUMMARY_PRIORITY
         resources:
             **light_resources(),
         group: "language_model_summary"

@@ -34,7 +34,7 @@ rule recurrent_train:
             labels={"figure": "curves", "seed": "{seed}"},
         ),
     params:
-        hp=run_hp(RECURRENT_VARIANTS),
+        hp=run_hp("recurrent"),
     wildcard_constraints:
         variant=one_of(RECURRENT_VARIANTS),
         seed=SEED,

@@ -10,6 +10,7 @@ from nnlab.figures import save_curves
 from nnlab.io import save_csv, save_figure, save_npz
 from nnlab.models.recurrent import RecurrentClassifier
 from nnlab.results import accuracy_with_interval, mean_with_interval, write_metrics
+from nnlab.tasks import TASKS
 from nnlab.train import FitResult, fit_recipe
 
 
@@ -35,13 +36,13 @@ def train_stages(model, data, hp, history_path, log):
     train, val = (data["x_train"], data["y_train"]), (data["x_val"], data["y_val"])
     common = dict(history_path=history_path, log=log)
     first = fit_recipe(model, hp, train, val, seed=hp["seed"], **common)
-    if not hp["finetune_epochs"]:
+    finetune = hp["finetune"]
+    if not finetune["epochs"]:
         return first
     best_first, kept = first.best["val_loss"], model.params.flat.copy()
-    log(f"fine-tuning from epoch {first.best_epoch}: {hp['finetune_optimizer']}, lr {hp['finetune_learning_rate']}, "
-        f"momentum {hp['finetune_momentum']}, at most {hp['finetune_epochs']} epochs")
-    stage = dict(hp, optimizer=hp["finetune_optimizer"], learning_rate=hp["finetune_learning_rate"],
-                 momentum=hp["finetune_momentum"], epochs=hp["finetune_epochs"], lr_schedule="constant")
+    log(f"fine-tuning from epoch {first.best_epoch}: {finetune['optimizer']}, lr {finetune['learning_rate']}, "
+        f"momentum {finetune['momentum']}, at most {finetune['epochs']} epochs")
+    stage = dict(hp, **finetune, lr_schedule="constant")
     second = fit_recipe(model, stage, train, val, seed=hp["seed"] + 1, epoch_offset=first.epochs_run, **common)
     if second.best["val_loss"] < best_first:
         best_epoch = first.epochs_run + second.best_epoch
@@ -92,11 +93,8 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
     log(f"{variant}: best epoch {result.best_epoch} of {result.epochs_run}; accuracy train "
         f"{scores['train']['accuracy']:.4f}, validation {scores['val']['accuracy']:.4f}, "
         f"test {scores['test']['accuracy']:.4f}")
-    save_curves(out["curves"], pd.read_csv(out["history"]), [
-        ("cross-entropy", [("train_loss", "train"), ("val_loss", "validation")]),
-        ("accuracy", [("train_accuracy", "train"), ("val_accuracy", "validation")]),
-        ("gradient norm of Wh (mean over batches)", [("grad_norm", "||dL/dWh||")]),
-    ], title=f"{variant} (best epoch {result.best_epoch})")
+    save_curves(out["curves"], pd.read_csv(out["history"]), TASKS["recurrent"].panels,
+                title=f"{variant} (best epoch {result.best_epoch})")
     write_metrics(                                     # last: metrics.json marks the job done
         out["metrics"], "recurrent", variant, hp, result, data_files,
         steps=T, parameters=len(model.params), classes=classes,

@@ -11,16 +11,21 @@
 
 `save(path, model)` writes params.npz atomically; `load(path)` rebuilds any model from one.
 """
+import importlib
 import zipfile
 
-import numpy as np
-
 from nnlab.errors import DataError
-from nnlab.models.autoencoder import SparseAutoencoder
-from nnlab.models.language_model import LanguageModel
-from nnlab.models.recurrent import RecurrentClassifier
+from nnlab.io import read_npz
+from nnlab.tasks import TASKS
 
-MODELS = {"autoencoder": SparseAutoencoder, "language_model": LanguageModel, "recurrent": RecurrentClassifier}
+
+def model_class(task):
+    """The model class of a task (nnlab.tasks: Task.model, "module:Class")."""
+    module, name = TASKS[task].model.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+MODELS = {task: model_class(task) for task in TASKS}
 
 
 def save(path, model):
@@ -31,10 +36,10 @@ def save(path, model):
 
 
 def load(path):
-    """The trained model saved in params.npz at `path` (read with allow_pickle=False)."""
+    """The trained model saved in params.npz at `path` (every array checked from its header, then
+    read with allow_pickle=False)."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
+        arrays = read_npz(path)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: expected a params.npz written by nnlab, found an unreadable file "
                         f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})") from None
