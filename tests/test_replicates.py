@@ -6,14 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nnlab import replicates
+from nnlab import replicates, stats
+from nnlab.tasks import TASKS
 from nnlab.io import save_npz, write_json
 
 
 def record(variant, seed, accuracy, ce, **extra):
+    """A recurrent run's metrics.json record with every metric the task reports."""
     return {"task": "recurrent", "variant": variant, "hyperparameters": {"cell": variant[:3], "seed": seed, "mlp": [4]},
             "test_accuracy": accuracy, "test_cross_entropy": ce, "epochs_run": 10, "stopped_early": False,
-            "test_precision": {"a": 1.0}, "provenance": {}, **extra}
+            "val_accuracy": 0.9, "val_cross_entropy": 0.3, "train_accuracy": 0.95, "train_cross_entropy": 0.2,
+            "best_epoch": 8, "seconds_per_epoch": 1.5, "test_precision": {"a": 1.0}, "provenance": {}, **extra}
 
 
 def test_aggregate_over_seeds_is_a_t_interval():
@@ -47,10 +50,13 @@ def test_mean_history_bands():
     assert mean["val_loss_low"][0] < 1.5 < mean["val_loss_high"][0] and math.isnan(mean["val_loss_low"][2])
 
 
+NOISE = [0.001, -0.001, 0.002, -0.002, 0.0]       # seed-to-seed noise with mean 0 over five seeds
+
+
 def runs_and_scores(n_seeds):
     rng = np.random.default_rng(0)
     runs = {"gru-full": [record("gru-full", s, 0.95 + 0.002 * s, 0.20) for s in range(n_seeds)],
-            "lstm-full": [record("lstm-full", s, 0.90 + 0.003 * s, 0.30) for s in range(n_seeds)],
+            "lstm-full": [record("lstm-full", s, 0.90 + 0.003 * s, 0.30 + NOISE[s]) for s in range(n_seeds)],
             "rnn-full": [record("rnn-full", s, 0.951 - 0.01 * (s % 2), 0.25) for s in range(n_seeds)]}
     truth = rng.random(600) < 0.9
     scores = {v: {"correct": truth ^ (rng.random(600) < p), "loss": rng.gamma(2, 0.1 + p, 600)}
@@ -61,19 +67,38 @@ def runs_and_scores(n_seeds):
 def test_comparisons_with_five_seeds_answer_in_words_and_numbers():
     runs, scores = runs_and_scores(5)
     table = replicates.comparisons("recurrent", runs, scores)
-    assert len(table) == 2 * 3                          # two metrics x three pairs
+    assert len(table) == 2 * 2 * 3                      # two metrics x three pairs x both orders
     row = table[table["question"] == "gru-full vs lstm-full: test_accuracy"].iloc[0]
     assert row["seeds"] == 5 and row["difference"] == pytest.approx(0.05 - 0.001 * 2)
     assert row["low"] < row["difference"] < row["high"] and row["p"] < 0.001 and row["p_holm"] >= row["p"]
     assert row["test_set_method"] == "McNemar exact" and row["test_set_difference"] > 0
     assert row["answer"].startswith("gru-full is better than lstm-full by 4.8 points of test_accuracy (95% CI")
     assert "5 seeds): a real difference (Holm-adjusted p < 0.001)" in row["answer"]
-    assert replicates._span("test_accuracy", -0.0004, 0.02) == "95% CI 0.0 to 2.0"     # no "-0.0"
+    accuracy = TASKS["recurrent"].metric("test_accuracy")
+    assert replicates._span(accuracy, -0.0004, 0.02) == "95% CI 0.0 to 2.0"     # no "-0.0"
     ce = table[table["question"] == "gru-full vs lstm-full: test_cross_entropy"].iloc[0]
     assert ce["difference"] == pytest.approx(-0.1) and ce["test_set_method"] == "paired per-sample difference"
     assert ce["answer"].startswith("gru-full is better than lstm-full by 0.1 of test_cross_entropy")
     noisy = table[table["question"] == "gru-full vs rnn-full: test_accuracy"].iloc[0]
     assert "not distinguishable" in noisy["answer"].split(";")[0]
+
+
+def test_comparisons_hold_both_orders_mirrored():
+    """b-vs-a is a-vs-b with the difference and its interval negated, the same p-values and the
+    answer told from b's side; Holm counts each pair once."""
+    table = replicates.comparisons("recurrent", *runs_and_scores(5))
+    row = table[table["question"] == "gru-full vs lstm-full: test_accuracy"].iloc[0]
+    back = table[table["question"] == "lstm-full vs gru-full: test_accuracy"].iloc[0]
+    assert (back["a"], back["b"]) == ("lstm-full", "gru-full")
+    assert back["difference"] == pytest.approx(-row["difference"])
+    assert (back["low"], back["high"]) == pytest.approx((-row["high"], -row["low"]))
+    assert back["test_set_difference"] == pytest.approx(-row["test_set_difference"])
+    assert (back["test_set_low"], back["test_set_high"]) == pytest.approx((-row["test_set_high"], -row["test_set_low"]))
+    for column in ("p", "p_holm", "test_set_p", "test_set_p_holm", "seeds"):
+        assert back[column] == row[column]
+    assert back["answer"].startswith("lstm-full is worse than gru-full by 4.8 points of test_accuracy")
+    one_order = table[table["a"] < table["b"]]
+    assert list(one_order["p_holm"]) == pytest.approx(list(stats.holm(one_order["p"])), nan_ok=True)
 
 
 def test_comparisons_with_one_seed_say_there_are_too_few_seeds():
@@ -98,11 +123,14 @@ def test_write_summary_from_the_seed_folders(tmp_path):
         replicates.write_aggregate(metrics, [m.parent / "history.csv" for m in metrics], tmp_path / "recurrent" / variant / "aggregate.json",
                                    tmp_path / "recurrent" / variant / "history_mean.csv")
         aggregates.append(tmp_path / "recurrent" / variant / "aggregate.json")
-    replicates.write_summary("recurrent", aggregates, tmp_path / "summary.csv", tmp_path / "comparisons.csv", 0)
+    folders = [tmp_path / "recurrent" / v for v in runs]
+    replicates.write_summary("recurrent", aggregates, [f / f"seed{s}" / "metrics.json" for f in folders for s in range(3)],
+                             [f / "seed0" / "scores.npz" for f in folders], tmp_path / "summary.csv",
+                             tmp_path / "comparisons.csv")
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert summary["variant"].tolist() == ["gru-full", "lstm-full", "rnn-full"] and (summary["seeds"] == 3).all()
     for column in ("test_accuracy", "test_accuracy_sd", "test_accuracy_low", "test_accuracy_high", "cell"):
         assert column in summary
     assert json.loads((tmp_path / "recurrent/gru-full/aggregate.json").read_text())["metrics"]["test_accuracy"]["n"] == 3
     comparisons = pd.read_csv(tmp_path / "comparisons.csv")
-    assert len(comparisons) == 6 and comparisons["answer"].str.len().min() > 40
+    assert len(comparisons) == 12 and comparisons["answer"].str.len().min() > 40

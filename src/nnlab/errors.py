@@ -19,3 +19,9 @@ class Diverged(NnlabError):
 
 class WriteError(NnlabError):
     """An output cannot be written: full disk, quota, read-only or forbidden folder."""
+
+
+def reason(error):
+    """One line: the exception type and the first line of its message."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -1,4 +1,5 @@
-"""Atomic writes: every final output is written beside its target, then renamed.
+"""Atomic writes: every final output is written beside its target, then renamed; and the one
+checked reader of .npz files (read_npz).
 
 A write that fails for a reason outside the program (full disk, quota, read-only or
 forbidden folder, a file where a folder should be) raises `WriteError` with one line,
@@ -8,9 +9,11 @@ the target nor the temporary file behind.
 import contextlib
 import errno
 import json
+import math
 import os
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +111,42 @@ def save_figure(path, fig):
             fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
     finally:
         plt.close(fig)
+
+
+MAX_ARRAY_BYTES = 256 * 2**20    # one array of an .npz: larger ones are refused, never loaded
+
+
+def _npy_header(archive, key):
+    """(shape, dtype) that the .npy of `key` inside an open zipfile declares."""
+    with archive.open(f"{key}.npy") as f:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(f)
+    return shape, dtype
+
+
+def read_npz(path, keys=None, optional=(), max_bytes=MAX_ARRAY_BYTES):
+    """{key: read-only array} of `keys` (all required; None: every array of the file) and those of
+    `optional` present; nothing else is read. Each array is checked from its .npy header first:
+    one that needs pickle or declares more than `max_bytes` raises ValueError, unread. A file
+    that is not an .npz raises OSError, ValueError, EOFError or zipfile.BadZipFile."""
+    with zipfile.ZipFile(path) as archive:
+        present = [name[:-4] for name in archive.namelist() if name.endswith(".npy")]
+        keys = present if keys is None else list(keys)
+        missing = [k for k in keys if k not in present]
+        if missing:
+            raise ValueError(f"no key(s) {', '.join(missing)}; found {', '.join(sorted(present)) or 'none'}")
+        wanted = keys + [k for k in optional if k in present and k not in keys]
+        for key in wanted:
+            shape, dtype = _npy_header(archive, key)
+            if dtype.hasobject:
+                raise ValueError(f"key '{key}' holds Python objects, which need pickle: not loaded")
+            size = math.prod(shape) * dtype.itemsize
+            if size > max_bytes:
+                raise ValueError(f"key '{key}' declares {shape} {dtype} ({size / 2**20:,.0f} MiB), over the "
+                                 f"{max_bytes // 2**20} MiB limit: not loaded")
+    with np.load(path, allow_pickle=False) as data:     # lazy: reads only the keys accessed
+        arrays = {key: data[key] for key in wanted}
+    for array in arrays.values():
+        array.flags.writeable = False
+    return arrays

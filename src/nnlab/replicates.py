@@ -10,30 +10,19 @@ same way as many.
 import itertools
 import json
 import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from nnlab import stats
-from nnlab.io import save_csv, write_json
+from nnlab.errors import DataError, reason
+from nnlab.io import read_npz, save_csv, write_json
 from nnlab.results import _plain
+from nnlab.tasks import TASKS, seed_of
 
-# The metrics compared between variants, per task; the first is the task's key metric.
-COMPARED = {
-    "autoencoder": ["reconstruction_mse"],
-    "language_model": ["test_cross_entropy", "test_accuracy"],
-    "recurrent": ["test_accuracy", "test_cross_entropy"],
-}
 SKIPPED = ("task", "variant", "hyperparameters", "provenance")
-
-
-def lower_is_better(metric):
-    return any(word in metric for word in ("cross_entropy", "mse", "loss", "perplexity"))
-
-
-def is_accuracy(metric):
-    return metric.endswith("accuracy")
 
 
 def evaluation_set(metric):
@@ -51,32 +40,50 @@ def scalar_metrics(record):
             if k not in SKIPPED and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
-def _interval(values):
-    """The aggregate of one metric over the runs of a variant."""
+def _interval(values, bounds=(None, None)):
+    """The aggregate of one metric over the runs of a variant; a t interval reaching outside the
+    metric's range (an accuracy's [0, 1]) is clipped to it, and says so."""
     mean, sd, low, high = stats.t_interval(values)
-    return {"mean": mean, "sd": sd, "n": len(values), "low": low, "high": high}
+    entry = {"mean": mean, "sd": sd, "n": len(values), "low": low, "high": high}
+    if len(values) > 1:
+        entry["interval"] = f"t, {len(values)} seeds"
+        lowest, highest = bounds
+        if (lowest is not None and low < lowest) or (highest is not None and high > highest):
+            entry["low"] = low if lowest is None else max(low, lowest)
+            entry["high"] = high if highest is None else min(high, highest)
+            entry["interval"] += ", clipped to the metric's range"
+    else:
+        entry["interval"] = "none"
+    return entry
+
+
+def _bounds(task, name):
+    try:
+        return TASKS[task].metric(name).bounds
+    except KeyError:           # a metric the registry does not list (say the recurrent 'steps')
+        return None, None
 
 
 def aggregate(records):
-    """Per-variant aggregate of its runs' metrics.json records (one per seed): for every scalar
-    metric its mean, sd, n and 95% interval over seeds (t, interval "t, k seeds"); with a single
-    run, the interval is that run's own where it has one (metric_low / metric_high: Wilson for
-    accuracies, normal over per-sample losses), named by its evaluation_set()."""
+    """Per-variant aggregate of its runs' metrics.json records (one per seed, checked by
+    read_run): for every scalar metric its mean, sd, n and 95% interval over seeds (t, interval
+    "t, k seeds", clipped to the metric's range); with a single run, the interval is that run's
+    own where it has one (metric_low / metric_high: Wilson for accuracies, normal over
+    per-sample losses), named by its evaluation_set()."""
     records = sorted(records, key=lambda r: r["hyperparameters"]["seed"])
+    task = records[0]["task"]
     names = sorted(set().union(*(scalar_metrics(r) for r in records)) - {n for r in records for n in r
                                                                           if n.endswith(("_low", "_high"))})
     metrics = {}
     for name in names:
         values = [scalar_metrics(r).get(name) for r in records]
         values = [v for v in values if v is not None and math.isfinite(v)]
-        entry = _interval(values)
+        entry = _interval(values, _bounds(task, name))
         if len(values) == 1 and f"{name}_low" in records[0]:
             entry.update(low=records[0][f"{name}_low"], high=records[0][f"{name}_high"], interval=evaluation_set(name))
-        else:
-            entry["interval"] = f"t, {len(values)} seeds" if len(values) > 1 else "none"
         metrics[name] = entry
     hp = {k: v for k, v in records[0]["hyperparameters"].items() if k != "seed"}
-    return {"task": records[0]["task"], "variant": records[0]["variant"],
+    return {"task": task, "variant": records[0]["variant"],
             "seeds": [r["hyperparameters"]["seed"] for r in records], "hyperparameters": hp, "metrics": metrics}
 
 
@@ -95,12 +102,79 @@ def mean_history(frames):
     return pd.DataFrame(rows)
 
 
+def _redo(path):
+    return f"delete {Path(path).parent} and rerun the workflow"
+
+
+def read_run(path):
+    """The metrics.json record of a finished run at <task>/<variant>/seed<S>/metrics.json, checked
+    against its folder (task, variant, seed) and its task's metrics (each a finite number in the
+    metric's range); anything else is one DataError line naming the file and the key."""
+    path = Path(path)
+    variant, seed = _run_folder(path)
+    task = path.parent.parent.parent.name
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise DataError(f"{path}: expected the JSON record of a finished run, found {reason(error)}; "
+                        f"{_redo(path)}") from None
+    if not isinstance(record, dict):
+        raise DataError(f"{path}: expected a JSON object, found {type(record).__name__}; {_redo(path)}")
+    hp = record.get("hyperparameters")
+    found = {"task": record.get("task"), "variant": record.get("variant"),
+             "hyperparameters.seed": hp.get("seed") if isinstance(hp, dict) else None}
+    for key, expected in (("task", task), ("variant", variant), ("hyperparameters.seed", seed)):
+        if found[key] != expected or isinstance(found[key], bool):
+            raise DataError(f"{path}: key '{key}': expected {expected!r}, as the run's folder says, found "
+                            f"{found[key]!r} (a copied or moved run?); {_redo(path)}")
+    if task not in TASKS:
+        raise DataError(f"{path}: key 'task': expected one of {', '.join(TASKS)}, found {task!r}")
+    for metric in TASKS[task].all_metrics:
+        value = record.get(metric.name)
+        low, high = metric.bounds
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise DataError(f"{path}: key '{metric.name}': expected a finite number, found "
+                            f"{'no such key' if metric.name not in record else repr(value)[:40]}; {_redo(path)}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = f"[{low:g}, {high:g}]" if high is not None else f">= {low:g}"
+            raise DataError(f"{path}: key '{metric.name}': expected a value in {span}, found {value!r}; "
+                            f"{_redo(path)}")
+    return record
+
+
+def read_history(path):
+    try:
+        return pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, ValueError) as error:   # pandas' parser errors are ValueErrors
+        raise DataError(f"{path}: expected a run's history table, found {reason(error)}; {_redo(path)}") from None
+
+
+def read_scores(path, keys):
+    """The arrays `keys` of a run's scores.npz (header-checked), or one DataError line."""
+    try:
+        return read_npz(path, keys)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{path}: expected the per-sample scores of a run ({', '.join(keys)}), found "
+                        f"{reason(error)}; {_redo(path)}") from None
+
+
 def write_aggregate(metrics_paths, history_paths, aggregate_path, history_mean_path):
     """aggregate.json and history_mean.csv of one variant from its runs' metrics.json and
     history.csv files."""
-    records = [json.loads(Path(p).read_text()) for p in metrics_paths]
+    records = [read_run(p) for p in metrics_paths]
     write_json(aggregate_path, _plain(aggregate(records)))
-    save_csv(history_mean_path, mean_history([pd.read_csv(p) for p in history_paths]))
+    save_csv(history_mean_path, mean_history([read_history(p) for p in history_paths]))
+
+
+def flat_settings(hp, prefix=""):
+    """The scalar settings of nested hyper-parameters, one column each: {"finetune.epochs": 2, ...}."""
+    out = {}
+    for key, value in hp.items():
+        if isinstance(value, dict):
+            out.update(flat_settings(value, f"{prefix}{key}."))
+        elif not isinstance(value, list):
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def summary_table(aggregates):
@@ -109,7 +183,7 @@ def summary_table(aggregates):
     rows = []
     for agg in aggregates:
         row = {"variant": agg["variant"], "seeds": len(agg["seeds"])}
-        row.update({k: v for k, v in agg["hyperparameters"].items() if not isinstance(v, (dict, list))})
+        row.update(flat_settings(agg["hyperparameters"]))
         for name, m in agg["metrics"].items():
             key = name if name not in row else f"metric_{name}"
             row.update({key: m["mean"], f"{key}_sd": m["sd"], f"{key}_low": m["low"], f"{key}_high": m["high"],
@@ -120,8 +194,8 @@ def summary_table(aggregates):
 
 def _test_set_comparison(metric, scores_a, scores_b):
     """The paired test on the evaluation set both runs share: McNemar for an accuracy, the
-    paired per-sample loss difference otherwise."""
-    if is_accuracy(metric):
+    paired per-sample loss difference otherwise (metric: a nnlab.tasks.Metric)."""
+    if metric.is_accuracy:
         r = stats.mcnemar(scores_a["correct"], scores_b["correct"])
         return {"method": "McNemar exact", **{k: r[k] for k in ("difference", "low", "high", "p")}}
     r = stats.paired_mean_difference(scores_a["loss"], scores_b["loss"])
@@ -129,14 +203,16 @@ def _test_set_comparison(metric, scores_a, scores_b):
 
 
 def comparisons(task, runs, scores):
-    """Every pair of variants on every compared metric of the task.
+    """Every pair of variants on every compared metric of the task (nnlab.tasks), in both orders.
 
     runs: {variant: [metrics.json records, one per seed]}; scores: {variant: scores.npz arrays
     of the first seed's run}. Differences are a - b; seeds pair runs by seed (paired t over
     the seeds both have); the test-set columns compare the first seed's runs on the items they
-    share. p_holm and test_set_p_holm are Holm-adjusted within the task."""
+    share. p_holm and test_set_p_holm are Holm-adjusted within the task, over one order of each
+    pair; the row b-vs-a is then a-vs-b mirrored (differences and intervals negated, same p)."""
     rows = []
-    for metric in COMPARED[task]:
+    for compared in TASKS[task].compared:
+        metric = compared.name
         for a, b in itertools.combinations(runs, 2):
             by_seed = [{r["hyperparameters"]["seed"]: scalar_metrics(r).get(metric) for r in runs[v]} for v in (a, b)]
             seeds = sorted(s for s in set(by_seed[0]) & set(by_seed[1])
@@ -145,7 +221,7 @@ def comparisons(task, runs, scores):
             row = {"question": f"{a} vs {b}: {metric}", "metric": metric, "a": a, "b": b, "seeds": seed["k"],
                    "difference": seed["difference"], "low": seed["low"], "high": seed["high"], "p": seed["p"]}
             if a in scores and b in scores:
-                test = _test_set_comparison(metric, scores[a], scores[b])
+                test = _test_set_comparison(compared, scores[a], scores[b])
                 row.update({f"test_set_{k}": v for k, v in test.items()})
             rows.append(row)
     table = pd.DataFrame(rows)
@@ -154,12 +230,26 @@ def comparisons(task, runs, scores):
     table["p_holm"] = stats.holm(table["p"])
     if "test_set_p" in table:
         table["test_set_p_holm"] = stats.holm(table["test_set_p"])
-    table["answer"] = [answer(row) for row in table.to_dict("records")]
+    table = pd.concat([table, mirrored(table)], ignore_index=True)
+    table["answer"] = [answer(task, row) for row in table.to_dict("records")]
     return table
 
 
+def mirrored(table):
+    """The rows b-vs-a of a table of a-vs-b comparisons: a and b swapped, differences and their
+    intervals negated; p-values unchanged."""
+    out = table.copy()
+    out["a"], out["b"] = table["b"], table["a"]
+    out["question"] = [f"{r['b']} vs {r['a']}: {r['metric']}" for r in table.to_dict("records")]
+    for prefix in ("", "test_set_"):
+        if f"{prefix}difference" in table:
+            out[f"{prefix}difference"] = -table[f"{prefix}difference"]
+            out[f"{prefix}low"], out[f"{prefix}high"] = -table[f"{prefix}high"], -table[f"{prefix}low"]
+    return out
+
+
 def _amount(metric, value):
-    return f"{abs(value) * 100:.1f} points" if is_accuracy(metric) else f"{abs(value):.4g}"
+    return f"{abs(value) * 100:.1f} points" if metric.is_accuracy else f"{abs(value):.4g}"
 
 
 def _signed(value, spec):
@@ -169,14 +259,14 @@ def _signed(value, spec):
 
 
 def _span(metric, low, high):
-    if is_accuracy(metric):
+    if metric.is_accuracy:
         return f"95% CI {_signed(low * 100, '.1f')} to {_signed(high * 100, '.1f')}"
     return f"95% CI {_signed(low, '.4g')} to {_signed(high, '.4g')}"
 
 
-def _direction(row, difference):
-    """'a is better than b' or 'a is worse than b' for a difference a - b of row's metric."""
-    better = (difference < 0) if lower_is_better(row["metric"]) else (difference > 0)
+def _direction(row, metric, difference):
+    """'a is better than b' or 'a is worse than b' for a difference a - b of `metric`."""
+    better = (difference < 0) if metric.lower_is_better else (difference > 0)
     return f"{row['a']} is {'better' if better else 'worse'} than {row['b']}"
 
 
@@ -184,16 +274,20 @@ def _p(p):
     return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
-def answer(row):
+def answer(task, row):
     """The comparison in words and numbers, e.g. 'gru-full is better than lstm-full by 0.9 points
     of test_accuracy (95% CI -0.4 to 2.2, p = 0.17, 5 seeds): not distinguishable'. Intervals
     are those of the difference a - b; 'real' means a Holm-adjusted p below 0.05."""
-    metric, parts = row["metric"], []
-    if row["seeds"] >= stats.MIN_SEEDS and not math.isnan(row["p"]):
+    metric, name, parts = TASKS[task].metric(row["metric"]), row["metric"], []
+    if row["seeds"] >= stats.MIN_SEEDS and math.isnan(row["p"]):
+        parts.append(f"Every one of the {row['seeds']} seeds gave the same difference of {name} "
+                     f"({_signed(row['difference'], '.4g')}): identical results carry no information about "
+                     f"seed-to-seed noise, so there is no p-value (are some runs copies of each other?)")
+    elif row["seeds"] >= stats.MIN_SEEDS:
         if row["difference"] == 0:
-            head = f"{row['a']} and {row['b']} have the same mean {metric}"
+            head = f"{row['a']} and {row['b']} have the same mean {name}"
         else:
-            head = f"{_direction(row, row['difference'])} by {_amount(metric, row['difference'])} of {metric}"
+            head = f"{_direction(row, metric, row['difference'])} by {_amount(metric, row['difference'])} of {name}"
         real = row["p_holm"] < 0.05
         parts.append(f"{head} ({_span(metric, row['low'], row['high'])}, {_p(row['p'])}, {row['seeds']} seeds): "
                      + ("a real difference" if real else "not distinguishable")
@@ -205,7 +299,7 @@ def answer(row):
     if not math.isnan(row.get("test_set_p", math.nan)):
         d = row["test_set_difference"]
         head = (f"{row['a']} and {row['b']} are level" if d == 0
-                else f"{_direction(row, d)} by {_amount(metric, d)}")
+                else f"{_direction(row, metric, d)} by {_amount(metric, d)}")
         real = row["test_set_p_holm"] < 0.05
         parts.append(f"on the test set of the first seed, {head} ({_span(metric, row['test_set_low'], row['test_set_high'])}, "
                      f"{row['test_set_method']} {_p(row['test_set_p'])}): "
@@ -214,17 +308,28 @@ def answer(row):
     return "; ".join(parts) + "."
 
 
-def write_summary(task, aggregate_paths, summary_path, comparisons_path, first_seed):
-    """summary/<task>.csv and summary/<task>_comparisons.csv from the variants' aggregates and
-    their runs' folders (seed<s>/metrics.json; the first seed's scores.npz)."""
+def _run_folder(path):
+    """(variant, seed) of a run's file at <task>/<variant>/seed<S>/<file>."""
+    folder = Path(path).parent
+    return folder.parent.name, seed_of(folder.name)
+
+
+def write_summary(task, aggregate_paths, metrics_paths, scores_paths, summary_path, comparisons_path):
+    """summary/<task>.csv and summary/<task>_comparisons.csv from the variants' aggregates, every
+    run's metrics.json and the first seed's scores.npz (the files the summary rule declares)."""
     aggregates = [json.loads(Path(p).read_text()) for p in aggregate_paths]
-    runs, scores = {}, {}
-    for path, agg in zip(aggregate_paths, aggregates):
-        folder = Path(path).parent
-        runs[agg["variant"]] = [json.loads((folder / f"seed{s}" / "metrics.json").read_text()) for s in agg["seeds"]]
-        first = folder / f"seed{first_seed}" / "scores.npz"
-        if first.exists():
-            with np.load(first, allow_pickle=False) as data:
-                scores[agg["variant"]] = {k: data[k] for k in data.files}
+    runs = {agg["variant"]: [] for agg in aggregates}
+    for path in metrics_paths:
+        runs[_run_folder(path)[0]].append(read_run(path))
+    keys = ["loss"] + (["correct"] if any(m.is_accuracy for m in TASKS[task].compared) else [])
+    scores, first = {}, None
+    for path in scores_paths:
+        arrays = read_scores(path, keys)
+        sizes = {len(a) for a in arrays.values()}
+        first = first or (path, sizes)
+        if len(sizes) > 1 or sizes != first[1]:
+            raise DataError(f"{path}: expected {', '.join(keys)} of one length, that of {first[0]} "
+                            f"({min(first[1])} samples), found lengths {sorted(sizes)}; {_redo(path)}")
+        scores[_run_folder(path)[0]] = arrays
     save_csv(summary_path, summary_table(aggregates))
     save_csv(comparisons_path, comparisons(task, runs, scores))

@@ -94,7 +94,8 @@ def paired_mean_difference(values_a, values_b, level=LEVEL):
 
 def paired_t(values_a, values_b, level=LEVEL):
     """Two variants paired by seed: dict k, difference = mean(a - b), its t interval and the
-    paired t-test p-value; the interval and p are NaN with fewer than MIN_SEEDS seeds."""
+    paired t-test p-value; the interval and p are NaN with fewer than MIN_SEEDS seeds, and p is
+    NaN when every seed gives the same difference (nothing is known about the noise then)."""
     a, b = np.asarray(values_a, np.float64), np.asarray(values_b, np.float64)
     d = a - b
     k = int(d.size)
@@ -102,8 +103,8 @@ def paired_t(values_a, values_b, level=LEVEL):
     if k < MIN_SEEDS:
         return {"k": k, "difference": mean, "low": math.nan, "high": math.nan, "p": math.nan}
     _, _, low, high = t_interval(d, level)
-    if float(d.std(ddof=1)) == 0:
-        p = 1.0 if mean == 0 else 0.0
+    if float(d.std(ddof=1)) == 0:      # identical differences: no estimate of the noise, no test
+        p = math.nan
     else:
         p = float(_scipy_stats().ttest_rel(a, b).pvalue)
     return {"k": k, "difference": mean, "low": low, "high": high, "p": p}

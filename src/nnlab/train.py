@@ -13,6 +13,7 @@ from nnlab.errors import Diverged
 from nnlab.nn.optim import make_optimizer
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "seconds"]
+DIVERGED_FACTOR = 10       # an epoch whose mean training loss is over this times the starting loss has diverged
 
 
 @dataclass
@@ -86,7 +87,9 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patien
     val = (x, y) enables validation each epoch; with `patience`, training stops after that
     many epochs without a lower validation loss and the best weights are restored.
     schedule(epoch) -> optional learning-rate multiplier applied to optimizer.lr.
-    A non-finite training loss raises Diverged naming the epoch.
+    A non-finite training loss raises Diverged naming the epoch, and so does an epoch whose mean
+    training loss is over DIVERGED_FACTOR times the loss of this fit's first batch (the loss
+    at the start): a finite loss that has run away.
     epoch_offset > 0 continues an earlier fit() (e.g. a fine-tuning stage): history rows are
     numbered from epoch_offset + 1 and appended to history_path under its existing header.
     """
@@ -98,6 +101,7 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patien
     result = FitResult()
     best_loss, best_flat, waited = math.inf, None, 0
     base_lr = optimizer.lr
+    start_loss = None
     for epoch in range(1, epochs + 1):
         if schedule is not None:
             optimizer.lr = base_lr * schedule(epoch)
@@ -108,6 +112,8 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patien
             if not math.isfinite(loss):
                 raise Diverged(f"diverged at epoch {epoch}: training loss became {loss} "
                                f"(lower the learning rate or enable gradient clipping)")
+            if start_loss is None:
+                start_loss = loss
             if clip_norm:
                 clip_by_norm(model.params.grad, clip_norm)
             optimizer.step(model.params)
@@ -115,6 +121,10 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patien
             if correct is not None:
                 total_correct += correct
                 has_accuracy = True
+        if total_loss / n > DIVERGED_FACTOR * start_loss:
+            raise Diverged(f"diverged at epoch {epoch}: mean training loss {total_loss / n:.4g} is over "
+                           f"{DIVERGED_FACTOR} times its value at the start ({start_loss:.4g}; lower the "
+                           f"learning rate or enable gradient clipping)")
         row = {"epoch": epoch_offset + epoch, "train_loss": total_loss / n,
                "train_accuracy": total_correct / n if has_accuracy else None,
                "val_loss": None, "val_accuracy": None}

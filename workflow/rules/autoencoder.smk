@@ -62,6 +62,7 @@ checkpoint autoencoder_select:
     params:
         tolerance=config["autoencoder"]["selection_tolerance"],
     threads: 1
+    priority: SUMMARY_PRIORITY
     resources:
         **light_resources(),
     log:
@@ -82,6 +83,7 @@ rule autoencoder_grid_figure:
     params:
         hp=[AE_GRID[v] for v in AE_GRID],
     threads: 1
+    priority: SUMMARY_PRIORITY
     resources:
         **light_resources(),
     group: "autoencoder_summary"

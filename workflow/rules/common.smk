@@ -10,7 +10,9 @@ from pathlib import Path
 
 from nnlab.config import DEMO_DATA_DIR, validate
 from nnlab.errors import ConfigError
+from nnlab import tasks as nnlab_tasks
 from nnlab import variants as nnlab_variants
+from nnlab.tasks import TASKS
 from nnlab.experiments.autoencoder import resolve_sparsity
 
 try:
@@ -29,7 +31,7 @@ if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
     except ValueError:  # not the main thread: SIGHUP keeps its default
         pass
 
-RESULTS = "results"
+RESULTS = nnlab_tasks.RESULTS
 LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"
 DATA_DIR = str(config["data_dir"]).rstrip("/")
@@ -49,14 +51,18 @@ def course_file(name):
 
 
 try:
-    AE_SWEEP = nnlab_variants.autoencoder_sweep(config)
-    AE_GRID = nnlab_variants.autoencoder_grid(config)
-    AE_VARIANTS = {**AE_SWEEP, **AE_GRID}
-    RECURRENT_VARIANTS = nnlab_variants.recurrent_variants(config)
-    LM_VARIANTS = nnlab_variants.language_model_variants(config)
+    # The variants of each task, by task name (nnlab.tasks: the one registry); the training,
+    # aggregate and summary rules and rule all read these.
+    TASK_VARIANTS = {name: task.variants(config) for name, task in TASKS.items()}
     LM_MAP_VARIANT = nnlab_variants.language_model_map_variant(config)
 except ConfigError as error:
     sys.exit(f"error: {error}")
+AE_VARIANTS = TASK_VARIANTS["autoencoder"]
+AE_SWEEP = {v: hp for v, hp in AE_VARIANTS.items() if hp["part"] == "sweep"}
+AE_GRID = {v: hp for v, hp in AE_VARIANTS.items() if hp["part"] == "grid"}
+RECURRENT_VARIANTS = TASK_VARIANTS["recurrent"]
+LM_VARIANTS = TASK_VARIANTS["language_model"]
+ALL_VARIANTS = sorted({name for variants in TASK_VARIANTS.values() for name in variants})
 
 # Replicates: every variant is trained once per seed, run r with seed + r, each run its own
 # cached job in results/<task>/<variant>/seed<S>/ (adding seeds reruns nothing that exists).
@@ -64,14 +70,6 @@ except ConfigError as error:
 # comparisons use the first seed's runs.
 SEEDS = nnlab_variants.seeds(config)
 FIRST_SEED = SEEDS[0]
-
-# The variants of each task, by task name: the aggregate and summary rules and rule all read these.
-TASK_VARIANTS = {
-    "autoencoder": AE_VARIANTS,
-    "language_model": LM_VARIANTS,
-    "recurrent": RECURRENT_VARIANTS,
-}
-ALL_VARIANTS = sorted({name for variants in TASK_VARIANTS.values() for name in variants})
 
 
 def one_of(names):
@@ -88,22 +86,23 @@ def one_of(names):
 SEED = r"\d+"
 
 
+# Paths: the layout is nnlab.tasks'; these fill in the results folder and, by default, the
+# {variant} and {seed} wildcards.
 def run_dir(task, variant="{variant}", seed="{seed}"):
-    """The folder of one run: results/<task>/<variant>/seed<S> (wildcards left in by default)."""
-    return f"{RESULTS}/{task}/{variant}/seed{seed}"
+    return nnlab_tasks.run_dir(RESULTS, task, variant, seed)
 
 
 def run_log(task):
-    return f"{LOGS}/{task}/{{variant}}/seed{{seed}}.log"
+    return nnlab_tasks.run_log(RESULTS, task, "{variant}", "{seed}")
 
 
 def run_benchmark(task):
-    return f"{BENCH}/{task}/{{variant}}/seed{{seed}}.tsv"
+    return nnlab_tasks.run_benchmark(RESULTS, task, "{variant}", "{seed}")
 
 
-def run_hp(variants):
-    """params hp of a training rule: the variant's hyper-parameters with the run's seed."""
-    return lambda wildcards: dict(variants[wildcards.variant], seed=int(wildcards.seed))
+def run_hp(task):
+    """params hp of a training rule: the run's complete settings (its variant's and its seed)."""
+    return lambda wildcards: nnlab_variants.run_settings(TASK_VARIANTS[task][wildcards.variant], wildcards.seed)
 
 
 def run_files(task, variants, name="metrics.json", seeds=None):
@@ -112,7 +111,7 @@ def run_files(task, variants, name="metrics.json", seeds=None):
 
 
 def aggregate_files(task):
-    return [f"{RESULTS}/{task}/{v}/aggregate.json" for v in TASK_VARIANTS[task]]
+    return [nnlab_tasks.aggregate_file(RESULTS, task, v) for v in TASK_VARIANTS[task]]
 
 
 def aggregate_input(wildcards):
@@ -124,7 +123,8 @@ def aggregate_input(wildcards):
 
 
 def summary_input(wildcards):
-    """The task's aggregates, and the first seed's per-sample scores for the test-set comparisons."""
+    """The task's aggregates, every run's metrics.json and the first seed's per-sample scores
+    (for the test-set comparisons); the summary script reads exactly these."""
     variants = TASK_VARIANTS[wildcards.task]
     return {
         "aggregates": aggregate_files(wildcards.task),
@@ -152,7 +152,9 @@ def ae_selection_input(wildcards):
 
 
 def ae_hp(wildcards):
-    hp = dict(AE_VARIANTS[wildcards.variant], seed=int(wildcards.seed))
+    """The run's complete settings, beta and rho resolved from the selection where 'auto' (once:
+    the experiment trains with what this returns)."""
+    hp = run_hp("autoencoder")(wildcards)
     if ae_needs_selection(wildcards.variant):
         hp = resolve_sparsity(hp, checkpoints.autoencoder_select.get().output[0])
     return hp
@@ -182,6 +184,10 @@ def training_resources():
 # they take seconds and every training job waits for one (at priority 0, the sweep kept
 # prepare_activity, and so every recurrent job, waiting for about 50 s).
 DATA_PRIORITY = 4
+# The aggregates, summaries and per-task figures take seconds: each runs as soon as its task's
+# runs are done, ahead of any training job still waiting, so a task's summary is there while
+# the other tasks train.
+SUMMARY_PRIORITY = 5
 
 
 def recurrent_priority(wildcards):
@@ -215,9 +221,17 @@ def summary_group(wildcards):
     return f"{wildcards.task}_summary"
 
 
+def run_outputs(task, variants):
+    """Every file every run of `variants` writes (all seeds): the outputs its training rule
+    declares, all requested, so that a deleted one is made again (Snakemake reruns a job for a
+    missing output only when that output is asked for)."""
+    training = getattr(rules, f"{task}_train")
+    return [path for v in variants for s in SEEDS for path in expand(training.output, variant=v, seed=s)]
+
+
 def all_outputs():
-    """Every run of every variant (all seeds), every aggregate, both summary files per task,
-    and the data, selection and figures."""
+    """Every file of every run of every variant (all seeds), every aggregate, both summary
+    files per task, and the data, selection and figures (called after every rule is defined)."""
     outputs = [
         f"{RESULTS}/config.yaml",
         f"{RESULTS}/data/patches_rgb.png",
@@ -230,7 +244,7 @@ def all_outputs():
     if LM_MAP_VARIANT:
         outputs.append(f"{RESULTS}/language_model/embedding_map.png")
     for task, variants in TASK_VARIANTS.items():
-        outputs += run_files(task, variants)
+        outputs += run_outputs(task, variants)
         outputs += aggregate_files(task)
-        outputs += [f"{RESULTS}/summary/{task}.csv", f"{RESULTS}/summary/{task}_comparisons.csv"]
+        outputs += [nnlab_tasks.summary_file(RESULTS, task), nnlab_tasks.comparisons_file(RESULTS, task)]
     return outputs

@@ -9,12 +9,13 @@ rule aggregate:
     input:
         unpack(aggregate_input),
     output:
-        aggregate=f"{RESULTS}/{{task}}/{{variant}}/aggregate.json",
-        history=f"{RESULTS}/{{task}}/{{variant}}/history_mean.csv",
+        aggregate=nnlab_tasks.aggregate_file(RESULTS, "{task}", "{variant}"),
+        history=nnlab_tasks.history_mean_file(RESULTS, "{task}", "{variant}"),
     wildcard_constraints:
         task=one_of(TASK_VARIANTS),
         variant=one_of(ALL_VARIANTS),
     threads: 1
+    priority: SUMMARY_PRIORITY
     resources:
         **light_resources(),
     group: summary_group
@@ -29,24 +30,23 @@ rule summary:
         unpack(summary_input),
     output:
         summary=report(
-            f"{RESULTS}/summary/{{task}}.csv",
+            nnlab_tasks.summary_file(RESULTS, "{task}"),
             caption="../report/summary.rst",
             category="Comparisons",
             subcategory="{task}",
             labels={"table": "summary"},
         ),
         comparisons=report(
-            f"{RESULTS}/summary/{{task}}_comparisons.csv",
+            nnlab_tasks.comparisons_file(RESULTS, "{task}"),
             caption="../report/comparisons.rst",
             category="Comparisons",
             subcategory="{task}",
             labels={"table": "comparisons"},
         ),
-    params:
-        first_seed=FIRST_SEED,
     wildcard_constraints:
         task=one_of(TASK_VARIANTS),
     threads: 1
+    priority: SUMMARY_PRIORITY
     resources:
         **light_resources(),
     group: summary_group

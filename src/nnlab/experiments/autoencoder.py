@@ -9,7 +9,9 @@ from nnlab.data.preprocess import split_holdout
 from nnlab.figures import normalize_each, save_curves, save_mosaic, tile
 from nnlab.io import save_npz, write_json
 from nnlab.models.autoencoder import SparseAutoencoder
+from nnlab.replicates import read_run
 from nnlab.results import mean_with_interval, write_metrics
+from nnlab.tasks import TASKS
 from nnlab.train import fit_recipe
 
 PATCH = 16
@@ -21,7 +23,8 @@ def feature_images(W1):
 
 
 def resolve_sparsity(hp, selection_path):
-    """Fill beta and rho left to 'auto' (None) from the sweep's selection file."""
+    """Fill beta and rho left to 'auto' (None) from the sweep's selection file (once, in the
+    workflow's ae_hp: the run's params then hold the values it trains with)."""
     hp = dict(hp)
     if hp.get("beta") is None or hp.get("rho") is None:
         chosen = json.loads(open(selection_path).read())["chosen"]
@@ -31,10 +34,10 @@ def resolve_sparsity(hp, selection_path):
     return hp
 
 
-def train_variant(patches_path, variant, hp, out, log, selection_path=None, data_files=()):
-    """Train one variant; out: dict of paths params, history, metrics, scores (each held-out
-    patch's squared error), features, curves, reconstructions."""
-    hp = resolve_sparsity(hp, selection_path)
+def train_variant(patches_path, variant, hp, out, log, data_files=()):
+    """Train one variant with its complete settings `hp` (beta and rho resolved: resolve_sparsity);
+    out: dict of paths params, history, metrics, scores (each held-out patch's squared error),
+    features, curves, reconstructions."""
     x = np.load(patches_path, allow_pickle=False)["x"]
     train_idx, holdout_idx = split_holdout(len(x), hp["holdout_fraction"], hp["seed"], source=patches_path)
     x_train, x_holdout = x[train_idx], x[holdout_idx]
@@ -50,8 +53,7 @@ def train_variant(patches_path, variant, hp, out, log, selection_path=None, data
     save_npz(out["scores"], loss=per_patch.astype(np.float32))
     save_mosaic(out["features"], tile(feature_images(model.params.w["W1"])),
                 title=f"{variant}: input weights of {hp['hidden']} hidden units")
-    save_curves(out["curves"], pd.read_csv(out["history"]),
-                [("J without weight decay", [("train_loss", "train"), ("val_loss", "held-out")])], title=variant)
+    save_curves(out["curves"], pd.read_csv(out["history"]), TASKS["autoencoder"].panels, title=variant)
     shown = x_holdout[:16], reconstruction[:16]
     pairs = np.stack(shown, axis=1).reshape(-1, PATCH, PATCH)
     save_mosaic(out["reconstructions"], tile(pairs, cols=8),
@@ -74,7 +76,7 @@ def select_sparsity(metrics_paths, tolerance, path):
     activation is relatively closest to its rho."""
     runs = {}
     for p in metrics_paths:
-        m = json.loads(open(p).read())
+        m = read_run(p)
         runs.setdefault(m["variant"], []).append(m)
     rows = []
     for variant, records in runs.items():

@@ -1,5 +1,4 @@
 """Experiment 2: train one trigram language-model variant and write its results; embedding map."""
-import math
 
 import numpy as np
 import pandas as pd
@@ -9,6 +8,7 @@ from nnlab.figures import save_curves
 from nnlab.io import save_csv, save_figure, save_npz
 from nnlab.models.language_model import LanguageModel, top_k
 from nnlab.results import accuracy_with_interval, mean_with_interval, write_metrics
+from nnlab.tasks import TASKS
 from nnlab.train import fit_recipe
 
 TOP_K = 10  # candidates per sampled trigram in predictions.csv; test top-10 accuracy
@@ -43,6 +43,12 @@ def prediction_table(model, words, x, y, rows, k=TOP_K):
     return pd.DataFrame(records, columns=PREDICTION_COLUMNS)
 
 
+def perplexity(cross_entropy):
+    """exp of a mean cross-entropy (nats): a number for any finite loss, inf past float range."""
+    with np.errstate(over="ignore"):
+        return float(np.exp(np.float64(cross_entropy)))
+
+
 def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
     """Train one variant; out: dict of paths params, history, metrics, scores (each test
     trigram's cross-entropy and correctness), predictions, curves."""
@@ -64,14 +70,12 @@ def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
     save_npz(out["scores"], loss=losses.astype(np.float32), correct=correct)
     rows = sample_indices(len(x_test), hp["prediction_samples"], hp["seed"])
     save_csv(out["predictions"], prediction_table(model, words, x_test[rows], y_test[rows], rows, TOP_K))
-    save_curves(out["curves"], pd.read_csv(out["history"]),
-                [("cross-entropy", [("train_loss", "train"), ("val_loss", "validation")]),
-                 ("accuracy", [("train_accuracy", "train"), ("val_accuracy", "validation")])],
+    save_curves(out["curves"], pd.read_csv(out["history"]), TASKS["language_model"].panels,
                 title=f"{variant} (best epoch {result.best_epoch})")
     write_metrics(out["metrics"], "language_model", variant, hp, result, data_files,   # last: marks the job done
                   **mean_with_interval("val_cross_entropy", val_losses), **accuracy_with_interval("val_accuracy", val_correct),
                   **mean_with_interval("test_cross_entropy", losses), **accuracy_with_interval("test_accuracy", correct),
-                  **accuracy_with_interval("test_top10_accuracy", top), test_perplexity=math.exp(test_ce))
+                  **accuracy_with_interval("test_top10_accuracy", top), test_perplexity=perplexity(test_ce))
 
 
 def pca_2d(X):

@@ -1,0 +1,206 @@
+"""Issue 20: the aggregates and comparisons trust nothing a run folder says about itself.
+
+A damaged, missing, mislabelled or implausible value in a run's files stops the aggregate or
+summary job with one line naming the file and the key; seeds that give identical results are
+not called a real difference; intervals stay inside a metric's range; a params.npz is checked
+from its headers before it is read; a finite loss that runs away is 'diverged'.
+"""
+import json
+import math
+import zipfile
+
+import numpy as np
+import pytest
+
+from nnlab import models, replicates
+from nnlab.errors import DataError, Diverged
+from nnlab.io import save_npz, write_json
+from nnlab.tasks import TASKS
+
+from test_hardening import assert_one_line as one_line
+from test_replicates import record, runs_and_scores
+
+
+def write_runs(root, runs, scores=None):
+    """The recurrent run folders of `runs` ({variant: [records]}) under root; returns
+    (metrics paths, scores paths of seed 0)."""
+    metrics, score_paths = [], []
+    for variant, records in runs.items():
+        for r in records:
+            folder = root / "recurrent" / variant / f"seed{r['hyperparameters']['seed']}"
+            write_json(folder / "metrics.json", r)
+            (folder / "history.csv").write_text("epoch,val_loss\n1,1.0\n2,0.5\n")
+            metrics.append(folder / "metrics.json")
+            if scores is not None and r["hyperparameters"]["seed"] == 0:
+                save_npz(folder / "scores.npz", **scores[variant])
+                score_paths.append(folder / "scores.npz")
+    return metrics, score_paths
+
+
+def aggregate_of(metrics_paths, tmp_path):
+    return replicates.write_aggregate(metrics_paths, [p.parent / "history.csv" for p in metrics_paths],
+                                      tmp_path / "aggregate.json", tmp_path / "history_mean.csv")
+
+
+@pytest.mark.parametrize("damage, found", [
+    ('"test_accuracy": NaN', "nan"),
+    ('"test_accuracy": "0.95"', "'0.95'"),
+    (None, "no such key"),
+])
+def test_a_damaged_metric_stops_the_aggregate_naming_file_and_key(tmp_path, damage, found):
+    runs, _ = runs_and_scores(3)
+    paths, _ = write_runs(tmp_path, {"gru-full": runs["gru-full"]})
+    text = paths[1].read_text()
+    if damage is None:
+        record_ = json.loads(text)
+        del record_["test_accuracy"]
+        paths[1].write_text(json.dumps(record_))
+    else:
+        paths[1].write_text(text.replace(f'"test_accuracy": {runs["gru-full"][1]["test_accuracy"]}', damage))
+    with pytest.raises(DataError) as excinfo:
+        aggregate_of(paths, tmp_path)
+    one_line(excinfo, str(paths[1]), "'test_accuracy'", found, "delete")
+    assert not (tmp_path / "aggregate.json").exists()
+
+
+def test_a_truncated_metrics_json_is_one_line_with_what_to_do(tmp_path):
+    runs, _ = runs_and_scores(3)
+    paths, _ = write_runs(tmp_path, {"gru-full": runs["gru-full"]})
+    paths[2].write_text(paths[2].read_text()[:40])
+    with pytest.raises(DataError) as excinfo:
+        aggregate_of(paths, tmp_path)
+    one_line(excinfo, str(paths[2]), "JSONDecodeError", f"delete {paths[2].parent} and rerun")
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("hyperparameters", {"cell": "gru", "seed": 0, "mlp": [4]}, "'hyperparameters.seed': expected 1"),
+    ("variant", "lstm-full", "'variant': expected 'gru-full'"),
+    ("task", "language_model", "'task': expected 'recurrent'"),
+    ("test_accuracy", 17, "'test_accuracy': expected a value in [0, 1], found 17"),
+    ("test_cross_entropy", -0.5, "'test_cross_entropy': expected a value in >= 0, found -0.5"),
+])
+def test_a_run_that_says_something_else_than_its_folder_or_its_range_is_refused(tmp_path, key, value, expected):
+    runs, _ = runs_and_scores(3)
+    paths, _ = write_runs(tmp_path, {"gru-full": runs["gru-full"]})
+    damaged = dict(json.loads(paths[1].read_text()), **{key: value})
+    paths[1].write_text(json.dumps(damaged))
+    with pytest.raises(DataError) as excinfo:
+        aggregate_of(paths, tmp_path)
+    one_line(excinfo, str(paths[1]), expected)
+
+
+def test_seed_zero_copied_over_the_other_seeds_is_caught(tmp_path):
+    runs, _ = runs_and_scores(3)
+    paths, _ = write_runs(tmp_path, {"gru-full": runs["gru-full"]})
+    for p in paths[1:]:
+        p.write_text(paths[0].read_text())
+    with pytest.raises(DataError) as excinfo:
+        aggregate_of(paths, tmp_path)
+    one_line(excinfo, str(paths[1]), "'hyperparameters.seed': expected 1", "found 0", "copied")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no correct", "other length"])
+def test_damaged_first_seed_scores_stop_the_summary_naming_the_file(tmp_path, damage):
+    runs, scores = runs_and_scores(3)
+    metrics, score_paths = write_runs(tmp_path, runs, scores)
+    aggregates = []
+    for variant in runs:
+        folder = tmp_path / "recurrent" / variant
+        mine = [p for p in metrics if p.parent.parent == folder]
+        replicates.write_aggregate(mine, [p.parent / "history.csv" for p in mine], folder / "aggregate.json",
+                                   folder / "history_mean.csv")
+        aggregates.append(folder / "aggregate.json")
+    bad = score_paths[1]
+    if damage == "truncated":
+        bad.write_bytes(bad.read_bytes()[:100])
+    elif damage == "no correct":
+        save_npz(bad, loss=scores["lstm-full"]["loss"])
+    else:
+        save_npz(bad, loss=scores["lstm-full"]["loss"][:-5], correct=scores["lstm-full"]["correct"][:-5])
+    with pytest.raises(DataError) as excinfo:
+        replicates.write_summary("recurrent", aggregates, metrics, score_paths, tmp_path / "s.csv", tmp_path / "c.csv")
+    one_line(excinfo, str(bad), "rerun")
+    assert not (tmp_path / "s.csv").exists() and not (tmp_path / "c.csv").exists()
+
+
+def test_identical_seeds_are_not_called_a_real_difference():
+    runs = {v: [record(v, s, acc, 0.3) for s in range(3)] for v, acc in (("gru-full", 0.95), ("rnn-full", 0.867))}
+    table = replicates.comparisons("recurrent", runs, {})
+    row = table[table["question"] == "gru-full vs rnn-full: test_accuracy"].iloc[0]
+    assert math.isnan(row["p"])
+    assert "real difference" not in row["answer"] and "no information about seed-to-seed noise" in row["answer"]
+    assert row["answer"].startswith("Every one of the 3 seeds gave the same difference of test_accuracy (0.083")
+
+
+def test_t_intervals_are_clipped_to_the_metric_range_and_say_so():
+    agg = replicates.aggregate([record("gru-full", 0, 0.99, 0.3), record("gru-full", 1, 0.5, 0.31)])
+    accuracy = agg["metrics"]["test_accuracy"]
+    assert accuracy["low"] == 0.0 and accuracy["high"] == 1.0
+    assert accuracy["interval"] == "t, 2 seeds, clipped to the metric's range"
+    assert agg["metrics"]["test_cross_entropy"]["interval"] == "t, 2 seeds"      # inside its range: as it is
+    assert agg["metrics"]["test_cross_entropy"]["low"] < 0.3
+
+
+def test_a_huge_array_in_params_npz_is_refused_from_its_header(tmp_path):
+    from nnlab.models.autoencoder import SparseAutoencoder
+
+    path = tmp_path / "params.npz"
+    models.save(path, SparseAutoencoder(16, 4, 1e-4, 0.1, 0.05, seed=0))
+    assert isinstance(models.load(path), SparseAutoencoder)
+    with zipfile.ZipFile(path, "a") as archive:          # a 1 GiB array of zeros, a few MB on disk
+        with archive.open("huge.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": (2**27,)})
+            f.write(b"\0" * (2**20))
+    with pytest.raises(DataError) as excinfo:
+        models.load(path)
+    one_line(excinfo, str(path), "'huge'", "1,024 MiB", "256 MiB limit")
+
+
+def test_a_finite_runaway_loss_is_diverged_not_a_traceback():
+    from nnlab.models.language_model import LanguageModel
+    from nnlab.nn.optim import make_optimizer
+    from nnlab.train import fit
+
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 50, (400, 3)), rng.integers(0, 50, 400)
+    model = LanguageModel(50, 8, 16, seed=0)
+    with pytest.raises(Diverged) as excinfo:
+        fit(model, make_optimizer("sgd", 1e3, 0.9), (x, y), epochs=5, batch_size=20, log=lambda s: None)
+    one_line(excinfo, "diverged at epoch", "times its value at the start")
+
+
+def test_perplexity_of_any_finite_loss_is_a_number():
+    from nnlab.experiments.language_model import perplexity
+
+    assert perplexity(2.0) == pytest.approx(math.e ** 2) and perplexity(733.0) == math.inf
+
+
+def test_registry_metrics_are_written_by_every_task(tiny_run):
+    """Every metric the registry lists is in every run's metrics.json (read_run would refuse it)."""
+    for name in TASKS:
+        for path in sorted((tiny_run / name).glob("*/seed*/metrics.json")):
+            replicates.read_run(path)
+
+
+def test_a_deleted_file_of_a_run_is_made_again(tiny_run, tmp_path):
+    """Every file of the results contract is requested: deleting one reruns its run."""
+    import shutil
+
+    from conftest import TINY_SEEDS, snakemake
+
+    workdir = tmp_path / "copy"
+    shutil.copytree(tiny_run.parent, workdir, symlinks=True)
+    variant = sorted(p.name for p in (workdir / "results" / "recurrent").iterdir() if p.is_dir())[0]
+    missing = f"results/recurrent/{variant}/seed{TINY_SEEDS[1]}/scores.npz"
+    (workdir / missing).unlink()
+    proc = snakemake(workdir, "-n", "--cores", "1", "--config", f"replicates={len(TINY_SEEDS)}")
+    assert f"Missing output files: {missing}" in proc.stdout
+    assert "recurrent_train        1" in proc.stdout
+
+
+def test_a_tasks_summary_is_written_while_other_tasks_still_train(tiny_run):
+    """Aggregates and summaries run as soon as their inputs exist, ahead of waiting training jobs:
+    the recurrent summary (its runs go first) exists before the last language-model run ends."""
+    summary = (tiny_run / "summary" / "recurrent.csv").stat().st_mtime
+    last_lm = max(p.stat().st_mtime for p in (tiny_run / "language_model").glob("*/seed*/metrics.json"))
+    assert summary < last_lm
