@@ -10,6 +10,7 @@ All weights and biases start uniform in [-w0, w0], w0 = sqrt(6 / (Lin + Lhid)).
 import numpy as np
 
 from nnlab.errors import DataError
+from nnlab.nn.init import xavier_uniform
 from nnlab.nn.layers import L2Penalty, affine_backward, affine_forward, sigmoid, sigmoid_grad
 from nnlab.nn.params import Params
 from nnlab.nn.workspace import Workspace, in_chunks
@@ -24,8 +25,7 @@ def ae_shapes(Lin, Lhid):
 def ae_init(Lin, Lhid, rng, dtype=np.float32):
     """A Params with W1, b1, W2, b2 uniform in [-w0, w0]."""
     params = Params(ae_shapes(Lin, Lhid), dtype)
-    w0 = np.sqrt(6.0 / (Lin + Lhid))
-    params.flat[:] = rng.uniform(-w0, w0, size=params.flat.size)
+    params.flat[:] = xavier_uniform(rng, Lin, Lhid, shape=params.flat.shape, dtype=dtype)
     return params
 
 
