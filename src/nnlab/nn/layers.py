@@ -121,9 +121,8 @@ class L2Penalty:
 
     def __init__(self, weight_decay, params, names):
         self.weight_decay = float(weight_decay)
-        self.names = tuple(names)
-        self.weights = [params.w[name] for name in self.names]
-        self.grads = [params.g[name] for name in self.names]
+        self.weights = [params.w[name] for name in names]
+        self.grads = [params.g[name] for name in names]
 
     def value(self):
         if not self.weight_decay:
