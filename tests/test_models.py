@@ -1,6 +1,7 @@
 """The one model protocol: every model trains through the same calls, saves everything needed
 to rebuild it in params.npz, and nnlab.models.load gives it back from that file alone."""
 import copy
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,27 @@ def test_protocol_gradients_and_round_trip(index, tmp_path):
     assert type(loaded) is type(model)
     np.testing.assert_array_equal(loaded.params.flat, model.params.flat)
     assert loaded.evaluate(x, y) == model.evaluate(x, y)
+
+
+@pytest.mark.parametrize("index", range(3), ids=["autoencoder", "language_model", "recurrent"])
+def test_sample_scores_in_chunks_equal_one_pass_and_make_evaluate(index, monkeypatch):
+    model, x, y = cases(np.float64)[index]
+    whole = model.sample_scores(x, y)
+    monkeypatch.setattr(sys.modules[type(model).__module__], "EVAL_CHUNK", 2)   # 2 + 2 + ... + 1 rows
+    chunked = model.sample_scores(x, y)
+    assert len(chunked) == len(whole)
+    for one, many in zip(whole, chunked):
+        assert (one is None) == (many is None)
+        if one is not None:
+            assert len(many) == len(x)
+            np.testing.assert_allclose(many, one, rtol=1e-12)
+    loss, _ = model.evaluate(x, y)
+    if isinstance(model, SparseAutoencoder):                 # squared error per patch, hidden activations
+        squared, h = chunked
+        np.testing.assert_allclose(squared, np.sum((model.reconstruct(x) - x) ** 2, axis=1), rtol=1e-12)
+        assert loss == pytest.approx(squared.mean() / 2 + model.sparsity(h)[0], rel=1e-12)
+    else:                                                   # cross-entropy per sample first
+        assert loss == pytest.approx(chunked[0].mean(), rel=1e-12)
 
 
 def test_loaded_models_keep_their_vocabulary_and_classes(tmp_path):

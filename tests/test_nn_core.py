@@ -67,9 +67,54 @@ def test_embedding_gathers_and_accumulates_repeated_indices(concat):
     np.testing.assert_array_equal(dR[:, 0], [1, 3, 0, 0, 2, 0])
 
 
-def test_l2_penalty():
-    assert layers.l2_penalty(0.5, [np.ones((2, 2)), np.full(3, 2.0)]) == pytest.approx(0.25 * (4 + 12))
-    assert layers.l2_penalty(0.0, [np.ones(3)]) == 0.0
+def test_affine_backward_writes_into_the_arrays_it_is_given():
+    x, W, b = rng.standard_normal((4, 5)), rng.standard_normal((5, 3)), rng.standard_normal(3)
+    dout = rng.standard_normal((4, 3))
+    out = np.full((4, 3), np.nan)
+    assert layers.affine_forward(x, W, b, out=out)[0] is out
+    np.testing.assert_allclose(out, x @ W + b)
+    dW, db, dx = np.full((5, 3), np.nan), np.full(3, np.nan), np.full((4, 5), np.nan)
+    grads = layers.affine_backward(dout, (x, W), dW, db, dx)
+    assert grads[0] is dx and grads[1] is dW and grads[2] is db
+    for given, new in zip(grads, layers.affine_backward(dout, (x, W))):
+        np.testing.assert_array_equal(given, new)
+    assert layers.affine_backward(dout, (x, W), need_dx=False)[0] is None
+
+
+def test_l2_penalty_value_and_gradient_come_from_one_list_of_weights():
+    p = Params({"W": (2, 2), "b": (3,), "V": (3,)}, np.float64)
+    p.flat[:] = rng.standard_normal(len(p))
+    l2 = layers.L2Penalty(0.5, p, ["W", "V"])
+    assert l2.value() == pytest.approx(0.25 * (np.sum(p.w["W"] ** 2) + np.sum(p.w["V"] ** 2)), rel=1e-12)
+    p.grad[:] = 1.0
+    l2.add_gradient()                                       # adds to what the data term left there
+    np.testing.assert_allclose(p.grad - 1.0, numeric_gradient(l2.value, p.flat), atol=1e-9)
+    assert np.all(p.g["b"] == 1.0)                          # a weight not named is not decayed
+    before = p.grad.copy()
+    none = layers.L2Penalty(0.0, p, ["W", "V"])
+    none.add_gradient()
+    assert none.value() == 0.0
+    np.testing.assert_array_equal(p.grad, before)
+
+
+def test_in_chunks_stacks_each_result_and_copies_workspace_views_out():
+    from nnlab.nn.workspace import Workspace, in_chunks
+
+    x, y = rng.standard_normal((11, 3)), np.arange(11)
+    ws = Workspace()
+
+    def f(xb, yb):                                          # returns views into one reused buffer
+        out = ws.get("out", (len(xb), 3), x.dtype)
+        np.multiply(xb, 2, out=out)
+        return out, yb + 1, None
+
+    for size in (1, 4, 11, 50):
+        doubled, shifted, nothing = in_chunks(f, (x, y), size)
+        np.testing.assert_array_equal(doubled, 2 * x)
+        np.testing.assert_array_equal(shifted, y + 1)
+        assert nothing is None and doubled.base is None
+    np.testing.assert_array_equal(in_chunks(lambda xb: xb.sum(axis=1), (x,), 4), x.sum(axis=1))
+    assert in_chunks(lambda xb: xb[:, 0], (x[:0],), 4).shape == (0,)
 
 
 def test_sgd_momentum_follows_the_course_formula():

@@ -10,8 +10,12 @@ All weights and biases start uniform in [-w0, w0], w0 = sqrt(6 / (Lin + Lhid)).
 import numpy as np
 
 from nnlab.errors import DataError
-from nnlab.nn.layers import l2_penalty, sigmoid, sigmoid_grad
+from nnlab.nn.init import xavier_uniform
+from nnlab.nn.layers import L2Penalty, affine_backward, affine_forward, sigmoid, sigmoid_grad
 from nnlab.nn.params import Params
+from nnlab.nn.workspace import Workspace, in_chunks
+
+EVAL_CHUNK = 4096  # patches per forward pass when evaluating (bounds the workspace memory)
 
 
 def ae_shapes(Lin, Lhid):
@@ -21,8 +25,7 @@ def ae_shapes(Lin, Lhid):
 def ae_init(Lin, Lhid, rng, dtype=np.float32):
     """A Params with W1, b1, W2, b2 uniform in [-w0, w0]."""
     params = Params(ae_shapes(Lin, Lhid), dtype)
-    w0 = np.sqrt(6.0 / (Lin + Lhid))
-    params.flat[:] = rng.uniform(-w0, w0, size=params.flat.size)
+    params.flat[:] = xavier_uniform(rng, Lin, Lhid, shape=params.flat.shape, dtype=dtype)
     return params
 
 
@@ -36,44 +39,6 @@ def kl_divergence_grad(rho, rho_hat):
     return -rho / rho_hat + (1 - rho) / (1 - rho_hat)
 
 
-def ae_forward(w, x):
-    """w: dict of W1, b1, W2, b2; x (N, Lin) -> h (N, Lhid), o (N, Lin)."""
-    h = sigmoid(x @ w["W1"] + w["b1"])
-    o = sigmoid(h @ w["W2"] + w["b2"])
-    return h, o
-
-
-def ae_terms(w, x, beta, rho, h=None, o=None):
-    """The reconstruction and sparsity terms of J and the cached activations, as a dict
-    (the weight-decay term is the model's penalty(), nnlab.nn.layers.l2_penalty)."""
-    if h is None:
-        h, o = ae_forward(w, x)
-    n = x.shape[0]
-    diff = o - x
-    rho_hat = np.clip(h.mean(axis=0), 1e-12, 1 - 1e-12)
-    return {
-        "reconstruction": float(np.vdot(diff, diff)) / (2 * n),
-        "sparsity": beta * float(kl_divergence(rho, rho_hat).sum()),
-        "h": h, "o": o, "diff": diff, "rho_hat": rho_hat,
-    }
-
-
-def ae_backward(w, g, x, lam, beta, rho, t):
-    """Write dJ/dW1, db1, dW2, db2 into the gradient views g, given terms t from ae_terms."""
-    n = x.shape[0]
-    h, o = t["h"], t["o"]
-    dz2 = t["diff"] * sigmoid_grad(o) / n                     # (N, Lin)
-    np.matmul(h.T, dz2, out=g["W2"])
-    g["W2"] += lam * w["W2"]
-    dz2.sum(axis=0, out=g["b2"])
-    dh = dz2 @ w["W2"].T                                      # (N, Lhid)
-    dh += (beta / n) * kl_divergence_grad(rho, t["rho_hat"])
-    dz1 = dh * sigmoid_grad(h)
-    np.matmul(x.T, dz1, out=g["W1"])
-    g["W1"] += lam * w["W1"]
-    dz1.sum(axis=0, out=g["b1"])
-
-
 def aeCost(We, data, params):
     """The course's interface: J and its gradient at the flat weight vector We.
 
@@ -81,12 +46,11 @@ def aeCost(We, data, params):
     data (N, Lin); params: dict with Lin, Lhid, lambda, beta, rho.
     Returns (J, Jgrad) with Jgrad shaped like We.
     """
-    p = Params(ae_shapes(params["Lin"], params["Lhid"]), We.dtype)
-    p.flat[:] = We
-    t = ae_terms(p.w, data, params["beta"], params["rho"])
-    ae_backward(p.w, p.g, data, params["lambda"], params["beta"], params["rho"], t)
-    J = t["reconstruction"] + t["sparsity"] + l2_penalty(params["lambda"], [p.w["W1"], p.w["W2"]])
-    return J, p.grad.copy()
+    model = SparseAutoencoder(params["Lin"], params["Lhid"], params["lambda"], params["beta"], params["rho"],
+                              dtype=We.dtype)
+    model.params.flat[:] = We
+    J = model.step(data)[0] + model.penalty()
+    return J, model.params.grad.copy()
 
 
 class SparseAutoencoder:
@@ -96,32 +60,68 @@ class SparseAutoencoder:
     def __init__(self, Lin, Lhid, lam, beta, rho, seed=0, dtype=np.float32):
         self.Lin, self.Lhid, self.lam, self.beta, self.rho = Lin, Lhid, lam, beta, rho
         self.params = ae_init(Lin, Lhid, np.random.default_rng(seed), dtype)
+        self.l2 = L2Penalty(lam, self.params, ("W1", "W2"))
+        self.ws = Workspace()
+
+    def forward(self, x):
+        """x (N, Lin) -> h (N, Lhid), o (N, Lin), cache: views into the workspace, overwritten
+        by the next call. The one forward pass of training and evaluation."""
+        n, w, dtype = len(x), self.params.w, self.params.dtype
+        z1, cache1 = affine_forward(x, w["W1"], w["b1"], out=self.ws.get("h", (n, self.Lhid), dtype))
+        h = sigmoid(z1, out=z1)
+        z2, cache2 = affine_forward(h, w["W2"], w["b2"], out=self.ws.get("o", (n, self.Lin), dtype))
+        return h, sigmoid(z2, out=z2), (cache1, cache2)
+
+    def sparsity(self, h):
+        """The sparsity term beta sum_b KL(rho || rho_hat_b) of hidden activations h (N, Lhid),
+        and rho_hat (Lhid,), their mean over the samples (clipped into (0, 1))."""
+        rho_hat = np.clip(h.mean(axis=0), 1e-12, 1 - 1e-12)
+        return self.beta * float(kl_divergence(self.rho, rho_hat).sum()), rho_hat
+
+    def step(self, x, _y=None):
+        """Gradient of J into params.grad; returns (reconstruction + sparsity, None)."""
+        n, g, ws = len(x), self.params.g, self.ws
+        h, o, (cache1, cache2) = self.forward(x)
+        sparsity, rho_hat = self.sparsity(h)
+        dz2 = np.subtract(o, x, out=ws.get("dz2", o.shape, o.dtype))
+        reconstruction = float(np.vdot(dz2, dz2)) / (2 * n)
+        dz2 *= sigmoid_grad(o, out=ws.get("do", o.shape, o.dtype))
+        dz2 /= n                                                              # dJ/dz2 (N, Lin)
+        dh, _, _ = affine_backward(dz2, cache2, g["W2"], g["b2"], ws.get("dh", h.shape, h.dtype))
+        dh += (self.beta / n) * kl_divergence_grad(self.rho, rho_hat)
+        dh *= sigmoid_grad(h, out=ws.get("dsig", h.shape, h.dtype))           # dJ/dz1 (N, Lhid)
+        affine_backward(dh, cache1, g["W1"], g["b1"], need_dx=False)
+        self.l2.add_gradient()
+        return reconstruction + sparsity, None
+
+    def penalty(self):
+        """lambda / 2 (||W1||^2 + ||W2||^2)."""
+        return self.l2.value()
+
+    def sample_scores(self, x, _y=None):
+        """Per sample: squared reconstruction error ||x_i - o_i||^2 (N,) float64 and hidden
+        activations h (N, Lhid), EVAL_CHUNK samples per forward pass."""
+        def scores(xb):
+            h, o, _ = self.forward(xb)
+            diff = np.subtract(o, xb, out=o)
+            return np.square(diff, out=diff).sum(axis=1, dtype=np.float64), h
+        return in_chunks(scores, (x,), EVAL_CHUNK)
 
     def terms(self, x):
         """J's terms on x (reconstruction, sparsity, the weight-decay penalty) and the hidden
         activations h (N, Lhid) they came from."""
-        t = ae_terms(self.params.w, x, self.beta, self.rho)
-        return {"reconstruction": t["reconstruction"], "sparsity": t["sparsity"], "penalty": self.penalty()}, t["h"]
-
-    def step(self, x, _y=None):
-        """Gradient of J into params.grad; returns (reconstruction + sparsity, None)."""
-        t = ae_terms(self.params.w, x, self.beta, self.rho)
-        ae_backward(self.params.w, self.params.g, x, self.lam, self.beta, self.rho, t)
-        return t["reconstruction"] + t["sparsity"], None
-
-    def penalty(self):
-        """lambda / 2 (||W1||^2 + ||W2||^2)."""
-        return l2_penalty(self.lam, [self.params.w["W1"], self.params.w["W2"]])
+        squared, h = self.sample_scores(x)
+        return {"reconstruction": float(squared.mean()) / 2, "sparsity": self.sparsity(h)[0],
+                "penalty": self.penalty()}, h
 
     def evaluate(self, x, _y=None):
-        t = ae_terms(self.params.w, x, self.beta, self.rho)
-        return t["reconstruction"] + t["sparsity"], None
+        """(reconstruction + sparsity terms of J on x, None); no gradients."""
+        terms, _ = self.terms(x)
+        return terms["reconstruction"] + terms["sparsity"], None
 
     def reconstruct(self, x):
-        return ae_forward(self.params.w, x)[1]
-
-    def hidden(self, x):
-        return ae_forward(self.params.w, x)[0]
+        """x (N, Lin) -> o (N, Lin), a new array."""
+        return in_chunks(lambda xb: self.forward(xb)[1], (x,), EVAL_CHUNK)
 
     # ------------------------------------------------------------------ saving and loading
 

@@ -19,10 +19,10 @@ import numpy as np
 
 from nnlab.errors import DataError
 from nnlab.nn.init import gaussian, xavier_uniform
-from nnlab.nn.layers import (cross_entropy, embedding_backward, embedding_forward, l2_penalty, sigmoid,
-                             sigmoid_grad, softmax, softmax_cross_entropy)
+from nnlab.nn.layers import (L2Penalty, affine_backward, affine_forward, cross_entropy, embedding_backward,
+                             embedding_forward, sigmoid, sigmoid_grad, softmax, softmax_cross_entropy)
 from nnlab.nn.params import Params
-from nnlab.nn.workspace import Workspace
+from nnlab.nn.workspace import Workspace, in_chunks
 
 CONTEXT = 3  # words of context
 EVAL_CHUNK = 4096  # samples per forward pass when evaluating or predicting
@@ -56,64 +56,58 @@ class LanguageModel:
     def __init__(self, vocab_size, embedding_dim, hidden, order_aware=False, init="gaussian",
                  init_std=0.01, weight_decay=0.0, seed=0, dtype=np.float32, words=None):
         self.V, self.D, self.P = vocab_size, embedding_dim, hidden
-        self.weight_decay = float(weight_decay)
         self.order_aware = bool(order_aware)
         self.words = None if words is None else np.asarray(words, dtype=str)
         self.din = CONTEXT * embedding_dim if order_aware else embedding_dim
         self.params = Params(lm_shapes(vocab_size, embedding_dim, hidden, order_aware), dtype)
         lm_init(self.params, init, init_std, np.random.default_rng(seed))
         self.positions = np.arange(vocab_size * embedding_dim).reshape(vocab_size, embedding_dim)
+        self.l2 = L2Penalty(weight_decay, self.params, ("R", "W1", "W2"))
         self.ws = Workspace()
 
     def forward(self, x):
         """x (n, 3) -> logits (n, V): a view into the workspace, overwritten by the next call.
         The one forward pass of training, evaluation and prediction."""
+        return self._forward(x)[0]
+
+    def _forward(self, x):
+        """forward(x) and the cache of its two affine layers, for step()'s backward pass."""
         n, ws, w, dtype = len(x), self.ws, self.params.w, self.params.dtype
         e = embedding_forward(w["R"], x, ws.get("e", (n, self.din), dtype), self.order_aware)
-        z = np.matmul(e, w["W1"], out=ws.get("z", (n, self.P), dtype))
-        z += w["b1"]
+        z, cache1 = affine_forward(e, w["W1"], w["b1"], out=ws.get("z", (n, self.P), dtype))
         h = sigmoid(z, out=ws.get("h", (n, self.P), dtype))
-        logits = np.matmul(h, w["W2"], out=ws.get("logits", (n, self.V), dtype))
-        logits += w["b2"]
-        return logits
+        logits, cache2 = affine_forward(h, w["W2"], w["b2"], out=ws.get("logits", (n, self.V), dtype))
+        return logits, (cache1, cache2)
 
     def step(self, x, y):
         """Forward and backward on a batch; fills params.grad with the gradient of the mean
         cross-entropy + penalty(); returns (mean cross-entropy, n correct)."""
-        n, ws, w, g, dtype = len(x), self.ws, self.params.w, self.params.g, self.params.dtype
-        dlogits = self.forward(x)
+        n, ws, g, dtype = len(x), self.ws, self.params.g, self.params.dtype
+        dlogits, (cache1, cache2) = self._forward(x)
         loss, correct = softmax_cross_entropy(dlogits, y)      # in place: logits -> dL/dlogits
-        e, h = ws.get("e", (n, self.din), dtype), ws.get("h", (n, self.P), dtype)
-        np.matmul(h.T, dlogits, out=g["W2"])
-        dlogits.sum(axis=0, out=g["b2"])
-        dz = np.matmul(dlogits, w["W2"].T, out=ws.get("z", (n, self.P), dtype))   # dL/dh
+        dz, _, _ = affine_backward(dlogits, cache2, g["W2"], g["b2"], ws.get("z", (n, self.P), dtype))  # dL/dh
+        h = cache2[0]
         dz *= sigmoid_grad(h, out=ws.get("tmp", (n, self.P), dtype))                 # dL/dz
-        np.matmul(e.T, dz, out=g["W1"])
-        dz.sum(axis=0, out=g["b1"])
-        de = np.matmul(dz, w["W1"].T, out=ws.get("de", (n, self.din), dtype))
+        de, _, _ = affine_backward(dz, cache1, g["W1"], g["b1"], ws.get("de", (n, self.din), dtype))
         embedding_backward(de, x, g["R"], self.order_aware, self.positions)
-        if self.weight_decay:
-            for name in ("R", "W1", "W2"):
-                g[name] += self.weight_decay * w[name]
+        self.l2.add_gradient()
         return loss, correct
 
     def penalty(self):
         """weight_decay / 2 * (||R||^2 + ||W1||^2 + ||W2||^2)."""
-        return l2_penalty(self.weight_decay, [self.params.w[k] for k in ("R", "W1", "W2")])
+        return self.l2.value()
 
     def sample_scores(self, x, y, k=10):
         """Per sample: cross-entropy (n,) float64, whether the true word has the largest logit (n,),
         and whether it is among the k largest logits (n,) (ties counted in its favour; None when k
-        is None, as in the per-epoch evaluation)."""
-        losses, correct, top = np.empty(len(x)), np.empty(len(x), bool), np.empty(len(x), bool)
-        for i in range(0, len(x), EVAL_CHUNK):
-            xb, yb = x[i:i + EVAL_CHUNK], y[i:i + EVAL_CHUNK]
+        is None, as in the per-epoch evaluation); EVAL_CHUNK samples per forward pass."""
+        def scores(xb, yb):
             logits = self.forward(xb)
-            true = logits[np.arange(len(yb)), yb][:, None] if k is not None else None
+            top = None
             if k is not None:
-                top[i:i + len(yb)] = (logits > true).sum(axis=1) < k
-            losses[i:i + len(yb)], correct[i:i + len(yb)] = cross_entropy(logits, yb)
-        return losses, correct, (top if k is not None else None)
+                top = (logits > logits[np.arange(len(yb)), yb][:, None]).sum(axis=1) < k
+            return (*cross_entropy(logits, yb), top)
+        return in_chunks(scores, (x, y), EVAL_CHUNK)
 
     def evaluate(self, x, y):
         """(mean cross-entropy, accuracy) over (x, y); no gradients."""
@@ -126,10 +120,7 @@ class LanguageModel:
         if x.ndim != 2 or x.shape[1] != CONTEXT or (x.size and (x.min() < 0 or x.max() >= self.V)):
             raise ValueError(f"expected word indices of shape (n, {CONTEXT}) in 0..{self.V - 1}, "
                              f"found shape {x.shape}" + (f", range {x.min()}..{x.max()}" if x.size else ""))
-        out = np.empty((len(x), self.V), self.params.dtype)
-        for i in range(0, len(x), EVAL_CHUNK):
-            out[i:i + EVAL_CHUNK] = softmax(self.forward(x[i:i + EVAL_CHUNK]))
-        return out
+        return in_chunks(lambda xb: softmax(self.forward(xb)), (x,), EVAL_CHUNK)
 
     # ------------------------------------------------------------------ saving and loading
 

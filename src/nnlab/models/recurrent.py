@@ -14,11 +14,11 @@ import numpy as np
 
 from nnlab.nn.init import xavier_uniform
 from nnlab.errors import DataError
-from nnlab.nn.layers import (affine_backward, affine_forward, cross_entropy, l2_penalty, softmax,
+from nnlab.nn.layers import (L2Penalty, affine_backward, affine_forward, cross_entropy, softmax,
                              softmax_cross_entropy, tanh_grad)
 from nnlab.nn.params import Params
 from nnlab.nn.recurrent import CELLS
-from nnlab.nn.workspace import Workspace
+from nnlab.nn.workspace import Workspace, in_chunks
 
 EVAL_CHUNK = 256  # samples per forward pass when evaluating (bounds the workspace memory)
 
@@ -40,10 +40,11 @@ class RecurrentClassifier:
                  weight_decay=0.0, seed=0, dtype=np.float32, classes=None):
         if cell not in CELLS:
             raise ValueError(f"cell: expected one of {', '.join(CELLS)}, found {cell!r}")
-        self.cell, self.hidden, self.truncation, self.weight_decay = cell, hidden, truncation, weight_decay
+        self.cell, self.hidden, self.truncation = cell, hidden, truncation
         self.layers = len(mlp) + 1
-        self.decayed = ["Wx", "Wh"] + [f"W{layer}" for layer in range(1, self.layers + 1)]
         self.params = Params(classifier_shapes(cell, n_in, hidden, mlp, n_classes), dtype)
+        self.l2 = L2Penalty(weight_decay, self.params,
+                            ["Wx", "Wh"] + [f"W{layer}" for layer in range(1, self.layers + 1)])
         self.ws = Workspace()
         self.grad_norms = []
         self.classes = None if classes is None else [str(c) for c in classes]
@@ -66,14 +67,19 @@ class RecurrentClassifier:
         w = self.params.w
         xt = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=self.params.dtype)   # (T, N, C)
         h, rcache = CELLS[self.cell][0](xt, w["Wx"], w["Wh"], w["b"], ws=self.ws)
-        out, caches = h[-1], []
+        logits, caches = self.head(h[-1])
+        return logits, (rcache, caches)
+
+    def head(self, h_last):
+        """The MLP on the last hidden state: h_last (N, H) -> logits (N, K), caches."""
+        w, out, caches = self.params.w, h_last, []
         for layer in range(1, self.layers + 1):
             out, cache = affine_forward(out, w[f"W{layer}"], w[f"b{layer}"])
             caches.append(cache)
             if layer < self.layers:
-                out = np.tanh(out)
+                out = np.tanh(out, out=out)
                 caches.append(out)
-        return out, (rcache, caches)
+        return out, caches
 
     def backward(self, dlogits, cache):
         """Fill params.grad from dlogits (N, K)."""
@@ -82,16 +88,14 @@ class RecurrentClassifier:
         dout = dlogits
         for layer in range(self.layers, 0, -1):
             if layer < self.layers:
-                dout = dout * tanh_grad(caches.pop())
-            dout, g[f"W{layer}"][...], g[f"b{layer}"][...] = affine_backward(dout, caches.pop())
+                dout *= tanh_grad(caches.pop())
+            dout, _, _ = affine_backward(dout, caches.pop(), g[f"W{layer}"], g[f"b{layer}"])
         g["Wx"][...], g["Wh"][...], g["b"][...] = CELLS[self.cell][1](dout, rcache, self.truncation)
-        if self.weight_decay:
-            for name in self.decayed:
-                g[name] += self.weight_decay * self.params.w[name]
+        self.l2.add_gradient()
 
     def penalty(self):
         """weight_decay / 2 * sum of the squared weight-matrix entries (biases excluded)."""
-        return l2_penalty(self.weight_decay, [self.params.w[n] for n in self.decayed])
+        return self.l2.value()
 
     # ------------------------------------------------------------------ the fit() interface
 
@@ -104,18 +108,17 @@ class RecurrentClassifier:
         return loss, correct
 
     def predict_proba(self, x):
-        """x (N, T, C) -> class probabilities (N, K), in chunks of EVAL_CHUNK samples."""
-        return np.concatenate([softmax(self.forward(x[i:i + EVAL_CHUNK])[0])
-                               for i in range(0, len(x), EVAL_CHUNK)])
+        """x (N, T, C) -> class probabilities (N, K), EVAL_CHUNK samples per forward pass."""
+        return in_chunks(lambda xb: softmax(self.forward(xb)[0]), (x,), EVAL_CHUNK)
 
     def sample_scores(self, x, y):
-        """Per sample: cross-entropy (N,) float64 and the predicted class (N,), one forward pass."""
-        losses, predicted = np.empty(len(x)), np.empty(len(x), np.intp)
-        for i in range(0, len(x), EVAL_CHUNK):
-            logits = self.forward(x[i:i + EVAL_CHUNK])[0]
-            predicted[i:i + len(logits)] = logits.argmax(axis=1)
-            losses[i:i + len(logits)] = cross_entropy(logits, y[i:i + EVAL_CHUNK])[0]
-        return losses, predicted
+        """Per sample: cross-entropy (N,) float64 and the predicted class (N,), EVAL_CHUNK
+        samples per forward pass."""
+        def scores(xb, yb):
+            logits = self.forward(xb)[0]
+            predicted = logits.argmax(axis=1)
+            return cross_entropy(logits, yb)[0], predicted
+        return in_chunks(scores, (x, y), EVAL_CHUNK)
 
     def evaluate(self, x, y):
         """(mean cross-entropy, accuracy) over (x, y); no gradients."""
@@ -192,12 +195,7 @@ def truncated_graph_loss(model, x, y, state):
     xt = np.ascontiguousarray(x[:, -k:].transpose(1, 0, 2))
     forward = CELLS[model.cell][0]
     h, _ = forward(xt, w["Wx"], w["Wh"], w["b"], *state)
-    out = h[-1]
-    for layer in range(1, model.layers + 1):
-        out = out @ w[f"W{layer}"] + w[f"b{layer}"]
-        if layer < model.layers:
-            out = np.tanh(out)
-    return softmax_cross_entropy(out, y)[0] + model.penalty()
+    return softmax_cross_entropy(model.head(h[-1])[0], y)[0] + model.penalty()
 
 
 def detached_state(model, x):

@@ -33,7 +33,7 @@ def check_params(loss_and_grad, params, h=1e-5):
     assert params.dtype == np.float64, "gradient checks run in float64"
     loss_and_grad()
     analytic = params.grad.copy()
-    numeric = numeric_gradient(lambda: loss_and_grad(), params.flat, h)
+    numeric = numeric_gradient(loss_and_grad, params.flat, h)
     return relative_error(analytic, numeric)
 
 

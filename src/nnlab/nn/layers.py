@@ -7,15 +7,20 @@ Shapes: N samples, D inputs, M outputs, V vocabulary, C context words, K classes
 import numpy as np
 
 
-def affine_forward(x, W, b):
-    """x (N, D), W (D, M), b (M,) -> out (N, M)."""
-    return x @ W + b, (x, W)
+def affine_forward(x, W, b, out=None):
+    """x (N, D), W (D, M), b (M,) -> out (N, M) = x W + b (written into `out` when given), cache."""
+    out = np.matmul(x, W, out=out)
+    out += b
+    return out, (x, W)
 
 
-def affine_backward(dout, cache):
-    """dout (N, M) -> dx (N, D), dW (D, M), db (M,)."""
+def affine_backward(dout, cache, dW=None, db=None, dx=None, need_dx=True):
+    """dout (N, M) -> dx (N, D), dW (D, M), db (M,), each written into the array given for it
+    (a gradient view, a workspace buffer) or new; dx is None when not need_dx (a first layer)."""
     x, W = cache
-    return dout @ W.T, x.T @ dout, dout.sum(axis=0)
+    dW = np.matmul(x.T, dout, out=dW)
+    db = dout.sum(axis=0, out=db)
+    return (np.matmul(dout, W.T, out=dx) if need_dx else None), dW, db
 
 
 def sigmoid(z, out=None):
@@ -109,8 +114,22 @@ def embedding_backward(dout, x, dR, concat=False, positions=None):
     return dR
 
 
-def l2_penalty(weight_decay, arrays):
-    """weight_decay / 2 * the sum of the squared entries of `arrays`."""
-    if not weight_decay:
-        return 0.0
-    return 0.5 * weight_decay * sum(float(np.vdot(a, a)) for a in arrays)
+class L2Penalty:
+    """weight_decay / 2 * the sum of the squared entries of the weights `names` of a Params:
+    value() and, in the backward pass, add_gradient(), which adds weight_decay * W to each
+    one's gradient. The one place a model's weight decay is spelled."""
+
+    def __init__(self, weight_decay, params, names):
+        self.weight_decay = float(weight_decay)
+        self.weights = [params.w[name] for name in names]
+        self.grads = [params.g[name] for name in names]
+
+    def value(self):
+        if not self.weight_decay:
+            return 0.0
+        return 0.5 * self.weight_decay * sum(float(np.vdot(w, w)) for w in self.weights)
+
+    def add_gradient(self):
+        if self.weight_decay:
+            for w, g in zip(self.weights, self.grads):
+                g += self.weight_decay * w
