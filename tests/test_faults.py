@@ -79,7 +79,7 @@ def test_kill_9_of_the_whole_workflow_then_rerun_matches(tmp_path, uninterrupted
     proc.wait(timeout=60)
     assert not (tmp_path / AE / "metrics.json").exists()
     leftovers = [p.name for p in (tmp_path / AE).iterdir() if p.name.startswith(".")]
-    snakemake(tmp_path, "--unlock")  # as the README says: unlock after a crash, then rerun
+    snakemake(tmp_path, "--unlock")  # as docs/running.md says: unlock after a crash, then rerun
     snakemake(tmp_path, "--cores", "1", "--config", SLOW_AE, "--", f"{AE}/metrics.json")
     assert comparable(tmp_path / AE / "metrics.json") == comparable(uninterrupted / "metrics.json")
     assert same_params(tmp_path / AE / "params.npz", uninterrupted / "params.npz")

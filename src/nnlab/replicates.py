@@ -1,7 +1,7 @@
 """From the runs of every variant (one per seed) to what a user compares: per-variant
 aggregates, the per-task summary table and every pair of variants compared.
 
-Layout (README, "What the workflow produces"): run r of a variant uses seed `seed + r` and
+Layout (docs/results.md): run r of a variant uses seed `seed + r` and
 lives in results/<task>/<variant>/seed<seed + r>/ (params.npz, history.csv, metrics.json,
 scores.npz, figures); beside the seed folders, aggregate.json and history_mean.csv; per task,
 results/summary/<task>.csv and results/summary/<task>_comparisons.csv. One seed reads the

@@ -1,4 +1,4 @@
-"""Writing the per-run results contract (README, "What the workflow produces"): metrics.json
+"""Writing the per-run results contract (docs/results.md): metrics.json
 with provenance and test-set intervals. The per-variant aggregates and the per-task summary
 tables are nnlab.replicates'."""
 import hashlib

@@ -1,6 +1,6 @@
-"""The tasks nnlab runs, in one registry, and the results layout (README, "What the workflow
-produces"). The workflow, the aggregates, the app, gradcheck and the models' loader read them
-here; no other file spells the task list or where a run's files go.
+"""The tasks nnlab runs, in one registry, and the results layout (docs/results.md). The
+workflow, the aggregates, the app, gradcheck and the models' loader read them here; no other
+file spells the task list or where a run's files go.
 
 A task is one experiment: its variants come from the config (nnlab.variants), each variant is
 trained once per seed, and every run of it writes the same files into run_dir(). The task says

@@ -6,7 +6,7 @@ was expected and what was found, e.g.
 
     data2.h5: key 'valx': expected indices in 1..250 (len(words)), found max 300
 
-Schemas (the course's; the README's "Data" section describes the demo files):
+Schemas (the course's; docs/data.md describes them and the demo files):
 
     data1.h5  data (N, 3, 16, 16)                      -> load_patches
     data2.h5  trainx traind valx vald testx testd words -> load_trigrams

@@ -46,15 +46,14 @@ def train_variant(patches_path, variant, hp, out, log, data_files=()):
     result = fit_recipe(model, hp, (x_train, None), (x_holdout, None), seed=hp["seed"],
                         history_path=out["history"], log=log)
     terms, h = model.terms(x_train)
-    reconstruction = model.reconstruct(x_holdout)
     activation = float(h.mean())
-    per_patch = np.mean((reconstruction - x_holdout) ** 2, axis=1)       # squared error of each held-out patch
+    per_patch = model.sample_scores(x_holdout)[0] / x.shape[1]           # mean squared error of each held-out patch
     models.save(out["params"], model)
     save_npz(out["scores"], loss=per_patch.astype(np.float32))
     save_mosaic(out["features"], tile(feature_images(model.params.w["W1"])),
                 title=f"{variant}: input weights of {hp['hidden']} hidden units")
     save_curves(out["curves"], pd.read_csv(out["history"]), TASKS["autoencoder"].panels, title=variant)
-    shown = x_holdout[:16], reconstruction[:16]
+    shown = x_holdout[:16], model.reconstruct(x_holdout[:16])
     pairs = np.stack(shown, axis=1).reshape(-1, PATCH, PATCH)
     save_mosaic(out["reconstructions"], tile(pairs, cols=8),
                 title="held-out patches (left) and reconstructions (right)")

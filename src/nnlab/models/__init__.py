@@ -3,8 +3,9 @@
     model.params                 a Params: flat float32 weights and their gradients
     model.step(x, y)             forward and backward on a batch; fills params.grad with the
                                  gradient of loss + penalty(); returns (loss, n correct or None)
-    model.evaluate(x, y)         (mean loss, accuracy or None); no gradients
-    model.penalty()              the L2 weight-decay term (nnlab.nn.layers.l2_penalty)
+    model.sample_scores(x, y)    per-sample scores, one chunked forward pass (nnlab.nn.workspace.in_chunks)
+    model.evaluate(x, y)         (mean loss, accuracy or None) from sample_scores; no gradients
+    model.penalty()              the L2 weight-decay term (nnlab.nn.layers.L2Penalty)
     model.save_arrays()          everything needed to rebuild it, for np.savez; 'model' names the class
     Model.from_arrays(arrays)    the model again, from those arrays
     model.epoch_extras()         optional: extra history columns for the epoch just run
