@@ -12,7 +12,10 @@ def job(log):
     if sources["overrides"]:
         header.append("# Overrides: --config " + sources["overrides"])
     with atomic_path(snakemake.output[0]) as tmp:
-        tmp.write_text("\n".join(header) + "\n" + yaml.safe_dump(dict(snakemake.config), sort_keys=False))
+        used = dict(snakemake.config)
+        if used.get("experiments") or snakemake.params.experiments:
+            used["experiments"] = dict(snakemake.params.experiments)
+        tmp.write_text("\n".join(header) + "\n" + yaml.safe_dump(used, sort_keys=False))
     log(f"wrote {snakemake.output[0]} (digest {snakemake.params.digest})")
 
 

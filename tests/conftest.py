@@ -13,10 +13,11 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 TINY = ROOT / ".test" / "config.yaml"
 
 
-def snakemake(workdir, *args, check=True, timeout=600):
-    """Run the project's Snakefile in `workdir` with the tiny config; returns CompletedProcess."""
+def snakemake(workdir, *args, check=True, timeout=600, configfile=TINY):
+    """Run the project's Snakefile in `workdir` with the tiny config (or `configfile`); returns
+    CompletedProcess."""
     cmd = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(TINY), *args]
+           "--configfile", str(configfile), *args]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:

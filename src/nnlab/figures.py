@@ -58,3 +58,29 @@ def save_curves(path, history, panels, title=None):
         fig.suptitle(title)
     fig.tight_layout()
     save_figure(path, fig)
+
+
+def save_forest(path, table, metric, title=None):
+    """A forest plot of experiment comparisons (nnlab.replicates.experiment_comparisons): one row
+    per experiment and variant, the difference in `metric` (a nnlab.tasks.Metric) against the
+    baseline with its 95% interval, a line at zero; filled where the difference is real (Holm-
+    adjusted p < 0.05), open where it is not distinguishable or has no interval."""
+    rows = table[table["metric"] == metric.name].reset_index(drop=True) if len(table) else table
+    scale, unit = (100, " (points)") if metric.is_accuracy else (1, "")
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.35 * max(len(rows), 1)))
+    for i, row in rows.iterrows():
+        y = len(rows) - 1 - i
+        d, low, high = (row[k] * scale for k in ("difference", "low", "high"))
+        real = row["p_holm"] < 0.05
+        if np.isfinite(low) and np.isfinite(high):
+            ax.plot([low, high], [y, y], color="tab:blue", lw=2)
+        ax.plot([d], [y], "o", color="tab:blue", mfc="tab:blue" if real else "white", ms=7)
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set_yticks(range(len(rows)), [f"{r['variant']} ({r['experiment']})" for _, r in rows.iloc[::-1].iterrows()])
+    better = "lower" if metric.lower_is_better else "higher"
+    ax.set_xlabel(f"{metric.label}: experiment - baseline{unit}, 95% CI ({better} is better)")
+    ax.grid(axis="x", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    save_figure(path, fig)

@@ -202,6 +202,30 @@ def _test_set_comparison(metric, scores_a, scores_b):
     return {"method": "paired per-sample difference", **{k: r[k] for k in ("difference", "low", "high", "p")}}
 
 
+def _compare(metric, a, b, runs_a, runs_b, scores_a=None, scores_b=None):
+    """One comparison row of `metric` (a nnlab.tasks.Metric), a - b: paired by seed over the seeds
+    both have runs of, and on the first seed's test set when both scores are given."""
+    by_seed = [{r["hyperparameters"]["seed"]: scalar_metrics(r).get(metric.name) for r in runs} for runs in (runs_a, runs_b)]
+    seeds = sorted(s for s in set(by_seed[0]) & set(by_seed[1]) if by_seed[0][s] is not None and by_seed[1][s] is not None)
+    seed = stats.paired_t([by_seed[0][s] for s in seeds], [by_seed[1][s] for s in seeds])
+    row = {"question": f"{a} vs {b}: {metric.name}", "metric": metric.name, "a": a, "b": b, "seeds": seed["k"],
+           "difference": seed["difference"], "low": seed["low"], "high": seed["high"], "p": seed["p"]}
+    if scores_a is not None and scores_b is not None:
+        row.update({f"test_set_{k}": v for k, v in _test_set_comparison(metric, scores_a, scores_b).items()})
+    return row
+
+
+def _holm_and_answers(task, table, mirror=False):
+    """p_holm (and test_set_p_holm) over the table's rows, the mirrored rows when asked, and the answers."""
+    table["p_holm"] = stats.holm(table["p"])
+    if "test_set_p" in table:
+        table["test_set_p_holm"] = stats.holm(table["test_set_p"])
+    if mirror:
+        table = pd.concat([table, mirrored(table)], ignore_index=True)
+    table["answer"] = [answer(task, row) for row in table.to_dict("records")]
+    return table
+
+
 def comparisons(task, runs, scores):
     """Every pair of variants on every compared metric of the task (nnlab.tasks), in both orders.
 
@@ -210,29 +234,54 @@ def comparisons(task, runs, scores):
     the seeds both have); the test-set columns compare the first seed's runs on the items they
     share. p_holm and test_set_p_holm are Holm-adjusted within the task, over one order of each
     pair; the row b-vs-a is then a-vs-b mirrored (differences and intervals negated, same p)."""
+    rows = [_compare(metric, a, b, runs[a], runs[b], scores.get(a), scores.get(b))
+            for metric in TASKS[task].compared for a, b in itertools.combinations(runs, 2)]
+    table = pd.DataFrame(rows)
+    return table if table.empty else _holm_and_answers(task, table, mirror=True)
+
+
+def experiment_comparisons(task, baseline, experiments, sweeps):
+    """Every experiment's variants against the baseline's runs of the same variant, on every
+    compared metric of the task; differences are experiment - baseline, Holm over the table.
+
+    baseline: {variant: (records, first seed's scores or None)}; experiments: {name: {variant:
+    (records, scores)}}; sweeps: {name: the sweep it is a point of, or None}. Per sweep and
+    variant, the point with the best mean of the task's selection metric (a validation metric,
+    never the test set) is the winner."""
+    spec = TASKS[task]
     rows = []
-    for compared in TASKS[task].compared:
-        metric = compared.name
-        for a, b in itertools.combinations(runs, 2):
-            by_seed = [{r["hyperparameters"]["seed"]: scalar_metrics(r).get(metric) for r in runs[v]} for v in (a, b)]
-            seeds = sorted(s for s in set(by_seed[0]) & set(by_seed[1])
-                           if by_seed[0][s] is not None and by_seed[1][s] is not None)
-            seed = stats.paired_t([by_seed[0][s] for s in seeds], [by_seed[1][s] for s in seeds])
-            row = {"question": f"{a} vs {b}: {metric}", "metric": metric, "a": a, "b": b, "seeds": seed["k"],
-                   "difference": seed["difference"], "low": seed["low"], "high": seed["high"], "p": seed["p"]}
-            if a in scores and b in scores:
-                test = _test_set_comparison(compared, scores[a], scores[b])
-                row.update({f"test_set_{k}": v for k, v in test.items()})
-            rows.append(row)
+    for name, variants in experiments.items():
+        for variant, (runs, scores) in variants.items():
+            for metric in spec.compared:
+                a, b = f"{variant} ({name})", f"{variant} (baseline)"
+                if variant in baseline:
+                    row = _compare(metric, a, b, runs, baseline[variant][0], scores, baseline[variant][1])
+                else:
+                    row = {"question": f"{a} vs {b}: {metric.name}", "metric": metric.name, "a": a, "b": b,
+                           "seeds": 0, "difference": math.nan, "low": math.nan, "high": math.nan, "p": math.nan}
+                selection = [scalar_metrics(r).get(spec.selection) for r in runs]
+                row.update(experiment=name, sweep=sweeps.get(name) or "", variant=variant,
+                           selected_on=spec.selection,
+                           selection_mean=float(np.mean(selection)) if None not in selection else math.nan)
+                rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    table["p_holm"] = stats.holm(table["p"])
-    if "test_set_p" in table:
-        table["test_set_p_holm"] = stats.holm(table["test_set_p"])
-    table = pd.concat([table, mirrored(table)], ignore_index=True)
-    table["answer"] = [answer(task, row) for row in table.to_dict("records")]
-    return table
+    table = _holm_and_answers(task, table)
+    lower = spec.metric(spec.selection).lower_is_better
+    table["winner"] = False
+    for (sweep, _), group in table[table["sweep"] != ""].groupby(["sweep", "variant"]):
+        if group["selection_mean"].isna().all():
+            continue
+        best = group["selection_mean"].idxmin() if lower else group["selection_mean"].idxmax()
+        won = group.index[group["experiment"] == table.loc[best, "experiment"]]
+        table.loc[won, "winner"] = True
+        table.loc[won, "answer"] += (f" The winner of sweep {sweep} for this variant: the best mean "
+                                     f"{spec.selection} over its seeds.")
+    missing = ~table["variant"].isin(list(baseline))
+    table.loc[missing, "answer"] = [f"{v} has no baseline variant of that name: not compared." for v in table.loc[missing, "variant"]]
+    columns = ["experiment", "sweep", "variant"] + [c for c in table.columns if c not in ("experiment", "sweep", "variant")]
+    return table[columns]
 
 
 def mirrored(table):
@@ -333,3 +382,25 @@ def write_summary(task, aggregate_paths, metrics_paths, scores_paths, summary_pa
         scores[_run_folder(path)[0]] = arrays
     save_csv(summary_path, summary_table(aggregates))
     save_csv(comparisons_path, comparisons(task, runs, scores))
+
+
+def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, forest_path):
+    """summary/<task>_experiments.csv and its forest plot from every run the experiments rule
+    declares: the experiments' and the baseline's (all seeds' metrics.json, first seeds' scores)."""
+    from nnlab.figures import save_forest
+    from nnlab.tasks import run_of
+
+    keys = ["loss"] + (["correct"] if any(m.is_accuracy for m in TASKS[task].compared) else [])
+    runs, scores = {}, {}
+    for path in metrics_paths:
+        experiment, _, variant, _ = run_of(path)
+        runs.setdefault(experiment, {}).setdefault(variant, []).append(read_run(path))
+    for path in scores_paths:
+        experiment, _, variant, _ = run_of(path)
+        scores.setdefault(experiment, {})[variant] = read_scores(path, keys)
+    baseline = {v: (records, scores.get(None, {}).get(v)) for v, records in runs.pop(None, {}).items()}
+    experiments = {name: {v: (records, scores.get(name, {}).get(v)) for v, records in variants.items()}
+                   for name, variants in runs.items()}
+    table = experiment_comparisons(task, baseline, experiments, sweeps)
+    save_forest(forest_path, table, TASKS[task].key_metric, title=TASKS[task].title)
+    save_csv(table_path, table)

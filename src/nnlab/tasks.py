@@ -77,6 +77,7 @@ class Task:
     panels: tuple           # learning curves
     figures: tuple          # ((file in a run folder, caption), ...)
     model: str              # "module:Class" of the model its params.npz holds
+    selection: str          # the metric a sweep picks its winner on: a validation one, never the test set's
 
     @property
     def key_metric(self):
@@ -116,7 +117,8 @@ TASKS = {task.name: task for task in (
          (("features.png", "input weights of each hidden unit"),
           ("reconstructions.png", "held-out patches (left) and reconstructions (right)"),
           ("curves.png", "learning curves")),
-         "nnlab.models.autoencoder:SparseAutoencoder"),
+         "nnlab.models.autoencoder:SparseAutoencoder",
+         "reconstruction_mse"),           # held-out patches: the autoencoder's only evaluation set
     Task("language_model", "Neural language model",
          "Predicts the 4th word of a trigram: a shared word embedding, a logistic hidden layer and a "
          "softmax over the vocabulary.",
@@ -130,7 +132,8 @@ TASKS = {task.name: task for task in (
          (Panel("cross-entropy per epoch", LOSS, "cross-entropy"),
           Panel("accuracy per epoch", ACCURACY, "accuracy")),
          (("curves.png", "learning curves"),),
-         "nnlab.models.language_model:LanguageModel"),
+         "nnlab.models.language_model:LanguageModel",
+         "val_cross_entropy"),
     Task("recurrent", "Recurrent activity classifier",
          "A recurrent layer (tanh RNN, LSTM or GRU), trained with full or truncated back-propagation "
          "through time, then an MLP with a softmax over six activities, read over accelerometer windows.",
@@ -147,7 +150,8 @@ TASKS = {task.name: task for task in (
          (("confusion_train.png", "confusion matrix, training set"),
           ("confusion_test.png", "confusion matrix, test set"),
           ("curves.png", "learning curves")),
-         "nnlab.models.recurrent:RecurrentClassifier"),
+         "nnlab.models.recurrent:RecurrentClassifier",
+         "val_accuracy"),
 )}
 
 
@@ -193,7 +197,32 @@ def comparisons_file(root, task):
     return f"{root}/summary/{task}_comparisons.csv"
 
 
+def experiment_dir(root, name):
+    """The root of a named experiment's runs: <root>/experiments/<name> (its own layout below)."""
+    return f"{root}/experiments/{name}"
+
+
+def experiments_file(root, task):
+    """Every experiment against the baseline, for one task."""
+    return f"{root}/summary/{task}_experiments.csv"
+
+
+def forest_file(root, task):
+    return f"{root}/summary/{task}_experiments.png"
+
+
 def seed_of(folder_name):
     """The seed of a run folder's name ('seed3' -> 3), or None for any other name."""
     match = SEED_FOLDER.fullmatch(folder_name)
     return int(match.group(1)) if match else None
+
+
+def run_of(path):
+    """(experiment name or None for the baseline, task, variant, seed) of a file in a run folder,
+    <root>/[experiments/<name>/]<task>/<variant>/seed<S>/<file>."""
+    from pathlib import Path
+
+    folder = Path(path).parent
+    root = folder.parents[2]
+    experiment = root.name if root.parent.name == "experiments" else None
+    return experiment, folder.parents[1].name, folder.parent.name, seed_of(folder.name)

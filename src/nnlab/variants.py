@@ -30,8 +30,15 @@ def seeds(config):
 
 
 def run_settings(hp, seed):
-    """The complete settings of one run: its variant's hyper-parameters and its seed."""
-    return dict(hp, seed=int(seed))
+    """The complete settings of one run: its variant's hyper-parameters and its seed, keys
+    sorted (at every depth): the rule's params, so the order of keys in a config file is never
+    a reason to retrain."""
+    return sorted_settings(dict(hp, seed=int(seed)))
+
+
+def sorted_settings(value):
+    """`value` with the keys of every mapping in it sorted."""
+    return {k: sorted_settings(value[k]) for k in sorted(value)} if isinstance(value, dict) else value
 
 
 def _add(out, name, hp, key):

@@ -142,15 +142,20 @@ def main(argv):
     if not any(len(inside[j]) > 1 for j in groups):
         errors.append("no SLURM job ran a group of several jobs")
 
-    by_run = {(rule, w.get("variant"), w.get("seed")) for jobs in inside.values() for rule, w in jobs}
+    by_run = {(rule, w.get("root"), w.get("variant"), w.get("seed")) for jobs in inside.values() for rule, w in jobs}
     metrics = sorted(results.glob("*/*/seed*/metrics.json"))
-    for path in metrics:
+    experiments = sorted(results.glob("experiments/*/*/*/seed*/metrics.json"))
+    for path in metrics + experiments:
         task, variant, seed = path.parent.parent.parent.name, path.parent.parent.name, path.parent.name[4:]
-        if (f"{task}_train", variant, seed) not in by_run:
+        root = str(path.parents[3].relative_to(results.parent))
+        if (f"{task}_train", root, variant, seed) not in by_run:
             errors.append(f"{path.relative_to(results)}: no SLURM job of rule {task}_train ran {variant} seed {seed}")
-    print(f"{'ok' if metrics else 'FAIL'}: {len(metrics)} metrics.json files, each written inside a SLURM job")
+    print(f"{'ok' if metrics and experiments else 'FAIL'}: {len(metrics)} metrics.json files of the baseline and "
+          f"{len(experiments)} of experiments, each written inside a SLURM job")
     if not metrics:
         errors.append(f"no */*/seed*/metrics.json under {results}")
+    if not experiments:
+        errors.append(f"no experiments/*/*/*/seed*/metrics.json under {results}: the experiment did not run")
     if not submissions:
         errors.append("no SLURM submission in the run's log")
 

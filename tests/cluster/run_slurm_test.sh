@@ -12,7 +12,7 @@
 # Steps: a private munged (own key and socket), slurmctld and slurmd, all on 127.0.0.1 and
 # on free ports, configured by a slurm.conf in a temp folder (SLURM_CONF points every SLURM
 # command at it; a system SLURM, if any, is never touched); then, side by side, a local
-# reference run of .test/config.yaml with replicates=2 and the same configuration through
+# reference run of .test/config.yaml plus one experiment with replicates=2 and the same configuration through
 # `snakemake --profile profiles/slurm`; then checks (check_slurm_jobs.py) that every job
 # not run locally ran inside a SLURM job that ended with exit status 0 according to
 # slurmctld, squeue and the plugin's logs, that the short jobs were grouped (fewer SLURM jobs
@@ -219,7 +219,16 @@ say "slurmctld (pid $SLURMCTLD_PID) and slurmd (pid $SLURMD_PID) up; $(sinfo --n
 # The local reference run (profiles/default, loaded by Snakemake itself) and the SLURM run
 # go side by side: the SLURM run spends much of its time waiting between status checks.
 cd "$ROOT"
-TINY=(-s "$ROOT/Snakefile" --configfile "$ROOT/.test/config.yaml" --config replicates=2)
+# The tiny configuration with one named experiment (docs/experiments.md): its runs go through
+# SLURM like the baseline's.
+"$PY" - "$ROOT/.test/config.yaml" "$TMP/tiny-experiment.yaml" <<'PYEOF'
+import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+config["experiments"] = {"rnn-fast": {"set": {"recurrent.recipes.tuned.learning_rate": 0.03},
+                                      "variants": ["rnn-full"]}}
+yaml.safe_dump(config, open(sys.argv[2], "w"), sort_keys=False)
+PYEOF
+TINY=(-s "$ROOT/Snakefile" --configfile "$TMP/tiny-experiment.yaml" --config replicates=2)
 
 # Inside each SLURM job the plugin's jobstep executor starts the rule with `srun`, which
 # must find slurm.conf. On a real cluster it sits at /etc/slurm/slurm.conf (or comes from
@@ -284,4 +293,6 @@ say "checking that the jobs went through SLURM"
 say "comparing metrics.json and aggregate.json with the local run's"
 "$PY" "$HERE/compare_metrics.py" "$TMP/local/results" "$TMP/cluster/results" \
     || fail "the SLURM run's metrics differ from the local run's"
+[ -s "$TMP/cluster/results/summary/recurrent_experiments.csv" ] \
+    || fail "the SLURM run wrote no results/summary/recurrent_experiments.csv"
 say "PASS: $(grep -c '^Job [^ ]* has been submitted with SLURM jobid' "$TMP/cluster.log") SLURM jobs ran $(grep -cE '^\s*(rule|checkpoint) ' "$TMP/cluster.log") workflow jobs, every metrics.json and aggregate.json equals the local run's"

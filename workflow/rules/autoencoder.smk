@@ -37,7 +37,8 @@ rule autoencoder_train:
     params:
         hp=ae_hp,
     wildcard_constraints:
-        variant=one_of(AE_VARIANTS),
+        root=one_of(roots_of("autoencoder")),
+        variant=one_of(variants_of("autoencoder")),
         seed=SEED,
     threads: config["threads"]
     priority: autoencoder_priority
@@ -56,17 +57,19 @@ rule autoencoder_train:
 # (ae_hp in common.smk), so a rerun that chooses the same pair retrains no grid run.
 checkpoint autoencoder_select:
     input:
-        run_files("autoencoder", AE_SWEEP),
+        lambda w: run_files("autoencoder", ae_sweep(w.root), root=w.root),
     output:
-        f"{RESULTS}/autoencoder/selection.json",
+        "{root}/autoencoder/selection.json",
     params:
-        tolerance=config["autoencoder"]["selection_tolerance"],
+        tolerance=lambda w: root_config(w.root)["autoencoder"]["selection_tolerance"],
+    wildcard_constraints:
+        root=one_of([root for root in roots_of("autoencoder") if ae_sweep(root)]),
     threads: 1
     priority: SUMMARY_PRIORITY
     resources:
         **light_resources(),
     log:
-        f"{LOGS}/autoencoder/selection.log",
+        "{root}/logs/autoencoder/selection.log",
     script:
         "../../scripts/select_sparsity.py"
 
@@ -81,7 +84,7 @@ rule autoencoder_grid_figure:
             category="Autoencoder",
         ),
     params:
-        hp=[AE_GRID[v] for v in AE_GRID],
+        hp=[nnlab_variants.sorted_settings(hp) for hp in AE_GRID.values()],
     threads: 1
     priority: SUMMARY_PRIORITY
     resources:

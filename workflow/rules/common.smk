@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nnlab.config import DEMO_DATA_DIR, validate
 from nnlab.errors import ConfigError
+from nnlab import overlays as nnlab_overlays
 from nnlab import tasks as nnlab_tasks
 from nnlab import variants as nnlab_variants
 from nnlab.tasks import TASKS
@@ -50,22 +51,51 @@ def course_file(name):
     return f"{DATA_DIR}/{name}.h5"
 
 
+SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
+
 try:
-    # The variants of each task, by task name (nnlab.tasks: the one registry); the training,
-    # aggregate and summary rules and rule all read these.
+    # The variants of each task, by task name (nnlab.tasks: the one registry), and the named
+    # experiments (nnlab.overlays): each trains the variants its overlay touches.
     TASK_VARIANTS = {name: task.variants(config) for name, task in TASKS.items()}
     LM_MAP_VARIANT = nnlab_variants.language_model_map_variant(config)
+    EXPERIMENTS = nnlab_overlays.expand(config, validate=lambda c, source: validate(c, SCHEMA, source))
 except ConfigError as error:
     sys.exit(f"error: {error}")
-AE_VARIANTS = TASK_VARIANTS["autoencoder"]
-AE_SWEEP = {v: hp for v, hp in AE_VARIANTS.items() if hp["part"] == "sweep"}
-AE_GRID = {v: hp for v, hp in AE_VARIANTS.items() if hp["part"] == "grid"}
-RECURRENT_VARIANTS = TASK_VARIANTS["recurrent"]
-LM_VARIANTS = TASK_VARIANTS["language_model"]
-ALL_VARIANTS = sorted({name for variants in TASK_VARIANTS.values() for name in variants})
+
+# Every results root and what it trains, {root: {task: {variant: settings}}}: the baseline in
+# results/ (the layout of the results contract), each experiment in results/experiments/<name>/.
+ROOTS = {RESULTS: TASK_VARIANTS,
+         **{nnlab_tasks.experiment_dir(RESULTS, name): e.variants for name, e in EXPERIMENTS.items()}}
+
+
+def roots_of(task):
+    return [root for root, variants in ROOTS.items() if variants.get(task)]
+
+
+def variants_of(task):
+    """Every variant name of `task` in any root (the variant wildcard's constraint)."""
+    return sorted({v for variants in ROOTS.values() for v in variants.get(task, {})})
+
+
+def part(root, variant):
+    return ROOTS[root]["autoencoder"][variant]["part"]
+
+
+def ae_sweep(root):
+    """The autoencoder sweep variants a root trains."""
+    return [v for v, hp in ROOTS[root].get("autoencoder", {}).items() if hp["part"] == "sweep"]
+
+
+def root_config(root):
+    """The effective configuration of a root: the config, or an experiment's."""
+    return config if root == RESULTS else EXPERIMENTS[root.rsplit("/", 1)[-1]].config
+
+
+AE_GRID = {v: hp for v, hp in TASK_VARIANTS["autoencoder"].items() if hp["part"] == "grid"}
+ALL_VARIANTS = sorted({v for task in TASKS for v in variants_of(task)})
 
 # Replicates: every variant is trained once per seed, run r with seed + r, each run its own
-# cached job in results/<task>/<variant>/seed<S>/ (adding seeds reruns nothing that exists).
+# cached job in <root>/<task>/<variant>/seed<S>/ (adding seeds reruns nothing that exists).
 # The figures made from one run (grid_features.png, embedding_map.png) and the test-set
 # comparisons use the first seed's runs.
 SEEDS = nnlab_variants.seeds(config)
@@ -86,56 +116,81 @@ def one_of(names):
 SEED = r"\d+"
 
 
-# Paths: the layout is nnlab.tasks'; these fill in the results folder and, by default, the
-# {variant} and {seed} wildcards.
-def run_dir(task, variant="{variant}", seed="{seed}"):
-    return nnlab_tasks.run_dir(RESULTS, task, variant, seed)
+# Paths: the layout is nnlab.tasks'; these fill in, by default, the {root}, {variant} and
+# {seed} wildcards.
+def run_dir(task, variant="{variant}", seed="{seed}", root="{root}"):
+    return nnlab_tasks.run_dir(root, task, variant, seed)
 
 
 def run_log(task):
-    return nnlab_tasks.run_log(RESULTS, task, "{variant}", "{seed}")
+    return nnlab_tasks.run_log("{root}", task, "{variant}", "{seed}")
 
 
 def run_benchmark(task):
-    return nnlab_tasks.run_benchmark(RESULTS, task, "{variant}", "{seed}")
+    return nnlab_tasks.run_benchmark("{root}", task, "{variant}", "{seed}")
 
 
 def run_hp(task):
-    """params hp of a training rule: the run's complete settings (its variant's and its seed)."""
-    return lambda wildcards: nnlab_variants.run_settings(TASK_VARIANTS[task][wildcards.variant], wildcards.seed)
+    """params hp of a training rule: the run's complete settings (its variant's in its root, and its seed)."""
+    return lambda w: nnlab_variants.run_settings(ROOTS[w.root][task][w.variant], w.seed)
 
 
-def run_files(task, variants, name="metrics.json", seeds=None):
+def run_files(task, variants, name="metrics.json", seeds=None, root=RESULTS):
     """`name` in every run folder of `variants` (every seed unless `seeds` says otherwise)."""
-    return [f"{run_dir(task, v, s)}/{name}" for v in variants for s in (SEEDS if seeds is None else seeds)]
+    return [f"{run_dir(task, v, s, root)}/{name}" for v in variants for s in (SEEDS if seeds is None else seeds)]
 
 
-def aggregate_files(task):
-    return [nnlab_tasks.aggregate_file(RESULTS, task, v) for v in TASK_VARIANTS[task]]
+def aggregate_files(task, root=RESULTS):
+    return [nnlab_tasks.aggregate_file(root, task, v) for v in ROOTS[root][task]]
 
 
 def aggregate_input(wildcards):
     """The variant's runs, one per seed (metrics.json last-written; history.csv read too)."""
     return {
-        "metrics": run_files(wildcards.task, [wildcards.variant]),
-        "history": run_files(wildcards.task, [wildcards.variant], "history.csv"),
+        "metrics": run_files(wildcards.task, [wildcards.variant], root=wildcards.root),
+        "history": run_files(wildcards.task, [wildcards.variant], "history.csv", root=wildcards.root),
     }
 
 
 def summary_input(wildcards):
     """The task's aggregates, every run's metrics.json and the first seed's per-sample scores
     (for the test-set comparisons); the summary script reads exactly these."""
-    variants = TASK_VARIANTS[wildcards.task]
+    variants = ROOTS[wildcards.root][wildcards.task]
     return {
-        "aggregates": aggregate_files(wildcards.task),
-        "metrics": run_files(wildcards.task, variants),
-        "scores": run_files(wildcards.task, variants, "scores.npz", seeds=[FIRST_SEED]),
+        "aggregates": aggregate_files(wildcards.task, wildcards.root),
+        "metrics": run_files(wildcards.task, variants, root=wildcards.root),
+        "scores": run_files(wildcards.task, variants, "scores.npz", seeds=[FIRST_SEED], root=wildcards.root),
     }
 
 
-def ae_needs_selection(variant):
-    hp = AE_VARIANTS[variant]
+def experiments_of(task):
+    return {name: e for name, e in EXPERIMENTS.items() if task in e.variants}
+
+
+def experiments_input(wildcards):
+    """Every run of every experiment that trains the task, and the baseline's runs of the same
+    variants (all seeds' metrics.json, the first seed's scores.npz)."""
+    task, files = wildcards.task, {"metrics": [], "scores": []}
+    compared = set()
+    for name, e in experiments_of(task).items():
+        root = nnlab_tasks.experiment_dir(RESULTS, name)
+        files["metrics"] += run_files(task, e.variants[task], root=root)
+        files["scores"] += run_files(task, e.variants[task], "scores.npz", seeds=[FIRST_SEED], root=root)
+        compared |= set(e.variants[task]) & set(TASK_VARIANTS[task])
+    files["metrics"] += run_files(task, sorted(compared))
+    files["scores"] += run_files(task, sorted(compared), "scores.npz", seeds=[FIRST_SEED])
+    return files
+
+
+def ae_needs_selection(root, variant):
+    hp = ROOTS[root]["autoencoder"][variant]
     return hp["beta"] is None or hp["rho"] is None
+
+
+def ae_selection_root(root):
+    """Where the sparsity of a root's grid comes from: its own sweep, or the baseline's when it
+    trains no sweep variant (an experiment restricted to grid variants)."""
+    return root if any(hp["part"] == "sweep" for hp in ROOTS[root]["autoencoder"].values()) else RESULTS
 
 
 def ae_selection_input(wildcards):
@@ -146,17 +201,18 @@ def ae_selection_input(wildcards):
     re-evaluated, and retrained only when the chosen (beta, rho), which ae_hp puts into
     their params, has changed.
     """
-    if not ae_needs_selection(wildcards.variant):
+    if not ae_needs_selection(wildcards.root, wildcards.variant):
         return []
-    return ancient(checkpoints.autoencoder_select.get().output[0])
+    return ancient(checkpoints.autoencoder_select.get(root=ae_selection_root(wildcards.root)).output[0])
 
 
 def ae_hp(wildcards):
     """The run's complete settings, beta and rho resolved from the selection where 'auto' (once:
     the experiment trains with what this returns)."""
     hp = run_hp("autoencoder")(wildcards)
-    if ae_needs_selection(wildcards.variant):
-        hp = resolve_sparsity(hp, checkpoints.autoencoder_select.get().output[0])
+    if ae_needs_selection(wildcards.root, wildcards.variant):
+        root = ae_selection_root(wildcards.root)
+        hp = nnlab_variants.sorted_settings(resolve_sparsity(hp, checkpoints.autoencoder_select.get(root=root).output[0]))
     return hp
 
 
@@ -191,11 +247,11 @@ SUMMARY_PRIORITY = 5
 
 
 def recurrent_priority(wildcards):
-    return 3 if RECURRENT_VARIANTS[wildcards.variant]["truncation"] is None else 2
+    return 3 if ROOTS[wildcards.root]["recurrent"][wildcards.variant]["truncation"] is None else 2
 
 
 def autoencoder_priority(wildcards):
-    return 1 if wildcards.variant in AE_SWEEP else 0
+    return 1 if part(wildcards.root, wildcards.variant) == "sweep" else 0
 
 
 def light_resources():
@@ -214,24 +270,25 @@ DATA_GROUP = "data"
 
 
 def autoencoder_group(wildcards):
-    return "autoencoder_sweep" if wildcards.variant in AE_SWEEP else "autoencoder_grid"
+    return f"autoencoder_{part(wildcards.root, wildcards.variant)}"
 
 
 def summary_group(wildcards):
     return f"{wildcards.task}_summary"
 
 
-def run_outputs(task, variants):
+def run_outputs(task, variants, root=RESULTS):
     """Every file every run of `variants` writes (all seeds): the outputs its training rule
     declares, all requested, so that a deleted one is made again (Snakemake reruns a job for a
     missing output only when that output is asked for)."""
     training = getattr(rules, f"{task}_train")
-    return [path for v in variants for s in SEEDS for path in expand(training.output, variant=v, seed=s)]
+    return [path for v in variants for s in SEEDS for path in expand(training.output, root=root, variant=v, seed=s)]
 
 
 def all_outputs():
-    """Every file of every run of every variant (all seeds), every aggregate, both summary
-    files per task, and the data, selection and figures (called after every rule is defined)."""
+    """Every file of every run of every variant (all seeds) in every root, every aggregate, both
+    summary files per task and root, the experiments' comparison tables, and the data, selection
+    and figures (called after every rule is defined)."""
     outputs = [
         f"{RESULTS}/config.yaml",
         f"{RESULTS}/data/patches_rgb.png",
@@ -243,8 +300,13 @@ def all_outputs():
     ]
     if LM_MAP_VARIANT:
         outputs.append(f"{RESULTS}/language_model/embedding_map.png")
-    for task, variants in TASK_VARIANTS.items():
-        outputs += run_outputs(task, variants)
-        outputs += aggregate_files(task)
-        outputs += [nnlab_tasks.summary_file(RESULTS, task), nnlab_tasks.comparisons_file(RESULTS, task)]
+    for root, tasks in ROOTS.items():
+        for task, variants in tasks.items():
+            if variants:
+                outputs += run_outputs(task, variants, root)
+                outputs += aggregate_files(task, root)
+                outputs += [nnlab_tasks.summary_file(root, task), nnlab_tasks.comparisons_file(root, task)]
+    for task in TASKS:
+        if experiments_of(task):
+            outputs += [nnlab_tasks.experiments_file(RESULTS, task), nnlab_tasks.forest_file(RESULTS, task)]
     return outputs

@@ -1,6 +1,7 @@
 # The effective configuration: what this run actually used (config.yaml, or the
 # --configfile files instead of it, with any --config overrides), written as YAML.
-# Its digest is a param, so any change of configuration rewrites the file.
+# Its digest is a param, so any change of configuration rewrites the file. The experiments
+# section is written expanded (every sweep point with its whole change: nnlab.overlays).
 
 
 rule effective_config:
@@ -9,6 +10,7 @@ rule effective_config:
     params:
         sources=config_sources(),
         digest=config_digest(),
+        experiments=nnlab_overlays.effective(EXPERIMENTS),
     threads: 1
     resources:
         **light_resources(),

@@ -29,7 +29,8 @@ rule language_model_train:
     params:
         hp=run_hp("language_model"),
     wildcard_constraints:
-        variant=one_of(LM_VARIANTS),
+        root=one_of(roots_of("language_model")),
+        variant=one_of(variants_of("language_model")),
         seed=SEED,
     threads: config["threads"]
     resources:
@@ -46,7 +47,7 @@ if LM_MAP_VARIANT:
 
     rule language_model_embedding_map:
         input:
-            f"{run_dir('language_model', LM_MAP_VARIANT, FIRST_SEED)}/params.npz",
+            f"{run_dir('language_model', LM_MAP_VARIANT, FIRST_SEED, RESULTS)}/params.npz",
         output:
             report(
                 f"{RESULTS}/language_model/embedding_map.png",

@@ -36,7 +36,8 @@ rule recurrent_train:
     params:
         hp=run_hp("recurrent"),
     wildcard_constraints:
-        variant=one_of(RECURRENT_VARIANTS),
+        root=one_of(roots_of("recurrent")),
+        variant=one_of(variants_of("recurrent")),
         seed=SEED,
     threads: config["threads"]
     priority: recurrent_priority

@@ -1,0 +1,159 @@
+"""Named experiments (issue 19): a change kept beside the baseline and compared with it."""
+import copy
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, TINY, TINY_SEEDS, snakemake
+from nnlab import overlays
+from nnlab.config import validate
+from nnlab.errors import ConfigError
+
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+LR = "recurrent.recipes.tuned.learning_rate"
+LM_LR = "language_model.recipes.tuned.learning_rate"
+# One experiment on two recurrent variants and a two-point sweep on one language-model variant.
+EXPERIMENTS = {
+    "rnn-fast": {"set": {LR: 0.03}, "variants": ["rnn-full", "gru-full"]},
+    "lm-lr": {"sweep": {LM_LR: [0.001, 0.004]}, "variants": ["d4-p8"]},
+}
+
+
+@pytest.fixture()
+def config():
+    return yaml.safe_load(TINY.read_text())
+
+
+def expand(config, experiments):
+    return overlays.expand(dict(config, experiments=experiments),
+                           validate=lambda c, source: validate(c, SCHEMA, source))
+
+
+def test_experiments_and_sweeps_expand_to_readable_names_and_their_own_settings(config):
+    found = expand(config, EXPERIMENTS)
+    assert list(found) == ["rnn-fast", "lm-lr-learning_rate0.001", "lm-lr-learning_rate0.004"]
+    fast = found["rnn-fast"]
+    assert list(fast.variants) == ["recurrent"] and sorted(fast.variants["recurrent"]) == ["gru-full", "rnn-full"]
+    assert fast.variants["recurrent"]["gru-full"]["learning_rate"] == 0.03 and fast.sweep is None
+    point = found["lm-lr-learning_rate0.004"]
+    assert point.sweep == "lm-lr" and list(point.variants["language_model"]) == ["d4-p8"]
+    assert point.variants["language_model"]["d4-p8"]["learning_rate"] == 0.004
+    assert point.config["recurrent"] == config["recurrent"]          # only the touched task changes
+    again = expand(config, overlays.effective(found))                 # results/config.yaml expands the same
+    assert {n: (e.settings, e.sweep, e.variants) for n, e in again.items()} == \
+           {n: (e.settings, e.sweep, e.variants) for n, e in found.items()}
+
+
+def test_a_product_sweep_and_a_point_equal_to_the_baseline(config):
+    baseline_lr = config["language_model"]["recipes"]["tuned"]["learning_rate"]
+    sweep = {LM_LR: [0.001, baseline_lr], "language_model.recipes.tuned.batch_size": [8, 16]}
+    found = expand(config, {"grid": {"sweep": sweep, "variants": ["d4-p8"]}})
+    # 2 x 2 points; the one at the baseline's own settings is the baseline's run, not trained again
+    assert len(found) == 4 - (config["language_model"]["recipes"]["tuned"]["batch_size"] in (8, 16))
+    assert all(name.startswith("grid-learning_rate") and "-batch_size" in name for name in found)
+
+
+@pytest.mark.parametrize("experiments, words", [
+    ({"x": {"set": {"recurrent.recipes.tuned.learnin_rate": 0.1}}}, ["'experiments.x'", "learnin_rate",
+                                                                      "expected a key the config has"]),
+    ({"x": {"set": {"seed": 3}}}, ["'experiments.x'", "'seed'", "expected a setting of a task"]),
+    ({"x": {"set": {"recurrent.hidden": -4}}}, ["experiment x", "recurrent.hidden"]),
+    ({"x": {"set": {LR: 0.01}}}, ["'experiments.x'", "identical to the baseline"]),
+    ({"": {"set": {LR: 0.5}}}, ["expected a name of letters", "''"]),
+    ({"a/b": {"set": {LR: 0.5}}}, ["expected a name of letters", "'a/b'"]),
+    ({"baseline": {"set": {LR: 0.5}}}, ["'baseline', which names the baseline"]),
+    ({"s-learning_rate0.5": {"set": {LR: 0.5}}, "s": {"sweep": {LR: [0.5, 0.7]}}},
+     ["'experiments.s'", "'s-learning_rate0.5' twice"]),
+    ({"big": {"sweep": {LR: [0.1 + i for i in range(20)], "recurrent.hidden": list(range(1, 12))}}},
+     ["'experiments.big'", "at most 200 points, found 220"]),
+    ({"x": {"set": {LR: 0.5}, "variants": ["gru-ful"]}}, ["'experiments.x'", "key 'variants'", "gru-ful"]),
+    ({"x": {}}, ["'experiments.x'", "'set' or 'sweep'"]),
+])
+def test_bad_experiments_are_refused_in_one_line(config, experiments, words):
+    assert config["recurrent"]["recipes"]["tuned"]["learning_rate"] == 0.01     # the case 'identical' above
+    with pytest.raises(ConfigError) as excinfo:
+        expand(config, experiments)
+    message = str(excinfo.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, message
+
+
+def test_a_bad_experiment_stops_the_workflow_before_any_job(tmp_path, config):
+    config["experiments"] = {"x": {"set": {"recurrent.recipes.tuned.learnin_rate": 0.1}}}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, "-n", "--cores", "1", check=False, configfile=path)
+    assert proc.returncode != 0
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "experiments.x" in errors[0] and "learnin_rate" in errors[0]
+    assert "Traceback" not in proc.stderr and not (tmp_path / "results").exists()
+
+
+def baseline_files(results):
+    """{relative path: (mtime, bytes)} of every file outside experiments/, summary/ and logs."""
+    return {str(p.relative_to(results)): (p.stat().st_mtime_ns, p.read_bytes()) for p in results.rglob("*")
+            if p.is_file() and p.relative_to(results).parts[0] not in ("experiments", "summary", "logs",
+                                                                        "benchmarks", "config.yaml")}
+
+
+@pytest.fixture(scope="module")
+def with_experiments(tiny_run, tmp_path_factory):
+    """The finished tiny run, copied, then run again with EXPERIMENTS added."""
+    workdir = tmp_path_factory.mktemp("experiments")
+    shutil.copytree(tiny_run.parent, workdir, symlinks=True, dirs_exist_ok=True)
+    before = baseline_files(workdir / "results")
+    config = dict(yaml.safe_load(TINY.read_text()), experiments=copy.deepcopy(EXPERIMENTS))
+    path = workdir / "experiments.yaml"
+    path.write_text(yaml.safe_dump(config))
+    snakemake(workdir, "--cores", "2", "--quiet", "rules", "--config", f"replicates={len(TINY_SEEDS)}",
+              configfile=path)
+    return workdir, path, before
+
+
+def test_adding_experiments_retrains_nothing_of_the_baseline(with_experiments):
+    workdir, _, before = with_experiments
+    assert baseline_files(workdir / "results") == before         # same files, same bytes, same times
+    runs = sorted((workdir / "results" / "experiments").glob("*/*/*/seed*/metrics.json"))
+    assert [str(p.relative_to(workdir / "results" / "experiments")).rsplit("/", 1)[0] for p in runs] == sorted(
+        f"{e}/{t}/{v}/seed{s}" for e, t, vs in (("rnn-fast", "recurrent", ("rnn-full", "gru-full")),
+                                                 ("lm-lr-learning_rate0.001", "language_model", ("d4-p8",)),
+                                                 ("lm-lr-learning_rate0.004", "language_model", ("d4-p8",)))
+        for v in vs for s in TINY_SEEDS)
+    assert not list((workdir / "results" / "experiments").glob("*/autoencoder"))    # untouched task: not trained
+
+
+def test_experiments_table_has_intervals_p_values_and_one_winner_per_sweep(with_experiments):
+    workdir, _, _ = with_experiments
+    summary = workdir / "results" / "summary"
+    recurrent = pd.read_csv(summary / "recurrent_experiments.csv")
+    assert sorted(set(zip(recurrent["experiment"], recurrent["variant"]))) == [("rnn-fast", "gru-full"),
+                                                                              ("rnn-fast", "rnn-full")]
+    for column in ("difference", "low", "high", "p", "p_holm", "test_set_difference", "test_set_low",
+                   "test_set_high", "test_set_p", "test_set_p_holm", "answer", "winner", "selected_on"):
+        assert column in recurrent, column
+    assert set(recurrent["metric"]) == {"test_accuracy", "test_cross_entropy"} and (recurrent["seeds"] == 2).all()
+    assert recurrent["answer"].str.startswith("Too few seeds").all()           # 2 seeds: said, as everywhere
+    lm = pd.read_csv(summary / "language_model_experiments.csv")
+    assert set(lm["sweep"]) == {"lm-lr"} and lm["selected_on"].eq("val_cross_entropy").all()
+    winners = lm[lm["winner"]]
+    assert winners["experiment"].nunique() == 1
+    best = lm.groupby("experiment")["selection_mean"].first().idxmin()
+    assert winners["experiment"].iloc[0] == best                               # the lowest validation CE
+    assert (summary / "recurrent_experiments.png").stat().st_size > 1000
+    recorded = yaml.safe_load((workdir / "results" / "config.yaml").read_text())["experiments"]
+    assert recorded["lm-lr-learning_rate0.004"] == {"set": {LM_LR: 0.004}, "variants": ["d4-p8"], "point_of": "lm-lr"}
+
+
+def test_changing_one_overlay_reruns_that_experiment_alone(with_experiments):
+    workdir, path, _ = with_experiments
+    config = yaml.safe_load(path.read_text())
+    config["experiments"]["rnn-fast"]["set"][LR] = 0.02
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake(workdir, "-n", "--cores", "1", "--config", f"replicates={len(TINY_SEEDS)}", configfile=path)
+    trained = [line.split("output: ")[1].split("/seed")[0] for line in proc.stdout.splitlines()
+               if "output: " in line and "/params.npz" in line]
+    assert sorted(trained) == sorted(f"results/experiments/rnn-fast/recurrent/{v}" for v in ("rnn-full", "gru-full")
+                                     for _ in TINY_SEEDS)
