@@ -139,6 +139,10 @@ def test_truncation_up_to_the_sequence_length_bound_is_accepted():
     validate(cfg, SCHEMA)
 
 
+TOO_MANY = (f"{{source}}: key '{{key}}': expected at most {MAX_VALUES} values in the configuration (YAML "
+            "aliases counted each time they occur), found more")
+
+
 def bomb(levels, key="bomb"):
     """YAML text: `key` holds 10**(levels + 1) leaves, built from aliases in a few lines."""
     lines = [f"{key}:", "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
@@ -154,21 +158,41 @@ def test_an_alias_bomb_under_an_unknown_key_is_refused_at_once():
     with pytest.raises(ConfigError) as info:
         validate(cfg, SCHEMA)
     assert time.perf_counter() - start < 2
-    assert str(info.value) == (f"config: key 'bomb': expected at most {MAX_VALUES} values in the configuration, "
-                               f"found {sum(10**(i + 1) for i in range(7))} (YAML aliases expanded)")
+    assert str(info.value) == TOO_MANY.format(source="config", key="bomb")
 
 
 def test_an_alias_bomb_under_a_known_key_names_that_key():
     cfg = tiny()
     cfg["autoencoder"]["sweep"]["beta"] = yaml.safe_load(bomb(4))["bomb"]["a4"]
-    with pytest.raises(ConfigError, match=r"^config: key 'autoencoder.sweep.beta': expected at most "):
+    with pytest.raises(ConfigError) as info:
         validate(cfg, SCHEMA)
+    assert str(info.value) == TOO_MANY.format(source="config", key="autoencoder.sweep.beta")
+
+
+def test_an_expanded_alias_bomb_is_refused_at_once():
+    """Snakemake's merge of a --configfile copies every mapping: the bomb reaches the
+    workflow expanded, 10^7 values that share nothing."""
+    def expanded(level):
+        return {f"k{i}": expanded(level - 1) if level else "x" for i in range(10)}
+    cfg = tiny()
+    cfg["bomb"] = {"a": expanded(3), "b": expanded(3)}      # 2 x 10^4 values, built in full
+    start = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        validate(cfg, SCHEMA)
+    assert time.perf_counter() - start < 2
+    assert str(info.value) == TOO_MANY.format(source="config", key="bomb")
+
+
+def test_a_config_just_below_the_size_limit_is_checked_further():
+    cfg = tiny()
+    cfg["autoencoder"]["sweep"]["beta"] = [0.5] * (MAX_VALUES - 200)
+    validate(cfg, SCHEMA)
 
 
 def test_a_recursive_alias_is_refused_in_one_line():
     cfg = tiny()
     cfg["autoencoder"]["sweep"]["beta"] = yaml.safe_load("x: &a [0.5, *a]")["x"]
-    with pytest.raises(ConfigError, match=r"^config: key 'autoencoder.sweep.beta.1': expected a value, found one "
+    with pytest.raises(ConfigError, match=r"^config: key 'autoencoder.sweep.beta': expected a value, found one "
                                           r"that contains itself \(a recursive YAML alias\)$"):
         validate(cfg, SCHEMA)
 
@@ -203,8 +227,9 @@ def test_load_yaml_refuses_a_bomb_and_reads_the_shipped_configs(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(TINY.read_text() + bomb(6))
     start = time.perf_counter()
-    with pytest.raises(ConfigError, match=rf"^{path}: key 'bomb': expected at most "):
+    with pytest.raises(ConfigError) as info:
         load_yaml(path)
+    assert str(info.value) == TOO_MANY.format(source=path, key="bomb")
     assert time.perf_counter() - start < 2
 
 
@@ -292,9 +317,8 @@ def test_an_alias_bomb_in_the_default_config_is_refused_at_once(tmp_path):
     proc = default_config_run(home, tmp_path / "work")
     assert time.perf_counter() - start < 60
     assert proc.returncode != 0
-    assert error_lines(proc) == [f"error: {home / 'config.yaml'}: key 'bomb': expected at most {MAX_VALUES} "
-                                 f"values in the configuration, found {sum(10**(i + 1) for i in range(7))} "
-                                 "(YAML aliases expanded)"], proc.stderr[-2000:]
+    assert error_lines(proc) == ["error: " + TOO_MANY.format(source=home / "config.yaml", key="bomb")], \
+        proc.stderr[-2000:]
 
 
 def test_an_alias_bomb_in_a_configfile_is_refused_at_once(tmp_path):
@@ -303,4 +327,5 @@ def test_an_alias_bomb_in_a_configfile_is_refused_at_once(tmp_path):
     start = time.perf_counter()
     proc = snakemake(tmp_path, "-n", "--configfile", str(path), check=False)
     assert time.perf_counter() - start < 60
-    assert proc.returncode != 0 and len(error_lines(proc)) == 1 and "key 'bomb'" in error_lines(proc)[0]
+    assert proc.returncode != 0
+    assert error_lines(proc) == ["error: " + TOO_MANY.format(source="config", key="bomb")], proc.stderr[-2000:]

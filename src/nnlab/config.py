@@ -123,10 +123,15 @@ def check_size(config, source="config"):
     """Raise ConfigError unless `config` holds at most MAX_VALUES values (aliases counted
     every time they occur) nested at most MAX_DEPTH deep, none containing itself.
 
-    Counts each shared node once (memoised by id), so a YAML alias bomb is measured in
-    milliseconds. The message names the key holding the excess: it goes down from the top
-    while exactly one key's value alone holds more than MAX_VALUES values."""
+    Each shared node is counted once (memoised by id) and the count stops at the first
+    container holding more than MAX_VALUES values, so an alias bomb, or the copy of one that
+    Snakemake's merge of a --configfile expands, is refused in milliseconds. The message
+    names that container by its keys (up to the first list index)."""
     sizes, open_nodes = {}, set()
+
+    def refuse(path, expected, found):
+        keys = path[:next((i for i, key in enumerate(path) if isinstance(key, int)), len(path))]
+        raise ConfigError(f"{source}: key '{_key(keys)}': expected {expected}, found {found}")
 
     def size(node, path):
         if not isinstance(node, (dict, list)):
@@ -134,29 +139,21 @@ def check_size(config, source="config"):
         if id(node) in sizes:
             return sizes[id(node)]
         if id(node) in open_nodes:
-            raise ConfigError(f"{source}: key '{_key(path)}': expected a value, found one that contains "
-                              "itself (a recursive YAML alias)")
+            refuse(path, "a value", "one that contains itself (a recursive YAML alias)")
         if len(path) >= MAX_DEPTH:
-            raise ConfigError(f"{source}: key '{_key(path)}': expected at most {MAX_DEPTH} levels of nesting, "
-                              "found more")
+            refuse(path, f"at most {MAX_DEPTH} levels of nesting", "more")
         open_nodes.add(id(node))
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        sizes[id(node)] = sum(size(value, (*path, key)) for key, value in items)
+        total = 0
+        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+            total += size(value, (*path, key))
+            if total > MAX_VALUES:
+                refuse(path, f"at most {MAX_VALUES} values in the configuration (YAML aliases counted "
+                             "each time they occur)", "more")
         open_nodes.discard(id(node))
-        return sizes[id(node)]
+        sizes[id(node)] = total
+        return total
 
-    total = size(config, ())
-    if total <= MAX_VALUES:
-        return
-    path, node = (), config
-    while isinstance(node, dict):
-        big = [(key, value) for key, value in node.items() if size(value, ()) > MAX_VALUES]
-        if len(big) != 1:
-            break
-        key, node = big[0]
-        path = (*path, key)
-    raise ConfigError(f"{source}: key '{_key(path)}': expected at most {MAX_VALUES} values in the "
-                      f"configuration, found {size(node, ())} (YAML aliases expanded)")
+    size(config, ())
 
 
 def coerce_scalars(node):
