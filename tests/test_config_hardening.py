@@ -329,3 +329,24 @@ def test_an_alias_bomb_in_a_configfile_is_refused_at_once(tmp_path):
     assert time.perf_counter() - start < 60
     assert proc.returncode != 0
     assert error_lines(proc) == ["error: " + TOO_MANY.format(source="config", key="bomb")], proc.stderr[-2000:]
+
+
+def test_deep_nesting_is_refused_before_any_walk_recurses_on_it():
+    cfg = tiny()
+    deep = 0.5
+    for _ in range(30):
+        deep = [deep]
+    cfg["autoencoder"]["sweep"]["beta"] = deep
+    with pytest.raises(ConfigError, match=r"^config: key 'autoencoder.sweep.beta': expected at most 20 levels "
+                                          r"of nesting, found more$"):
+        validate(cfg, SCHEMA)
+
+
+def test_an_unreadable_or_undecodable_file_is_one_line(tmp_path):
+    with pytest.raises(ConfigError, match=r"missing.yaml: expected a readable YAML file, found No such file"):
+        load_yaml(tmp_path / "missing.yaml")
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(("# " + "x" * 20000 + "\nseed: 0\ndata_dir: caf\xe9\n").encode("latin-1"))
+    with pytest.raises(ConfigError) as info:
+        load_yaml(path)
+    assert str(info.value) == f"{path}, line 3, column 14: expected UTF-8 text, found byte 0xe9"

@@ -2,6 +2,7 @@
 import math
 import numbers
 import re
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -98,13 +99,15 @@ def load_yaml(path):
     column of the problem, which Snakemake's own reader leaves out), is not a mapping, or
     holds more than MAX_VALUES values once its aliases are expanded."""
     try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+        raw = Path(path).read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
     except OSError as error:
         raise ConfigError(f"{path}: expected a readable YAML file, found {error.strerror or error}") from None
     except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: expected UTF-8 text, found byte 0x{error.object[error.start]:02x} "
-                          f"at offset {error.start}") from None
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError(f"{path}, line {line}, column {column}: expected UTF-8 text, found byte "
+                          f"0x{raw[error.start]:02x}") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
