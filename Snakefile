@@ -1,8 +1,12 @@
 # nnlab: three classic neural-network experiments from scratch in NumPy.
 # This file only configures and includes; every stage has its own rule file.
 import os
+import sys
 
 from snakemake.utils import min_version
+
+from nnlab.config import load_yaml
+from nnlab.errors import ConfigError
 
 min_version("9.0")
 
@@ -11,7 +15,15 @@ min_version("9.0")
 # files alone are (config.yaml is not mixed in; Snakemake would otherwise merge them
 # over it, key by key). --config overrides apply on top either way; the configuration
 # actually used is written to results/config.yaml.
+# config.yaml is read here first: Snakemake's reader says only "Config file is not valid
+# JSON or YAML" (no file, line or column), and expands YAML aliases while merging, so an
+# alias bomb would take minutes. --configfile files Snakemake reads itself, before this
+# file runs: a YAML error in one stays Snakemake's message, without file or line.
 if not workflow.overwrite_configfiles:
+    try:
+        load_yaml(os.path.join(workflow.basedir, "config.yaml"))
+    except ConfigError as error:
+        sys.exit(f"error: {error}")
 
     configfile: os.path.join(workflow.basedir, "config.yaml")
 

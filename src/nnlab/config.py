@@ -2,6 +2,7 @@
 import math
 import numbers
 import re
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -10,6 +11,22 @@ from nnlab.errors import ConfigError
 
 DEMO_DATA_DIR = "results/demo"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+# A configuration holds about 130 values. YAML aliases share one node, so a few lines of
+# anchors (`&a [*b, *b, ...]`) can stand for 10^7 values that every walk over the config
+# would visit one by one (it took minutes before the unknown key was reported): refuse
+# more values than this, or deeper nesting, before anything walks the config.
+MAX_VALUES = 10_000
+MAX_DEPTH = 20
+
+# JSON Schema's draft 7 counts 2.0 as an integer, and the config reached the training code
+# as a float (range(2.0), seed1.0/ folders, a variant rnn-tbptt5.0). Integers are ints here;
+# a float equal to one is converted in place by validate().
+_STRICT = jsonschema.validators.extend(
+    jsonschema.Draft7Validator,
+    type_checker=jsonschema.Draft7Validator.TYPE_CHECKER.redefine(
+        "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool)),
+)
 
 
 def _key(path):
@@ -35,6 +52,8 @@ def _expected(error):
         return repr(value)
     if kind == "minItems":
         return f"a list of at least {value} item(s)"
+    if kind == "uniqueItems":
+        return "a list without repeated items"
     if kind == "minLength":
         return "a non-empty string"
     if kind == "oneOf":
@@ -48,11 +67,16 @@ def _expected(error):
 def _found(value):
     if isinstance(value, bool):
         return f"{value!r} (a boolean)"
+    if isinstance(value, int) and len(str(abs(value))) > 20:
+        return f"a {len(str(abs(value)))}-digit number"
     if isinstance(value, numbers.Number):
         return repr(value)
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:60] + " ..."
     if isinstance(value, str):
-        return repr(value)
-    return f"{value!r} (a {type(value).__name__})"
+        return text
+    return f"{text} (a {type(value).__name__})"
 
 
 def describe(error, source="config"):
@@ -66,6 +90,73 @@ def describe(error, source="config"):
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return f"{source}: key '{_key(list(error.absolute_path) + [missing])}': expected a value, found none"
     return f"{source}: key '{_key(error.absolute_path)}': expected {_expected(error)}, found {_found(error.instance)}"
+
+
+def load_yaml(path):
+    """The mapping of settings in the YAML file at `path`.
+
+    ConfigError (one line) when the file cannot be read, is not YAML (with the line and
+    column of the problem, which Snakemake's own reader leaves out), is not a mapping, or
+    holds more than MAX_VALUES values once its aliases are expanded."""
+    try:
+        raw = Path(path).read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: expected a readable YAML file, found {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError(f"{path}, line {line}, column {column}: expected UTF-8 text, found byte "
+                          f"0x{raw[error.start]:02x}") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = " ".join(str(error.problem or error.context or "a syntax error").split())
+        raise ConfigError(f"{path}{where}: expected valid YAML ({problem})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: expected valid YAML ({' '.join(str(error).split())})") from None
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"{_found(data)}"
+        raise ConfigError(f"{path}: expected a mapping of settings (key: value lines), found {found}")
+    check_size(data, source=str(path))
+    return data
+
+
+def check_size(config, source="config"):
+    """Raise ConfigError unless `config` holds at most MAX_VALUES values (aliases counted
+    every time they occur) nested at most MAX_DEPTH deep, none containing itself.
+
+    Each shared node is counted once (memoised by id) and the count stops at the first
+    container holding more than MAX_VALUES values, so an alias bomb, or the copy of one that
+    Snakemake's merge of a --configfile expands, is refused in milliseconds. The message
+    names that container by its keys (up to the first list index)."""
+    sizes, open_nodes = {}, set()
+
+    def refuse(path, expected, found):
+        keys = path[:next((i for i, key in enumerate(path) if isinstance(key, int)), len(path))]
+        raise ConfigError(f"{source}: key '{_key(keys)}': expected {expected}, found {found}")
+
+    def size(node, path):
+        if not isinstance(node, (dict, list)):
+            return 1
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            refuse(path, "a value", "one that contains itself (a recursive YAML alias)")
+        if len(path) >= MAX_DEPTH:
+            refuse(path, f"at most {MAX_DEPTH} levels of nesting", "more")
+        open_nodes.add(id(node))
+        total = 0
+        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+            total += size(value, (*path, key))
+            if total > MAX_VALUES:
+                refuse(path, f"at most {MAX_VALUES} values in the configuration (YAML aliases counted "
+                             "each time they occur)", "more")
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    size(config, ())
 
 
 def coerce_scalars(node):
@@ -112,19 +203,47 @@ def non_finite(node, path=()):
     return None
 
 
+def _whole_floats(errors):
+    """Key paths of the floats equal to an integer that the schema refused for not being one
+    (also inside oneOf alternatives)."""
+    for error in errors:
+        if (error.validator == "type" and "integer" in (error.validator_value if isinstance(
+                error.validator_value, list) else [error.validator_value])
+                and isinstance(error.instance, float) and error.instance.is_integer()):
+            yield tuple(error.absolute_path)
+        yield from _whole_floats(error.context or ())
+
+
+def _to_int(config, path):
+    """config's value at key path `path` (a float equal to an integer) made an int, in place."""
+    node = config
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = int(node[path[-1]])
+
+
 def validate(config, schema_path, source="config"):
     """Raise ConfigError (one line) for the first schema violation, deepest first.
 
-    Number-like strings from command-line overrides are converted first (in place).
-    Every number must be finite (YAML's .nan, .inf and -.inf are refused by key)."""
+    Too large a config (YAML aliases) is refused before anything else. Number-like strings
+    from command-line overrides are converted first (in place), and so is a float equal to
+    an integer where the schema wants an integer (10.0, 1e1 -> 10); any other float there
+    is refused. Every number must be finite (YAML's .nan, .inf and -.inf are refused by key)."""
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
+    check_size(config, source)
     coerce_scalars(config)
     found = non_finite(config)
     if found:
         path, value = found
         raise ConfigError(f"{source}: key '{_key(path)}': expected a finite number, found {value!r}")
-    errors = list(jsonschema.Draft7Validator(schema).iter_errors(config))
+    validator = _STRICT(schema)
+    errors = list(validator.iter_errors(config))
+    whole = set(_whole_floats(errors))
+    if whole:
+        for path in whole:
+            _to_int(config, path)
+        errors = list(validator.iter_errors(config))
     if errors:
         error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))
         raise ConfigError(describe(error, source))
