@@ -112,12 +112,16 @@ def _scores(rng, n, accuracy=None, loss=1.0):
 
 
 def _run(results, task, name, seed, metrics, scores, files):
-    """One done run: files(folder) writes its own files, then scores.npz and metrics.json."""
+    """One done run: files(folder) writes its own files, then scores.npz and metrics.json (with
+    every metric of the task in nnlab.tasks: those `metrics` does not set at a plausible value)."""
+    from nnlab.tasks import TASKS
+
     folder = results / task / name / f"seed{seed}"
     folder.mkdir(parents=True, exist_ok=True)
     files(folder)
     np.savez(folder / "scores.npz", **scores)
-    _json(folder / "metrics.json", {"task": task, "variant": name, **metrics})
+    rest = {m.name: 0.5 if m.is_accuracy else 1 + seed / 10 for m in TASKS[task].all_metrics if m.name not in metrics}
+    _json(folder / "metrics.json", {"task": task, "variant": name, **rest, **metrics})
     return folder / "metrics.json"
 
 
@@ -125,16 +129,21 @@ def _aggregate(results, task, runs, seeds):
     """aggregate.json and history_mean.csv of every variant whose runs are all done, then the
     task's summary and comparisons tables: written by nnlab.replicates, as the workflow does."""
     from nnlab import replicates
+    from nnlab.io import save_csv
 
-    aggregates = []
+    aggregates, records, scores = [], {}, {}
     for name, paths in runs.items():
         if len(paths) == len(seeds):
             folder = results / task / name
             replicates.write_aggregate(paths, [p.parent / "history.csv" for p in map(Path, paths)], folder / "aggregate.json",
                                        folder / "history_mean.csv")
-            aggregates.append(folder / "aggregate.json")
+            aggregates.append(json.loads((folder / "aggregate.json").read_text()))
+            records[name] = [json.loads(Path(p).read_text()) for p in paths]
+            with np.load(Path(paths[0]).parent / "scores.npz") as data:
+                scores[name] = {k: data[k] for k in data.files}
     summary = results / "summary"
-    replicates.write_summary(task, aggregates, summary / f"{task}.csv", summary / f"{task}_comparisons.csv", seeds[0])
+    save_csv(summary / f"{task}.csv", replicates.summary_table(aggregates))
+    save_csv(summary / f"{task}_comparisons.csv", replicates.comparisons(task, records, scores))
     _both_orders(summary / f"{task}_comparisons.csv")
 
 
