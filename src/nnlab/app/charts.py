@@ -10,8 +10,9 @@ MAX_POINTS = 500      # per curve: a longer history is drawn every k-th epoch (a
 
 def show(chart, height):
     """`height`: the plotting area's; the width fits the container, axes and legends come on top."""
-    st.altair_chart(chart.properties(height=height).configure_legend(orient="bottom", columns=4, labelLimit=240),
-                    width="stretch")
+    fit_width = alt.AutoSizeParams(type="fit-x", contains="padding")     # Streamlit's default "fit" squeezes the height
+    st.altair_chart(chart.properties(height=height, autosize=fit_width).configure_legend(
+        orient="bottom", columns=4, labelLimit=240), width="stretch")
 
 
 def title(text, subtitle=""):
