@@ -1005,7 +1005,7 @@ def test_every_page_renders_over_a_tiny_workflow_run_with_two_seeds(tiny_run, mo
         assert not at.error, (page, texts(at, ("error",)))
     seeds = sorted(p.name for p in (results / "recurrent" / "gru-full").glob("seed*"))
     at = run_page(results, None, monkeypatch=monkeypatch)
-    assert f"Config: {results / 'config.yaml'}" in texts(at, ("caption",))
+    assert f"Config: `{results / 'config.yaml'}`" in texts(at, ("caption",))      # the sidebar says which
     from nnlab import variants
 
     tiny = variants.recurrent_variants(yaml.safe_load(TINY_CONFIG.read_text()))

@@ -203,7 +203,7 @@ def curves_section(page, extras):
 # ---------------------------------------------------------------------- the metrics
 
 
-def metrics_table(task, key=None):
+def metrics_table(task, key=None, caption=True):
     """summary/<task>.csv as it is, formatted by st.column_config: the variant, its seeds and the
     hyper-parameters that differ between variants, then each metric's mean and 95% interval,
     then the sd and how each interval was computed, then the rest."""
@@ -229,7 +229,8 @@ def metrics_table(task, key=None):
                  key=key or f"{task.name}-summary",
                  column_config={"variant": st.column_config.TextColumn("variant", pinned=True),
                                 **ui.metric_columns(task, table)})
-    st.caption(ui.INTERVALS_CAPTION + " Click a column header to sort.")
+    if caption:
+        st.caption(ui.INTERVALS_CAPTION + " Click a column header to sort.")
     ui.csv_download(path, f"Download {Path(path).name}", key=f"{key or task.name}-download")
 
 
@@ -298,8 +299,9 @@ def compare_section(page):
     left, mid, right = st.columns(3)
     a = left.selectbox("Variant A", names, index=0, key=f"{task.name}-compare-a")
     b = mid.selectbox("Variant B", names, index=1, key=f"{task.name}-compare-b")
+    labels = {m.name: m.label for m in task.all_metrics}
     metric = right.selectbox("Metric", list(dict.fromkeys(table["metric"])), key=f"{task.name}-compare-metric",
-                             format_func=lambda m: label(task, m))
+                             format_func=lambda m: labels.get(m, m))
     rows = table[(table["a"] == a) & (table["b"] == b) & (table["metric"] == metric)]
     if a == b:
         st.info("Pick two different variants.", icon=":material/compare_arrows:")
@@ -312,13 +314,6 @@ def compare_section(page):
         st.dataframe(table, hide_index=True, width="stretch", key=f"{task.name}-comparisons",
                      column_config={"answer": st.column_config.TextColumn(width="large")})
         ui.csv_download(path, f"Download {Path(path).name}", key=f"{task.name}-comparisons-download")
-
-
-def label(task, name):
-    try:
-        return task.metric(name).label
-    except KeyError:
-        return name
 
 
 def answer(task, row):

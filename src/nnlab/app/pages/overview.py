@@ -111,9 +111,12 @@ def variants_section(config, expected):
 
 
 def summary_tables():
+    st.caption("Each task's summary/<task>.csv: per variant its seeds, the hyper-parameters that differ, then each "
+               "metric's mean and 95% interval (its sd and how the interval was computed further right). Click a "
+               "column header to sort.")
     for task in tasks.TASKS.values():
         st.subheader(task.title, anchor=f"summary-{task.name}")
-        task_page.metrics_table(task, key=f"summary-{task.name}")
+        task_page.metrics_table(task, key=f"summary-{task.name}", caption=False)
 
 
 st.title("nnlab results")
@@ -125,7 +128,6 @@ config, config_message = ui.config()
 if config_message:
     st.warning(f"Config: {ui.md(config_message)}. Variants are listed from the results folder only.",
                icon=":material/settings_alert:")
-st.caption(f"Config: {ui.md(ui.rel(ui.settings().config), code=True)}")
 st.header("Variants")
 st.caption(ui.INTERVALS_CAPTION)
 expected = signature(all_states(config))
