@@ -155,11 +155,12 @@ def history(label, path, is_mean):
         return None
     frame = loaded.value
     if frame.attrs.get("cut"):
-        st.caption(f"{ui.md(label)}: {ui.md(ui.rel(path), code=True)} holds more than {state.MAX_EPOCHS:,} epochs, "
-                   "more than the config schema allows: only the first were read.")
+        st.caption(f"{ui.md(label)}: {ui.md(ui.rel(path), code=True)} is longer than the app reads ({state.MAX_EPOCHS:,} "
+                   f"epochs, the most the config schema allows, or {state.MAX_HISTORY_BYTES // 2**20} MiB): only its "
+                   f"first {len(frame):,} epochs were read.")
     frame, k = charts.thin(frame)
     if k > 1:
-        st.caption(f"{ui.md(label)}: {len(loaded.value):,} epochs; every {k}th is drawn, and the last.")
+        st.caption(f"{ui.md(label)}: {len(loaded.value):,} epochs, drawn every {k} epochs and at the last.")
     return frame.rename(columns={c: c[:-5] for c in frame.columns if c.endswith("_mean")}) if is_mean else frame
 
 
