@@ -946,7 +946,8 @@ def test_task_page_over_five_seeds(replicated, monkeypatch):
     np.testing.assert_allclose(shown["low"], mean["val_accuracy_low"])
     assert "bands: its 95% t interval per epoch" in texts(at, ("caption",))
     every = next(f for f in frames(at) if "computed as" in f.columns).set_index("key")
-    assert every.loc["test_accuracy", "computed as"] == "t over 5 seeds" and "± " in every.loc["test_accuracy", "value"]
+    assert every.loc["test_accuracy", "computed as"] == "t over 5 seeds"
+    assert "± " in every.loc["test_accuracy", "value"]
     # one seed's run: seed 0 by default, then seed 3
     assert at.selectbox(key=f"recurrent-seed-{info['recurrent'][0]}").value == 0
     at.selectbox(key=f"recurrent-seed-{info['recurrent'][0]}").set_value(3).run()
@@ -1065,7 +1066,8 @@ def test_corrupt_autoencoder_variant_figures_and_history(damaged, monkeypatch):
     results, config, _ = damaged
     ae = sorted(p for p in (results / "autoencoder").iterdir() if (p / "seed0" / "metrics.json").exists())
     at = run_page(results, config, "autoencoder",
-                  setup=lambda at: at.selectbox(key="autoencoder-variant").set_value(ae[1].name), monkeypatch=monkeypatch)
+                  setup=lambda at: at.selectbox(key="autoencoder-variant").set_value(ae[1].name),
+                  monkeypatch=monkeypatch)
     shown = texts(at)
     assert f"could not read `autoencoder/{ae[1].name}/seed0/features.png`" in shown
     assert "no 'epoch' column" in shown
@@ -1208,7 +1210,8 @@ def test_one_implausible_metric_leaves_the_other_recurrent_variants(tmp_path, mo
     at = run_page(results, config, monkeypatch=monkeypatch)
     table = board(at, "recurrent").set_index("variant")
     assert "metric 'best_epoch', key 'mean'" in table.loc[bad, "note"] and table.loc[bad, "test accuracy"] == "–"
-    assert (table.loc[good, "test accuracy"] != "–").all() and not table.loc[good, "note"].str.contains("unreadable").any()
+    assert (table.loc[good, "test accuracy"] != "–").all()
+    assert not table.loc[good, "note"].str.contains("unreadable").any()
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
     assert (f"metrics: could not read `recurrent/{bad}/aggregate.json`: unreadable metrics: metric "
             "'best_epoch', key 'mean'") in texts(at, ("error",))

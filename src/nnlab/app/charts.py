@@ -50,11 +50,14 @@ def long_curves(frames, columns):
         for column, split in columns:
             if column in frame.columns and frame[column].notna().any():
                 part = pd.DataFrame({"epoch": frame["epoch"], "value": frame[column],
-                                     "low": frame.get(f"{column}_low", np.nan), "high": frame.get(f"{column}_high", np.nan),
+                                     "low": frame.get(f"{column}_low", np.nan),
+                                     "high": frame.get(f"{column}_high", np.nan),
                                      "variant": variant, "split": split}).dropna(subset=["value"])
                 parts.append(part)
     columns = ["epoch", "value", "low", "high", "variant", "split"]
-    return pd.concat(parts, ignore_index=True).astype({"low": float, "high": float}) if parts else pd.DataFrame(columns=columns)
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True).astype({"low": float, "high": float})
 
 
 def curves(frames, panel, height=240):
@@ -69,11 +72,13 @@ def curves(frames, panel, height=240):
     log = panel.log_scale and (values > 0).all()
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     splits = [label for _, label in panel.columns if label in set(data["split"])]
-    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(tickMinStep=1, format="d"))
+    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(zero=False, nice=False),
+              axis=alt.Axis(tickMinStep=1, format="d"))
     color = alt.Color("variant:N", title=None)
     line = alt.Chart(data).mark_line(point=len(data) <= 200).encode(
         x=x, y=alt.Y("value:Q", title=panel.y_title, scale=scale), color=color,
-        strokeDash=alt.StrokeDash("split:N", legend=None, scale=alt.Scale(domain=splits, range=[[1, 0], [6, 4], [2, 2]][:len(splits)])),
+        strokeDash=alt.StrokeDash("split:N", legend=None,
+                                  scale=alt.Scale(domain=splits, range=[[1, 0], [6, 4], [2, 2]][:len(splits)])),
         tooltip=["variant", "split", "epoch", alt.Tooltip("value:Q", format=".4g")])
     layers = [line]
     if banded:
@@ -94,10 +99,11 @@ def confusion(counts, caption):
     order = list(frame.columns)
     base = alt.Chart(long).encode(x=alt.X("predicted:N", sort=order, axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
                                   y=alt.Y("true:N", sort=order, axis=alt.Axis(labelOverlap=False)))
-    rect = base.mark_rect().encode(color=alt.Color("share:Q", title="share of row", scale=alt.Scale(scheme="blues", domain=[0, 1])),
-                                   tooltip=["true", "predicted", "count", alt.Tooltip("share:Q", format=".0%")])
-    text = base.mark_text(fontSize=12).encode(text="count:Q", color=alt.condition("datum.share > 0.5", alt.value("white"),
-                                                                                    alt.value("black")))
+    share = alt.Color("share:Q", title="share of row", scale=alt.Scale(scheme="blues", domain=[0, 1]))
+    rect = base.mark_rect().encode(color=share, tooltip=["true", "predicted", "count",
+                                                         alt.Tooltip("share:Q", format=".0%")])
+    contrast = alt.condition("datum.share > 0.5", alt.value("white"), alt.value("black"))
+    text = base.mark_text(fontSize=12).encode(text="count:Q", color=contrast)
     show(alt.layer(rect, text).properties(title=title(caption)), 30 * len(order))
 
 

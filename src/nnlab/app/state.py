@@ -174,7 +174,8 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
     """The VariantState of one run (variant, seed) from the files in `results`."""
     now = time.time() if now is None else now
     folder = Path(tasks.run_dir(results, task, variant, seed))
-    metrics, history, log = folder / "metrics.json", folder / "history.csv", Path(tasks.run_log(results, task, variant, seed))
+    metrics, history = folder / "metrics.json", folder / "history.csv"
+    log = Path(tasks.run_log(results, task, variant, seed))
     hp = dict(hyperparameters or {})
     planned = hp.get("epochs") if isinstance(hp.get("epochs"), int) else None
     if planned and isinstance(hp.get("finetune_epochs"), int):      # a second training stage

@@ -117,7 +117,8 @@ def key_metric(page):
         return
     data = table[list(columns)].rename(columns=columns).astype({"variant": str})
     data[["value", "low", "high"]] = data[["value", "low", "high"]].apply(pd.to_numeric, errors="coerce")
-    data["interval"] = table.get(f"{metric.name}_interval", pd.Series("none", index=table.index)).fillna("none").astype(str)
+    interval = table.get(f"{metric.name}_interval", pd.Series("none", index=table.index))
+    data["interval"] = interval.fillna("none").astype(str)
     data = data.dropna(subset=["value"])
     if data.empty:
         st.caption(f"{metric.label}: no values recorded.")
@@ -155,9 +156,9 @@ def history(label, path, is_mean):
         return None
     frame = loaded.value
     if frame.attrs.get("cut"):
-        st.caption(f"{ui.md(label)}: {ui.md(ui.rel(path), code=True)} is longer than the app reads ({state.MAX_EPOCHS:,} "
-                   f"epochs, the most the config schema allows, or {state.MAX_HISTORY_BYTES // 2**20} MiB): only its "
-                   f"first {len(frame):,} epochs were read.")
+        st.caption(f"{ui.md(label)}: {ui.md(ui.rel(path), code=True)} is longer than the app reads "
+                   f"({state.MAX_EPOCHS:,} epochs, the most the config schema allows, or "
+                   f"{state.MAX_HISTORY_BYTES // 2**20} MiB): only its first {len(frame):,} epochs were read.")
     frame, k = charts.thin(frame)
     if k > 1:
         st.caption(f"{ui.md(label)}: {len(loaded.value):,} epochs, drawn every {k} epochs and at the last.")
@@ -225,7 +226,8 @@ def metrics_table(task, key=None, caption=True):
     varying = [c for c in table.columns if c not in numbers and c not in ("variant", "seeds")
                and not c.endswith("_interval") and table[c].nunique(dropna=False) > 1]
     first = ["variant", "seeds", *varying, *(c for c in bounds if c in table.columns)]
-    order = first + [c for c in numbers if c not in first] + [f"{n}_interval" for n in names if f"{n}_interval" in table]
+    order = first + [c for c in numbers if c not in first]
+    order += [f"{n}_interval" for n in names if f"{n}_interval" in table]
     st.dataframe(table[order + [c for c in table.columns if c not in order]], hide_index=True, width="stretch",
                  key=key or f"{task.name}-summary",
                  column_config={"variant": st.column_config.TextColumn("variant", pinned=True),
@@ -336,7 +338,8 @@ def answer(task, row):
     st.dataframe(pd.DataFrame([{"comparison": way, "difference (A − B)": ui.number(row.get(f"{p}difference")),
                                 "95% CI": (f"{ui.number(row.get(f'{p}low'))} to {ui.number(row.get(f'{p}high'))}"
                                            if math.isfinite(row.get(f"{p}low", math.nan)) else "–"),
-                                "p": ui.number(row.get(f"{p}p"), 2), "Holm-adjusted p": ui.number(row.get(f"{p}p_holm"), 2)}
+                                "p": ui.number(row.get(f"{p}p"), 2),
+                                "Holm-adjusted p": ui.number(row.get(f"{p}p_holm"), 2)}
                                for p, way in ways]), hide_index=True, width="stretch")
     accuracy = row["metric"] in [m.name for m in task.all_metrics if m.is_accuracy]
     st.caption("Differences are A − B" + (" (accuracies as fractions: 0.01 is 1 point)" if accuracy else "")

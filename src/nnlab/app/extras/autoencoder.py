@@ -46,7 +46,8 @@ def sweep(page):
         st.info("selection.json lists no candidates.", icon=ui.WAIT)
         return
     candidates.insert(0, "chosen", candidates["variant"].eq(pick.get("variant")).map({True: "★", False: ""}))
-    candidates.insert(5, "MSE 95% CI", [ui.span(e) if (e := mse(page, str(n))[0]) else "–" for n in candidates["variant"]])
+    candidates.insert(5, "MSE 95% CI", [ui.span(e) if (e := mse(page, str(n))[0]) else "–"
+                                        for n in candidates["variant"]])
     left, right = st.columns([3, 2])
     left.dataframe(candidates, hide_index=True, width="stretch")
     left.caption("reconstruction_mse: the held-out MSE the selection used; its 95% CI as the variant's aggregate "
@@ -81,8 +82,8 @@ def grid(page):
                 with column:
                     tile(page, cells.get((hidden, lam)), f"L_hid = {ui.fmt(hidden)}, λ = {ui.fmt(lam)}")
     with combined:
-        ui.image(Path(tasks.task_dir(ui.results(), page.task.name)) / "grid_features.png", caption="features of every grid variant",
-                 what="grid figure", width="content")
+        ui.image(Path(tasks.task_dir(ui.results(), page.task.name)) / "grid_features.png",
+                 caption="features of every grid variant", what="grid figure", width="content")
 
 
 def tile(page, name, title):

@@ -24,7 +24,8 @@ def run(page, name, seed):
     if PREDICTION_COLUMNS <= set(table.columns):        # one row per candidate: show one row per trigram
         rows = [{"trigram": f"{first['word1']} {first['word2']} {first['word3']}",
                  "true 4th word": first["true_word"], "its rank": first["true_rank"],
-                 "top-10 predictions": ", ".join(f"{c} ({p:.2f})" for c, p in zip(group["candidate"], group["probability"]))}
+                 "top-10 predictions": ", ".join(f"{c} ({p:.2f})"
+                                                 for c, p in zip(group["candidate"], group["probability"]))}
                 for _, group in table.sort_values(["sample", "rank"]).groupby("sample", sort=True)
                 for first in [group.iloc[0]]]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
@@ -42,7 +43,8 @@ def vocabulary(page, trained):
     for name in trained:
         loaded = loaders.load_model(page.run(name) / "params.npz")
         if loaded.ok and loaded.value.model.words is not None:
-            st.caption(f"Vocabulary from {ui.md(ui.rel(loaded.path), code=True)} (`data/trigrams.npz` is not readable).")
+            st.caption(f"Vocabulary from {ui.md(ui.rel(loaded.path), code=True)} "
+                       "(`data/trigrams.npz` is not readable).")
             return [str(w) for w in loaded.value.model.words], None
     ui.problem(data, "vocabulary")
     return None, None
@@ -65,7 +67,8 @@ def context_picker(page, words, test):
     picked = [column.selectbox(f"word {i + 1}", words, key=k) for i, (column, k) in enumerate(zip(cols, KEYS))]
     typed = cols[3].text_input("…or type three words", key="lm-typed", placeholder="e.g. " + " ".join(words[:3]))
     if test is not None and len(test[0]):
-        cols[4].button("Random", on_click=random_trigram, icon=":material/casino:", help="a random trigram from the test set")
+        cols[4].button("Random", on_click=random_trigram, icon=":material/casino:",
+                       help="a random trigram from the test set")
     if not typed.strip():
         return picked
     parts, unknown = typed.split(), [w for w in typed.split() if w not in words]

@@ -71,7 +71,8 @@ def window_picker(y_test, classes):
     def shuffle(n=len(pool)):
         st.session_state["rec-pick"] = int(np.random.default_rng().integers(n))
 
-    pick = mid.number_input(f"Test window (0 to {len(pool) - 1} of {len(pool)})", 0, len(pool) - 1, key="rec-pick", step=1)
+    pick = mid.number_input(f"Test window (0 to {len(pool) - 1} of {len(pool)})", 0, len(pool) - 1,
+                            key="rec-pick", step=1)
     right.button("Random", on_click=shuffle, icon=":material/casino:", key="rec-random")
     return int(pool[int(pick)])
 
@@ -94,7 +95,8 @@ def classify(page, name, sequence, classes):
 
 def live_classification(page):
     trained = [n for n in page.trained if (page.run(n) / "params.npz").exists()]
-    data = loaders.load_npz(ui.results() / "data" / "activity.npz", ["x_test", "y_test", "classes"], optional=["mean", "sd"])
+    data = loaders.load_npz(ui.results() / "data" / "activity.npz", ["x_test", "y_test", "classes"],
+                            optional=["mean", "sd"])
     if not trained:
         st.info("Live classification needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
@@ -106,7 +108,8 @@ def live_classification(page):
     i = window_picker(y_test, classes)
     if i is None:
         return
-    st.markdown(f"Test window **#{i}** · true class **{ui.md(classes[int(y_test[i])])}** · {x_test[i].shape[0]} steps")
+    truth = classes[int(y_test[i])]
+    st.markdown(f"Test window **#{i}** · true class **{ui.md(truth)}** · {x_test[i].shape[0]} steps")
     signal, unit = np.asarray(x_test[i], dtype=np.float64), "standardized value"
     if "mean" in data.value and "sd" in data.value and np.size(data.value["mean"]) == signal.shape[1]:
         signal, unit = signal * np.ravel(data.value["sd"]) + np.ravel(data.value["mean"]), "acceleration"
@@ -118,7 +121,7 @@ def live_classification(page):
         if (probs := classify(page, name, x_test[i], classes)) is not None:
             predicted = max(probs, key=probs.get)
             rows.append({"variant": name, "predicted": predicted,
-                         "correct": "yes" if predicted == classes[int(y_test[i])] else "no", **probs})
+                         "correct": "yes" if predicted == truth else "no", **probs})
     if not rows:
         return
     table = pd.DataFrame(rows)

@@ -47,7 +47,8 @@ def trigrams():
     left.dataframe(pd.DataFrame([{"split": name, "4-grams": len(found[f"y_{split}"])}
                                  for split, name in SPLITS.items()]), hide_index=True, width="stretch")
     with right:
-        charts.bars(vocab.nlargest(25, "as 4th word (train)"), alt.X(field="as 4th word (train)", type="quantitative", title="count"),
+        charts.bars(vocab.nlargest(25, "as 4th word (train)"),
+                    alt.X(field="as 4th word (train)", type="quantitative", title="count"),
                     alt.Y("word:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
                     "most frequent 4th words (train)", height=max(200, 16 * min(V, 25)))
     with st.expander(f"Vocabulary ({V} words)"):
