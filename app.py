@@ -1,28 +1,36 @@
-"""nnlab results browser: `streamlit run app.py [-- --results PATH --config FILE]`.
+"""nnlab results browser: `streamlit run app.py [-- --results PATH --config FILE --refresh S]`.
 
-Pages live in src/nnlab/app/pages/; see docs/app.md.
+Pages: Overview and Data (src/nnlab/app/pages/), then one page per task of nnlab.tasks, all
+drawn by nnlab.app.task_page; see docs/app.md.
 """
+import functools
 import sys
 from pathlib import Path
 
 import streamlit as st
 
-from nnlab.app import PAGES_DIR, settings, ui
+from nnlab import tasks
+from nnlab.app import PAGES_DIR, settings, task_page, ui
+from nnlab.errors import ConfigError
 
 APP_DIR = Path(__file__).resolve().parent
-
-# Script arguments (after `--`) only when this file is the script streamlit runs.
-argv = sys.argv[1:] if sys.argv and Path(sys.argv[0]).resolve() == Path(__file__).resolve() else []
-st.session_state[ui.SETTINGS_KEY] = settings.resolve(APP_DIR, argv)
+ICONS = {"autoencoder": ":material/grid_on:", "language_model": ":material/text_fields:",
+         "recurrent": ":material/timeline:"}
 
 st.set_page_config(page_title="nnlab", page_icon=":material/neurology:", layout="wide")
+# Script arguments (after `--`) only when this file is the script streamlit runs.
+argv = sys.argv[1:] if sys.argv and Path(sys.argv[0]).resolve() == Path(__file__).resolve() else []
+try:
+    st.session_state[ui.SETTINGS_KEY] = settings.resolve(APP_DIR, argv)
+except ConfigError as error:
+    st.error(ui.md(error), icon=":material/settings_alert:")
+    st.stop()
 
 page = st.navigation([
     st.Page(PAGES_DIR / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page(PAGES_DIR / "data.py", title="Data", icon=":material/dataset:"),
-    st.Page(PAGES_DIR / "autoencoder.py", title="Autoencoder", icon=":material/grid_on:"),
-    st.Page(PAGES_DIR / "language_model.py", title="Language model", icon=":material/text_fields:"),
-    st.Page(PAGES_DIR / "recurrent.py", title="Recurrent", icon=":material/timeline:"),
+    *(st.Page(functools.partial(task_page.render, name), title=task.title, url_path=name, icon=ICONS.get(name))
+      for name, task in tasks.TASKS.items()),
 ])
 
 with st.sidebar:

@@ -31,6 +31,8 @@ import pytest
 
 from test_app import APP, ROOT, write_results
 
+from nnlab.tasks import TASKS
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path("/tmp/nnlab_screens")
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -189,7 +191,7 @@ def no_alerts(tab, where):
 
 
 def chart(tab, title):
-    """A Vega-Lite chart (an image whose text includes its title)."""
+    """An Altair chart (an image whose text includes its title)."""
     return tab.get_by_role("img").filter(has_text=title).first
 
 
@@ -211,19 +213,21 @@ def page_markers(tab, info, vocabulary):
     """What each page must show once rendered: page title -> locators."""
     return {
         "Overview": [title(tab, "nnlab"), heading(tab, "Summary tables"), heading(tab, "Live progress"),
-                     *(text(tab, v) for v in info["language_model"] + info["recurrent"])],
+                     *(heading(tab, t.title) for t in TASKS.values()), text(tab, re.compile(r"\d+ of \d+ runs done"))],
         "Data": [title(tab, "Data"), heading(tab, "Image patches"), heading(tab, "Trigrams"),
                  heading(tab, "Activity windows"), text(tab, f"{len(vocabulary)} words"),
                  chart(tab, "class balance per split")],
-        "Autoencoder": [title(tab, "autoencoder"), heading(tab, "β × ρ sweep"),
-                        heading(tab, "L_hid × λ grid"), text(tab, info["chosen"]),
-                        chart(tab, "reconstruction_mse per variant"), answer(tab)],
-        "Language model": [title(tab, "language model"), heading(tab, "Live prediction"),
-                           heading(tab, "Embedding map"), *(text(tab, v) for v in info["language_model"]),
-                           chart(tab, "test_cross_entropy per variant"), answer(tab)],
-        "Recurrent": [title(tab, "recurrent"), heading(tab, "Confusion matrices"),
-                      heading(tab, "Live classification"), heading(tab, "Full BPTT"), heading(tab, "Truncated BPTT"),
-                      chart(tab, "test_accuracy per variant"), answer(tab)],
+        "Sparse autoencoder": [title(tab, "autoencoder"), heading(tab, "β × ρ sweep"),
+                               heading(tab, "L_hid × λ grid"), text(tab, info["chosen"]), heading(tab, "Metrics"),
+                               chart(tab, "held-out MSE per variant"), answer(tab)],
+        "Neural language model": [title(tab, "language model"), heading(tab, "Live prediction"),
+                                  heading(tab, "Embedding map"), *(text(tab, v) for v in info["language_model"]),
+                                  chart(tab, "test cross-entropy per variant"), chart(tab, "accuracy per epoch"),
+                                  answer(tab)],
+        "Recurrent activity classifier": [title(tab, "recurrent"), heading(tab, "Confusion matrices"),
+                                          chart(tab, "test: accuracy"), heading(tab, "Live classification"),
+                                          heading(tab, "Full BPTT"), heading(tab, "Truncated BPTT"),
+                                          chart(tab, "test accuracy per variant"), answer(tab)],
     }
 
 
@@ -249,7 +253,16 @@ def compare(tab, info):
 
 
 def check_overview(tab, info):
-    """The status tables list every variant with its state; the failed one's error is shown."""
+    """Each task's progress bar; unfolded, the status tables list every variant with its state;
+    the failed one's error is shown."""
+    for variants in (info["language_model"], info["recurrent"]):
+        runs = len(variants) * len(info["seeds"])
+        expect(text(tab, f"{runs} of {runs} runs done")).to_be_visible()
+    expect(text(tab, re.compile(r"\d+ of \d+ runs done · 1 running · 1 failed"))).to_be_visible()
+    folded = tab.get_by_text(re.compile(r"^Every variant \("))
+    expect(folded).to_have_count(3)
+    for i in range(3):
+        folded.nth(i).click()
     expected = {info["chosen"]: "done", info["running"]: "running", info["failed"]: "failed",
                 info["not_started"]: "not started",
                 **{v: "done" for v in info["language_model"] + info["recurrent"]}}
@@ -349,9 +362,9 @@ def test_every_page_renders_in_chromium(server, tab, tmp_path):
                 check_overview(tab, info)
             else:
                 no_alerts(tab, name)
-            if name == "Language model":
+            if name == "Neural language model":
                 interactions["Language model: type three words"] = round(live_prediction(tab, results, info), 3)
-            if name == "Recurrent":
+            if name == "Recurrent activity classifier":
                 interactions["Recurrent: choose a true class"] = round(live_classification(tab, results, info), 3)
                 interactions["Recurrent: compare with another Variant B"] = round(compare(tab, info), 3)
             expect(tab.locator(EXCEPTION)).to_have_count(0)

@@ -164,6 +164,11 @@ def task(name):
 
 # The results layout. Every path is built here, from a results folder `root` (a str or Path,
 # 'results' in the workflow); variant and seed may be Snakemake wildcards ("{variant}").
+def task_dir(root, task):
+    """The folder of a task's own files beside its variants (selection.json, grid_features.png, ...)."""
+    return f"{root}/{task}"
+
+
 def variant_dir(root, task, variant):
     return f"{root}/{task}/{variant}"
 

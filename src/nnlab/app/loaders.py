@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from nnlab import models, replicates
-from nnlab.app.state import parse_history  # noqa: F401 - one of the parsers below, by name
+from nnlab.app.state import parse_history  # noqa: F401 - one of the parsers below, by name (_parsed)
 
 MAX_ARRAY_BYTES = 256 * 2**20    # one array of an .npz: larger ones are refused, not loaded
 MAX_METRIC = 2**53               # a finite metric beyond this (say best_epoch 10**20) is implausible
@@ -122,7 +122,6 @@ def metric_values(metrics, keys):
 
 
 ESTIMATE_KEYS = ("mean", "sd", "n", "low", "high")
-RUN_SKIPPED = ("task", "variant", "hyperparameters", "provenance")
 
 
 def estimates(aggregate):
@@ -143,20 +142,15 @@ def estimates(aggregate):
     return out
 
 
-def run_estimates(metrics):
-    """The estimates of one run, read from its metrics.json dict as aggregate.json would have them
-    for a single seed: each number with its test-set interval (name_low, name_high) where it has
-    one, interval named by nnlab.replicates.evaluation_set ("test set", ...); otherwise "none"."""
-    names = [k for k, v in metrics.items() if k not in RUN_SKIPPED and not k.endswith(("_low", "_high"))
-             and not isinstance(v, (bool, dict, list))]       # flags and per-class tables are not metrics
-    values = metric_values(metrics, names)
-    out = {}
-    for name in names:
-        bounds = metric_values(metrics, [f"{name}_low", f"{name}_high"])
-        low, high = bounds[f"{name}_low"], bounds[f"{name}_high"]
-        out[name] = {"mean": values[name], "sd": None, "n": 1, "low": low, "high": high,
-                     "interval": replicates.evaluation_set(name) if f"{name}_low" in metrics else "none"}
-    return out
+def run_estimates(task, record, seed=0):
+    """The estimates of one run, as aggregate.json would have them for a single seed
+    (nnlab.replicates.aggregate of that one record): each metric with the run's own interval
+    where it has one. The task's metrics are checked as metric_values does first."""
+    metric_values(record, [m.name for m in task.all_metrics])
+    hp = record.get("hyperparameters")
+    one = {**record, "task": task.name, "variant": "", "hyperparameters": {**(hp if isinstance(hp, dict) else {}),
+                                                                            "seed": seed}}
+    return estimates(replicates.aggregate([one]))
 
 
 def parse_png(path):

@@ -2,33 +2,47 @@
 
 Precedence, for each setting: command line (`streamlit run app.py -- --results PATH
 --config FILE --refresh SECONDS`), then environment (NNLAB_RESULTS, NNLAB_CONFIG,
-NNLAB_REFRESH), then the default beside app.py (results/, config.yaml, 3 seconds).
+NNLAB_REFRESH), then the default: results/ beside app.py; the results folder's own
+config.yaml (the workflow's effective config), else config.yaml beside app.py; 3 seconds.
+A value that is not usable (a refresh of "nan") is refused with the setting's name.
 """
 import argparse
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnlab.errors import ConfigError
+
 DEFAULT_REFRESH = 3.0
+MIN_REFRESH = 0.5
 
 
 @dataclass(frozen=True)
 class Settings:
     results: Path          # the results folder (may not exist yet)
-    config: Path           # config.yaml whose variants the Overview lists
+    config: Path           # config.yaml whose variants and seeds the pages list
     schema: Path           # its JSON schema (validation is skipped when missing)
     refresh: float         # seconds between live-progress checks of running variants
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="streamlit run app.py --", allow_abbrev=False, add_help=False,
-                                description="nnlab results browser")
-    p.add_argument("--results", help="results folder (default: results/ beside app.py; env NNLAB_RESULTS)")
-    p.add_argument("--config", help="config.yaml defining the variants (default: config.yaml beside app.py; "
-                                    "env NNLAB_CONFIG)")
-    p.add_argument("--refresh", help="seconds between live-progress checks (default 3; "
-                                                 "env NNLAB_REFRESH)")
+    p = argparse.ArgumentParser(prog="streamlit run app.py --", allow_abbrev=False, add_help=False)
+    p.add_argument("--results")
+    p.add_argument("--config")
+    p.add_argument("--refresh")
     return p
+
+
+def seconds(raw, name):
+    """A positive, finite number of seconds from `raw` (a string), or ConfigError naming `name`."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name}: expected a positive number of seconds, found {raw!r}")
+    return max(value, MIN_REFRESH)
 
 
 def resolve(app_dir, argv=(), environ=None):
@@ -36,16 +50,15 @@ def resolve(app_dir, argv=(), environ=None):
     environ = os.environ if environ is None else environ
     app_dir = Path(app_dir)
     args, _unknown = parser().parse_known_args(list(argv))
-    results = args.results or environ.get("NNLAB_RESULTS") or app_dir / "results"
-    config = args.config or environ.get("NNLAB_CONFIG") or app_dir / "config.yaml"
-    refresh = args.refresh if args.refresh is not None else environ.get("NNLAB_REFRESH")
-    try:
-        refresh = float(refresh) if refresh not in (None, "") else DEFAULT_REFRESH
-    except ValueError:
+    results = Path(args.results or environ.get("NNLAB_RESULTS") or app_dir / "results").expanduser().absolute()
+    config = args.config or environ.get("NNLAB_CONFIG")
+    if not config:
+        config = results / "config.yaml" if (results / "config.yaml").is_file() else app_dir / "config.yaml"
+    if args.refresh is not None:
+        refresh = seconds(args.refresh, "--refresh")
+    elif environ.get("NNLAB_REFRESH", "") != "":
+        refresh = seconds(environ["NNLAB_REFRESH"], "NNLAB_REFRESH")
+    else:
         refresh = DEFAULT_REFRESH
-    return Settings(
-        results=Path(results).expanduser().absolute(),
-        config=Path(config).expanduser().absolute(),
-        schema=app_dir / "workflow" / "schemas" / "config.schema.yaml",
-        refresh=max(refresh, 0.5),
-    )
+    return Settings(results=results, config=Path(config).expanduser().absolute(),
+                    schema=app_dir / "workflow" / "schemas" / "config.schema.yaml", refresh=refresh)

@@ -1,8 +1,7 @@
 """The variants a config defines and the state of each run in a results folder (no Streamlit).
 
-Every variant is trained once per seed (nnlab.variants.seeds: replicate r uses seed + r); each
-run has its own folder results/<task>/<variant>/seed<S>/ and log
-results/logs/<task>/<variant>/seed<S>.log. A run is
+Every variant is trained once per seed of the config (nnlab.variants.seeds); the layout is
+nnlab.tasks'. A run is
   done         its metrics.json exists;
   failed       no metrics.json, and the log's last attempt ends in an error line (the
                format is nnlab.runner's, which writes these logs);
@@ -12,9 +11,10 @@ results/logs/<task>/<variant>/seed<S>.log. A run is
   not started  none of the above.
 A variant is failed, running or interrupted when one of its runs is (in that order), done
 when all of its runs are, and not started otherwise (some runs may be done: see seeds_done).
+Its runs are the config's seeds; other seed folders found are listed as not used.
 """
+import functools
 import io
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,32 +22,15 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from nnlab import runner, variants
+from nnlab import runner, tasks, variants
 from nnlab.config import validate
 from nnlab.errors import ConfigError
 
 STATES = ("done", "running", "failed", "interrupted", "not started")
 STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
 LOG_TAIL_BYTES = 64 * 1024
-SEED_FOLDER = re.compile(r"seed(\d+)")
-
-
-@dataclass(frozen=True)
-class Task:
-    name: str               # folder under results/ and the summary's file name
-    title: str
-    variants_function: str  # in nnlab.variants: config -> {variant: hyperparameters}
-    key_metrics: tuple      # metrics.json keys shown on the Overview
-
-
-TASKS = {
-    "autoencoder": Task("autoencoder", "Autoencoder", "autoencoder_variants",
-                        ("reconstruction_mse", "loss", "mean_activation")),
-    "language_model": Task("language_model", "Language model", "language_model_variants",
-                           ("val_cross_entropy", "test_cross_entropy", "test_accuracy", "test_top10_accuracy")),
-    "recurrent": Task("recurrent", "Recurrent classifier", "recurrent_variants",
-                      ("val_cross_entropy", "val_accuracy", "train_accuracy", "test_accuracy")),
-}
+MAX_EPOCHS = 200_000           # the most rows a history.csv can need: the schema's epochs (<= 100,000)
+MAX_HISTORY_BYTES = 64 * 2**20  # plus the recurrent fine-tuning's (<= 100,000); nothing beyond is read
 
 
 @dataclass
@@ -65,12 +48,7 @@ class VariantState:
     log_tail: list = field(default_factory=list)
     seed: int | None = None
     runs: list = field(default_factory=list)
-
-    @property
-    def folder(self):
-        """The run's folder (relative to the results folder), or the variant's."""
-        folder = Path(self.task) / self.variant
-        return folder if self.seed is None else folder / f"seed{self.seed}"
+    unused: list = field(default_factory=list)      # seed folders the config does not train
 
     @property
     def seeds(self):
@@ -109,7 +87,7 @@ def config_variants(config, task):
     if config is None:
         return {}, "no valid config"
     try:
-        return dict(getattr(variants, TASKS[task].variants_function)(config)), None
+        return dict(tasks.TASKS[task].variants(config)), None
     except KeyError as error:
         return {}, f"the config has no {error} settings"
     except Exception as error:  # noqa: BLE001 - a bad config must not break the app
@@ -125,12 +103,12 @@ def config_seeds(config):
 
 
 def disk_seeds(results, task, variant):
-    """The seeds whose run folders (seed<S>/) exist under results/<task>/<variant>/."""
+    """The seeds whose run folders (seed<S>/) exist for a variant."""
     try:
-        entries = list((Path(results) / task / variant).iterdir())
+        entries = list(Path(tasks.variant_dir(results, task, variant)).iterdir())
     except OSError:
         return []
-    return sorted(int(m.group(1)) for p in entries if (m := SEED_FOLDER.fullmatch(p.name)) and p.is_dir())
+    return sorted(s for p in entries if (s := tasks.seed_of(p.name)) is not None and p.is_dir())
 
 
 def result_variants(results, task):
@@ -140,7 +118,7 @@ def result_variants(results, task):
         return []
     return sorted(p.name for p in folder.iterdir()
                   if p.is_dir() and not p.name.startswith(".")
-                  and ((p / "aggregate.json").exists() or disk_seeds(results, task, p.name)))
+                  and (Path(tasks.aggregate_file(results, task, p.name)).exists() or disk_seeds(results, task, p.name)))
 
 
 def _mtime(path):
@@ -151,23 +129,29 @@ def _mtime(path):
 
 
 def parse_history(path):
-    """history.csv as numbers; a partly written last line is dropped."""
-    raw = Path(path).read_bytes()
+    """history.csv as numbers: a partly written last line is dropped, and no more than
+    MAX_EPOCHS rows (MAX_HISTORY_BYTES) are read; frame.attrs["cut"] says when some were not."""
+    with open(path, "rb") as f:
+        raw = f.read(MAX_HISTORY_BYTES + 1)
     if not raw.strip():
         raise ValueError("empty file")
-    if not raw.endswith(b"\n") and raw.count(b"\n") >= 1:
-        raw = raw[:raw.rfind(b"\n") + 1]     # the last line is still being written
-    frame = pd.read_csv(io.BytesIO(raw))
+    cut = len(raw) > MAX_HISTORY_BYTES
+    if (cut or not raw.endswith(b"\n")) and raw.count(b"\n") >= 1:
+        raw = raw[:raw.rfind(b"\n") + 1]     # the last line is still being written, or cut off here
+    frame = pd.read_csv(io.BytesIO(raw), nrows=MAX_EPOCHS + 1)
     if "epoch" not in frame.columns:
         raise ValueError(f"no 'epoch' column (found {', '.join(map(str, frame.columns)) or 'none'})")
-    frame = frame.apply(pd.to_numeric, errors="coerce")
+    cut = cut or len(frame) > MAX_EPOCHS
+    frame = frame.head(MAX_EPOCHS).apply(pd.to_numeric, errors="coerce")
     frame = frame[frame["epoch"].notna()].reset_index(drop=True)
     frame["epoch"] = frame["epoch"].astype(int)
+    frame.attrs["cut"] = cut
     return frame
 
 
-def _history_rows(path):
-    """(completed epochs, the slowest epoch's seconds) of a history.csv."""
+@functools.lru_cache(maxsize=256)
+def _history_rows(path, key):
+    """(completed epochs, the slowest epoch's seconds) of a history.csv; key: its (mtime, size)."""
     try:
         frame = parse_history(path)
     except (OSError, ValueError):
@@ -186,28 +170,23 @@ def read_log_tail(path, max_bytes=LOG_TAIL_BYTES):
         return ""
 
 
-def run_log(results, task, variant, seed):
-    return Path(results) / "logs" / task / variant / f"seed{seed}.log"
-
-
 def run_state(results, task, variant, seed, hyperparameters=None, in_config=True, now=None, tail_lines=15):
     """The VariantState of one run (variant, seed) from the files in `results`."""
-    results = Path(results)
     now = time.time() if now is None else now
-    folder = results / task / variant / f"seed{seed}"
+    folder = Path(tasks.run_dir(results, task, variant, seed))
     metrics, history = folder / "metrics.json", folder / "history.csv"
-    log = run_log(results, task, variant, seed)
+    log = Path(tasks.run_log(results, task, variant, seed))
     hp = dict(hyperparameters or {})
     planned = hp.get("epochs") if isinstance(hp.get("epochs"), int) else None
     if planned and isinstance(hp.get("finetune_epochs"), int):      # a second training stage
         planned += hp["finetune_epochs"]
     times = [t for t in (_mtime(metrics), _mtime(history), _mtime(log)) if t is not None]
-    updated = max(times) if times else None
-    out = VariantState(task, variant, "not started", in_config, hp, 0, planned, updated, seed=seed)
+    out = VariantState(task, variant, "not started", in_config, hp, 0, planned, max(times, default=None), seed=seed)
     if metrics.exists():                 # done: its epochs are in metrics.json (no history read)
         out.state = "done"
         return out
-    epochs, slowest = _history_rows(history) if history.exists() else (0, 0.0)
+    stat = history.stat() if history.exists() else None
+    epochs, slowest = _history_rows(str(history), (stat.st_mtime_ns, stat.st_size)) if stat else (0, 0.0)
     out.epochs_done = epochs
     lines, error = runner.attempt(read_log_tail(log) if log.exists() else "")
     out.log_tail = [line for line in lines if line.strip()][-tail_lines:]
@@ -215,32 +194,36 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
     recent = any(now - t <= stale_after for t in (_mtime(history), _mtime(log)) if t is not None)
     if error is not None:
         out.state, out.detail = "failed", error
-    elif recent and (history.exists() or log.exists()):
+    elif recent and (stat or log.exists()):
         out.state = "running"
         out.detail = (f"epoch {epochs}" + (f" of {planned}" if planned and epochs <= planned else "")
-                      if history.exists() else "starting")
-    elif history.exists():
+                      if stat else "starting")
+    elif stat:
         out.state = "interrupted"
         out.detail = (f"history.csv stopped at epoch {epochs} with no metrics.json and no error in the log "
-                      f"(last written {int(now - updated)} s ago)")
+                      f"(last written {int(now - out.updated)} s ago)")
     return out
 
 
 def variant_state(results, task, variant, hyperparameters=None, in_config=True, seeds=(), now=None):
-    """The VariantState of a variant over its runs: the seeds given (the config's) and those
-    with a run folder; the first failed, running or interrupted run leads its state and detail."""
-    seeds = sorted(set(seeds) | set(disk_seeds(results, task, variant))) or [0]
+    """The VariantState of a variant over its runs: the seeds given (the config's; without them,
+    those with a run folder); other seed folders found are `unused`. The first failed, running
+    or interrupted run leads its state and detail."""
+    found = disk_seeds(results, task, variant)
+    seeds = sorted(seeds) or found or [0]
     runs = [run_state(results, task, variant, s, hyperparameters, in_config, now) for s in seeds]
     out = VariantState(task, variant, "not started", in_config, dict(hyperparameters or {}), runs=runs,
-                       epochs_planned=runs[0].epochs_planned)
-    times = [r.updated for r in runs if r.updated is not None]
-    out.updated = max(times) if times else None
+                       epochs_planned=runs[0].epochs_planned, unused=[s for s in found if s not in seeds])
+    out.updated = max((r.updated for r in runs if r.updated is not None), default=None)
     lead = next((r for name in ("failed", "running", "interrupted") for r in runs if r.state == name), None)
     if lead is not None:
         out.state, out.epochs_done, out.log_tail = lead.state, lead.epochs_done, lead.log_tail
         out.detail = (f"seed {lead.seed}: " if len(runs) > 1 else "") + lead.detail
     elif all(r.state == "done" for r in runs):
         out.state = "done"
+    if out.unused:
+        out.detail = "; ".join(filter(None, [out.detail, "not used by the config: "
+                                             + ", ".join(f"seed{s}" for s in out.unused)]))
     return out
 
 

@@ -1,9 +1,10 @@
 """Data: the preprocessing figures, dataset sizes, class balance and vocabulary."""
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnlab.app import loaders, ui
+from nnlab.app import charts, loaders, ui
 
 SPLITS = {"train": "train", "val": "validation", "test": "test"}
 XY = [f"{a}_{split}" for split in SPLITS for a in ("x", "y")]
@@ -13,11 +14,6 @@ def arrays(name, keys, optional=()):
     """The arrays `keys` of data/<name> (nothing else is read), or None after showing why not."""
     loaded = loaders.load_npz(ui.results() / "data" / name, keys, optional)
     return None if ui.problem(loaded) else loaded.value
-
-
-def bars(frame, x, y, title, height=200, **encoding):
-    ui.chart(frame, {"title": title, "mark": {"type": "bar", "tooltip": True},
-                     "encoding": {"x": x, "y": y, **encoding}}, height)
 
 
 def patches():
@@ -51,10 +47,10 @@ def trigrams():
     left.dataframe(pd.DataFrame([{"split": name, "4-grams": len(found[f"y_{split}"])}
                                  for split, name in SPLITS.items()]), hide_index=True, width="stretch")
     with right:
-        bars(vocab.nlargest(25, "as 4th word (train)"), {"field": "as 4th word (train)", "type": "quantitative",
-                                                         "title": "count"},
-             {"field": "word", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelOverlap": False}},
-             "most frequent 4th words (train)", height=max(200, 16 * min(V, 25)))
+        charts.bars(vocab.nlargest(25, "as 4th word (train)"),
+                    alt.X(field="as 4th word (train)", type="quantitative", title="count"),
+                    alt.Y("word:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
+                    "most frequent 4th words (train)", height=max(200, 16 * min(V, 25)))
     with st.expander(f"Vocabulary ({V} words)"):
         st.dataframe(vocab, hide_index=True, width="stretch", height=360)
 
@@ -65,11 +61,12 @@ def activity():
         return
     classes = [str(c) for c in found["classes"]]
     shape = found["x_train"].shape
-    cols = st.columns(4)
-    cols[0].metric("train / validation / test", " / ".join(str(len(found[f"y_{split}"])) for split in SPLITS))
-    cols[1].metric("time steps T", shape[1] if len(shape) > 1 else "?")
-    cols[2].metric("channels", shape[2] if len(shape) > 2 else "?")
-    cols[3].metric("classes", len(classes))
+    cols = st.columns(6)
+    for column, (split, name) in zip(cols, SPLITS.items()):
+        column.metric(f"{name} windows", f"{len(found[f'y_{split}']):,}")
+    cols[3].metric("time steps T", shape[1] if len(shape) > 1 else "?")
+    cols[4].metric("channels", shape[2] if len(shape) > 2 else "?")
+    cols[5].metric("classes", len(classes))
     balance = pd.DataFrame({name: np.bincount(found[f"y_{split}"], minlength=len(classes))
                             for split, name in SPLITS.items()}, index=classes)
     left, right = st.columns([1, 2])
@@ -79,10 +76,9 @@ def activity():
     long["share"] = long["windows"] / long.groupby("split")["windows"].transform("sum")
     order = list(SPLITS.values())
     with right:
-        bars(long, {"field": "class", "type": "nominal", "title": None, "axis": {"labelAngle": -30}},
-             {"field": "share", "type": "quantitative", "title": "share of split", "axis": {"format": "%"}},
-             "class balance per split", xOffset={"field": "split", "type": "nominal", "sort": order},
-             color={"field": "split", "type": "nominal", "sort": order})
+        charts.bars(long, alt.X("class:N", title=None, axis=alt.Axis(labelAngle=-30)),
+                    alt.Y("share:Q", title="share of split", axis=alt.Axis(format="%")), "class balance per split",
+                    xOffset=alt.XOffset("split:N", sort=order), color=alt.Color("split:N", sort=order))
     if "mean" in found and "sd" in found:
         st.caption("Standardization applied to every channel (from the training split): "
                    + ", ".join(f"channel {i}: mean {float(m):.3f}, sd {float(d):.3f}"

@@ -1,31 +1,33 @@
-"""Overview: every variant the current config defines, with its state (over its seeds) and key
-metrics with their intervals; live curves of running runs; failed runs' last log lines; the
-summary tables."""
+"""Overview: per task, how far the runs the config defines are (done / running / failed, a
+progress bar) with every variant's state and key metrics folded beneath; failed runs' last log
+lines; live curves of running runs; the summary tables."""
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from nnlab.app import loaders, state, ui
+from nnlab import tasks
+from nnlab.app import charts, loaders, state, task_page, ui
 
 
 def all_states(config):
-    return {task: state.task_states(ui.results(), task, config) for task in state.TASKS}
+    return {name: state.task_states(ui.results(), name, config) for name in tasks.TASKS}
 
 
 def signature(states):
     """What the rest of the page depends on: whether anything runs (the refresh interval) and
     the summary tables. When it changes the whole page reruns; other changes stay in the fragment."""
     running = any(v.state == "running" for task_states, _ in states.values() for v in task_states)
-    return running, tuple(loaders.file_key(ui.results() / "summary" / f"{task}.csv") for task in state.TASKS)
+    return running, tuple(loaders.file_key(tasks.summary_file(ui.results(), name)) for name in tasks.TASKS)
 
 
-def overview_rows(task, states):
+def overview_rows(page):
     """The status board of one task: text cells (a static table keeps them in the page's text).
-    A variant's metrics are its aggregate's (mean and 95% interval); the seeds column, "3/5 done",
+    A variant's metrics are its aggregate's (mean and 95% interval); the seeds column, "3/5",
     appears when some variant has several runs."""
-    page = ui.TaskPage(task, states)
-    keys = state.TASKS[task].key_metrics
+    compared = page.task.compared
     rows = []
-    for v in states:
+    for v in page.states:
         planned = v.epochs_planned if v.epochs_planned and v.epochs_done <= v.epochs_planned else None
         row = {"state": v.state, "variant": ui.md(v.variant)}
         if page.replicated:
@@ -44,24 +46,30 @@ def overview_rows(task, states):
             notes.append(f"{estimates.path.name} unreadable: {estimates.error}")
         elif v.state == "done":
             notes.append("aggregate.json not written yet")
-        row.update({key.replace("_", " "): ui.estimate_cell(values[key]) if key in values else "–" for key in keys})
-        row["95% CI"] = ui.intervals_note(values, keys) if values else ""
+        row.update({m.label: ui.estimate_cell(values[m.name]) if m.name in values else "–" for m in compared})
+        row["95% CI"] = ", ".join(sorted({values[m.name]["interval"] for m in compared if m.name in values
+                                          and ui.has_interval(values[m.name])})) or ""
         row["updated"] = ui.when(v.updated)
         row["note"] = ui.md("; ".join(notes))          # st.table renders its cells as Markdown
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def task_variants(task, task_states, message):
-    title = state.TASKS[task].title
-    st.subheader(title, anchor=f"variants-{task}")
+def task_progress(task, task_states, message):
+    st.subheader(task.title, anchor=f"variants-{task.name}")
     if message and not task_states:
-        st.info(f"{title}: no variants listed ({ui.md(message)}).", icon=":material/info:")
+        st.info(f"{task.title}: no variants listed ({ui.md(message)}).", icon=":material/info:")
         return
     if message:
         st.caption(f"Config: {ui.md(message)}")
-    with ui.guard(f"The {title.lower()} table"):
-        ui.state_table(overview_rows(task, task_states))
+    runs = [r for v in task_states for r in v.runs]
+    count = {name: sum(r.state == name for r in runs) for name in state.STATES}
+    text = f"{count['done']} of {len(runs)} runs done" + "".join(
+        f" · {count[name]} {name}" for name in state.STATES[1:-1] if count[name])
+    st.progress(count["done"] / max(len(runs), 1), text=text)
+    with st.expander(f"Every variant ({len(task_states)}, {sum(v.state == 'done' for v in task_states)} done)"):
+        with ui.guard(f"The {task.title.lower()} table"):
+            ui.state_table(overview_rows(task_page.TaskPage(task, task_states)))
     for v in task_states:
         if v.state == "failed":
             st.error(f"**{ui.md(v.variant)}** failed: {ui.md(v.detail)}", icon=":material/error:")
@@ -77,13 +85,17 @@ def live_progress(running):
                "(a history.csv is re-read only when its modification time changes).")
     for r in running:
         fraction = min(r.epochs_done / r.epochs_planned, 1.0) if r.epochs_planned else 0.0
-        st.progress(fraction, text=ui.md(f"{state.TASKS[r.task].title} · {r.variant} · seed {r.seed}: {r.detail}"))
-    for task in dict.fromkeys(r.task for r in running):
-        title = state.TASKS[task].title
-        with ui.guard(f"{title} live curves"):
-            ui.curves([(f"{r.variant} · seed {r.seed}", ui.results() / r.folder / "history.csv", False)
-                       for r in running if r.task == task], lambda frames: ui.curves_chart(
-                frames, ui.LOSS, f"{title}: loss of running runs", "loss"))
+        st.progress(fraction, text=ui.md(f"{tasks.TASKS[r.task].title} · {r.variant} · seed {r.seed}: {r.detail}"))
+    for name in dict.fromkeys(r.task for r in running):
+        task = tasks.TASKS[name]
+        with ui.guard(f"{task.title} live curves"):
+            frames = {}
+            for r in running:
+                label = f"{r.variant} · seed {r.seed}"
+                path = Path(tasks.run_dir(ui.results(), name, r.variant, r.seed)) / "history.csv"
+                if r.task == name and (frame := task_page.history(label, path, False)) is not None:
+                    frames[label] = frame
+            charts.curves(frames, task.panels[0])
 
 
 def variants_section(config, expected):
@@ -91,35 +103,26 @@ def variants_section(config, expected):
     full_run = st.session_state.pop("overview-full-run", False)
     if not full_run and signature(states) != expected:
         st.rerun()                    # a run started or ended, or a summary changed: refresh the page
-    for column, name in zip(st.columns(len(state.STATES)), state.STATES):
-        count = sum(v.state == name for task_states, _ in states.values() for v in task_states)
-        column.metric(name, count, icon=ui.STATE_STYLE[name][0], border=True)
-    for task, (task_states, message) in states.items():
-        task_variants(task, task_states, message)
+    for name, (task_states, message) in states.items():
+        task_progress(tasks.TASKS[name], task_states, message)
     running = [r for task_states, _ in states.values() for v in task_states for r in v.runs if r.state == "running"]
     if running:
         live_progress(running)
 
 
 def summary_tables():
-    st.caption("One row per variant: its key metrics with their 95% interval (low, high) first, then the "
-               "hyper-parameters and every metric's mean over the seeds, sd, interval and how the interval "
-               "was computed. Click a column header to sort.")
-    for task, spec in state.TASKS.items():
-        st.subheader(spec.title, anchor=f"summary-{task}")
-        table = ui.summary_file(f"{task}.csv", [], "summary table")
-        if table is not None:                        # the key metrics first, where a screen shows them
-            first = ["variant", "seeds"] + [f"{m}{end}" for m in spec.key_metrics for end in ("", "_low", "_high")]
-            first = [c for c in first if c in table.columns]
-            table = table[first + [c for c in table.columns if c not in first]]
-            st.dataframe(table, hide_index=True, width="stretch", key=f"summary-{task}")
-            ui.csv_download(ui.results() / "summary" / f"{task}.csv", f"Download {task}.csv", key=f"download-{task}")
+    st.caption("Each task's summary/<task>.csv: per variant its seeds, the hyper-parameters that differ, then each "
+               "metric's mean and 95% interval (its sd and how the interval was computed further right). Click a "
+               "column header to sort.")
+    for task in tasks.TASKS.values():
+        st.subheader(task.title, anchor=f"summary-{task.name}")
+        task_page.metrics_table(task, key=f"summary-{task.name}", caption=False)
 
 
 st.title("nnlab results")
 st.caption("Three neural-network experiments from scratch in NumPy: a sparse autoencoder, a trigram "
            "language model and recurrent activity classifiers. This page lists every variant the "
-           "current config defines and the state of its results.")
+           "config defines and the state of its runs.")
 ui.results_banner()
 config, config_message = ui.config()
 if config_message:

@@ -1,60 +1,40 @@
-"""Language model: test cross-entropy per variant with error bars, curves of the chosen variants
-overlaid (means over seeds with bands), metrics with intervals, one variant's aggregate and one
-seed's prediction table, two variants compared, live next-word prediction from every trained
-variant (its first seed), and the embedding map."""
+"""Language model extras: one run's prediction table, live prediction of the 4th word by every
+trained variant (its first seed's model), and the embedding map."""
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nnlab import tasks
 from nnlab.app import loaders, ui
 from nnlab.models.language_model import top_k
 
-CAPTION = ("Predict the 4th word from three: a shared word embedding R (order ignored), logistic "
-           "hidden units, softmax over the vocabulary; SGD with momentum, early stopping on "
-           "validation cross-entropy.")
-METRICS = ["test_cross_entropy", "test_accuracy", "test_top10_accuracy", "val_cross_entropy", "val_accuracy",
-           "best_epoch", "epochs_run", "seconds_per_epoch"]
 KEYS = ["lm-w1", "lm-w2", "lm-w3"]
+PREDICTION_COLUMNS = {"sample", "word1", "word2", "word3", "true_word", "true_rank", "rank", "candidate", "probability"}
 
 
-def varying_hyperparameters(name):
-    """The hyper-parameters of `name` whose values differ between the done variants."""
-    hps = {n: page.hyperparameters(n) for n in page.trained}
-    keys = sorted({k for hp in hps.values() for k in hp if not isinstance(hp[k], (dict, list))})
-    return {k: hps[name].get(k) for k in keys if len({str(hp.get(k)) for hp in hps.values()}) > 1}
-
-
-def draw_curves(frames):
-    left, right = st.columns(2)
-    with left:
-        ui.curves_chart(frames, ui.LOSS, "cross-entropy per epoch", "cross-entropy")
-    with right:
-        ui.curves_chart(frames, ui.ACCURACY, "accuracy per epoch", "accuracy")
-
-
-def prediction_table(name, seed):
+def run(page, name, seed):
+    st.subheader("Predictions")
     st.caption("Top-10 predicted 4th words for sampled test trigrams (`predictions.csv` of this run).")
     loaded = loaders.load_csv(page.run(name, seed) / "predictions.csv")
     if ui.problem(loaded, "prediction table"):
         return
     table = loaded.value
-    if {"sample", "word1", "word2", "word3", "true_word", "true_rank", "rank", "candidate", "probability"} \
-            <= set(table.columns):          # one row per candidate: show one row per trigram
+    if PREDICTION_COLUMNS <= set(table.columns):        # one row per candidate: show one row per trigram
         rows = [{"trigram": f"{first['word1']} {first['word2']} {first['word3']}",
                  "true 4th word": first["true_word"], "its rank": first["true_rank"],
-                 "top-10 predictions": ", ".join(f"{c} ({p:.2f})" for c, p in zip(group["candidate"],
-                                                                                 group["probability"]))}
+                 "top-10 predictions": ", ".join(f"{c} ({p:.2f})"
+                                                 for c, p in zip(group["candidate"], group["probability"]))}
                 for _, group in table.sort_values(["sample", "rank"]).groupby("sample", sort=True)
                 for first in [group.iloc[0]]]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={"top-10 predictions": st.column_config.TextColumn(width="large")})
-        with st.expander("The full table"):
-            st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def vocabulary(trained):
+def vocabulary(page, trained):
     """(words, test trigrams (x, y) or None) from data/trigrams.npz, else the words a model saved."""
     data = loaders.load_npz(ui.results() / "data" / "trigrams.npz", ["words"], optional=["x_test", "y_test"])
     if data.ok:
@@ -70,7 +50,7 @@ def vocabulary(trained):
     return None, None
 
 
-def context_picker(words, test):
+def context_picker(page, words, test):
     """Three words picked or typed (None after saying why they cannot be used)."""
     if any(st.session_state.get(k) not in words for k in KEYS):
         for k, i in zip(KEYS, test[0][0] if test is not None and len(test[0]) else [0, 1, 2]):
@@ -81,9 +61,8 @@ def context_picker(words, test):
             st.session_state[k] = words[int(w)]
         st.session_state["lm-typed"] = ""
 
-    st.caption("Pick three words (type in a box to search) or type a trigram; every trained variant "
-               "shows its 10 most probable 4th words" + (" (the model of its first seed)." if page.replicated
-                                                         else "."))
+    st.caption("Pick three words (type in a box to search) or type a trigram; every trained variant shows its 10 "
+               "most probable 4th words" + (" (the model of its first seed)." if page.replicated else "."))
     cols = st.columns([1, 1, 1, 2, 1], vertical_alignment="bottom")
     picked = [column.selectbox(f"word {i + 1}", words, key=k) for i, (column, k) in enumerate(zip(cols, KEYS))]
     typed = cols[3].text_input("…or type three words", key="lm-typed", placeholder="e.g. " + " ".join(words[:3]))
@@ -102,7 +81,7 @@ def context_picker(words, test):
     return None
 
 
-def next_words(name, words, context):
+def next_words(page, name, words, context):
     """The 10 most probable 4th words of one trained variant."""
     st.markdown(f"**{ui.md(name)}**" + (f" · seed {page.seed(name)}" if len(page.by_name[name].runs) > 1 else ""))
     loaded = loaders.load_model(page.run(name) / "params.npz")
@@ -121,16 +100,16 @@ def next_words(name, words, context):
                      "probability", format="%.3f", min_value=0.0, max_value=1.0)})
 
 
-def live_prediction():
+def live_prediction(page):
     trained = [n for n in page.trained if (page.run(n) / "params.npz").exists()]
     if not trained:
         st.info("Live prediction needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
-    words, test = vocabulary(trained)
+    words, test = vocabulary(page, trained)
     if words is None:
         st.error("Live prediction needs the vocabulary: `data/trigrams.npz` (key 'words').")
         return
-    context_words = context_picker(words, test)
+    context_words = context_picker(page, words, test)
     if context_words is None:
         return
     context = [words.index(w) for w in context_words]
@@ -142,12 +121,12 @@ def live_prediction():
     for start in range(0, len(trained), 3):
         for column, name in zip(st.columns(3), trained[start:start + 3]):
             with column:
-                next_words(name, words, context)
+                next_words(page, name, words, context)
 
 
-page = ui.task_page("language_model", "Neural language model", CAPTION)
-ui.training_sections(page, "lm", draw_curves, METRICS, varying_hyperparameters, "test_cross_entropy",
-                     prediction_table, "Prediction tables")
-ui.section("Live prediction", live_prediction)
-ui.section("Embedding map", ui.image, page.folder / "embedding_map.png",
-           "the word embeddings (rows of R) on their first two principal components", "embedding map", "content")
+def embedding_map(page):
+    ui.image(Path(tasks.task_dir(ui.results(), page.task.name)) / "embedding_map.png",
+             "the word embeddings (rows of R) on their first two principal components", "embedding map", "content")
+
+
+SECTIONS = [("Live prediction", live_prediction), ("Embedding map", embedding_map)]

@@ -1,0 +1,137 @@
+"""Recurrent extras: full and truncated BPTT curves side by side, one run's confusion matrices
+(from confusion_<split>.csv, titled with the run's accuracy and interval) and per-class
+precision / recall as metrics.json stores them, and live classification of a test window."""
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from nnlab.app import charts, loaders, ui
+
+DRAWN = ("confusion_train.png", "confusion_test.png")      # drawn here from the CSVs, not shown twice
+SPLITS = ("train", "test")
+
+
+def groups(page, names):
+    """Full and truncated back-propagation through time, side by side."""
+    truncated = {n: page.hyperparameters(n).get("truncation") not in (None, 0, False) for n in names}
+    return {"Full BPTT": [n for n in names if not truncated[n]], "Truncated BPTT": [n for n in names if truncated[n]]}
+
+
+def per_class(metrics):
+    """Precision, recall (from metrics.json; null where a class was never predicted or present)
+    and their F1, per class, as text: a null shows as '–'."""
+    table = {}
+    for split in SPLITS:
+        scores = {}
+        for score in ("precision", "recall"):
+            values = metrics.get(f"{split}_{score}")
+            if not isinstance(values, dict):
+                raise ValueError(f"metrics.json has no per-class {split}_{score}")
+            scores[score] = pd.Series(loaders.metric_values(values, list(values)), dtype=float)
+        p, r = scores["precision"], scores["recall"]
+        for name, values in (("precision", p), ("recall", r), ("F1", 2 * p * r / (p + r))):
+            table[f"{split} {name}"] = values.map(lambda x: ui.fmt(None if pd.isna(x) else x, 3))
+    return pd.DataFrame(table).rename_axis("class").reset_index()
+
+
+def run(page, name, seed):
+    st.subheader("Confusion matrices")
+    metrics = page.metrics(name, seed)
+    try:
+        estimates = loaders.run_estimates(page.task, metrics.value, seed) if metrics.ok else {}
+    except ValueError:
+        estimates = {}
+    for column, split in zip(st.columns(2), SPLITS):
+        with column:
+            loaded = loaders.load_confusion(page.run(name, seed) / f"confusion_{split}.csv")
+            if not ui.problem(loaded, f"{split} confusion matrix"):
+                e = estimates.get(f"{split}_accuracy")
+                metric = page.task.metric(f"{split}_accuracy")
+                charts.confusion(loaded.value, f"{split}: accuracy " + (ui.estimate_text(metric, e) if e else "–"))
+    st.subheader("Per class")
+    if not ui.problem(metrics, "per-class scores"):
+        try:
+            st.dataframe(per_class(metrics.value), hide_index=True, width="stretch")
+        except ValueError as error:
+            ui.problem(loaders.Loaded(metrics.path, error=str(error)), "per-class scores")
+
+
+def window_picker(y_test, classes):
+    """The index of the test window picked (None after saying there is none)."""
+    left, mid, right = st.columns([2, 2, 1], vertical_alignment="bottom")
+    only = left.selectbox("True class", ["any"] + classes, key="rec-class")
+    pool = np.arange(len(y_test)) if only == "any" else np.flatnonzero(y_test == classes.index(only))
+    if not len(pool):
+        st.info(f"No test window of class {ui.md(only)}.")
+        return None
+    if st.session_state.get("rec-pick", 0) >= len(pool):
+        st.session_state["rec-pick"] = 0
+
+    def shuffle(n=len(pool)):
+        st.session_state["rec-pick"] = int(np.random.default_rng().integers(n))
+
+    pick = mid.number_input(f"Test window (0 to {len(pool) - 1} of {len(pool)})", 0, len(pool) - 1,
+                            key="rec-pick", step=1)
+    right.button("Random", on_click=shuffle, icon=":material/casino:", key="rec-random")
+    return int(pool[int(pick)])
+
+
+def classify(page, name, sequence, classes):
+    """{class: probability} of one trained variant, or None after showing why not."""
+    loaded = loaders.load_model(page.run(name) / "params.npz")
+    if loaded.ok:
+        try:
+            with loaded.value.lock:
+                probs = loaded.value.model.predict_proba(np.asarray(sequence, dtype=np.float32)[None])[0]
+            if len(probs) == len(classes) and loaded.value.model.classes in (None, classes):
+                return dict(zip(classes, probs.astype(float)))
+            loaded = loaders.Loaded(loaded.path, error=f"its {len(probs)} classes are not the data's {len(classes)}")
+        except Exception as error:  # noqa: BLE001 - one bad model must not hide the others
+            loaded = loaders.Loaded(loaded.path, error=loaders.reason(error))
+    ui.problem(loaded, f"{name} model")
+    return None
+
+
+def live_classification(page):
+    trained = [n for n in page.trained if (page.run(n) / "params.npz").exists()]
+    data = loaders.load_npz(ui.results() / "data" / "activity.npz", ["x_test", "y_test", "classes"],
+                            optional=["mean", "sd"])
+    if not trained:
+        st.info("Live classification needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
+        return
+    if ui.problem(data, "test sequences"):
+        return
+    classes, x_test, y_test = [str(c) for c in data.value["classes"]], data.value["x_test"], data.value["y_test"]
+    if page.replicated:
+        st.caption("Every trained variant classifies with the model of its first seed.")
+    i = window_picker(y_test, classes)
+    if i is None:
+        return
+    truth = classes[int(y_test[i])]
+    st.markdown(f"Test window **#{i}** · true class **{ui.md(truth)}** · {x_test[i].shape[0]} steps")
+    signal, unit = np.asarray(x_test[i], dtype=np.float64), "standardized value"
+    if "mean" in data.value and "sd" in data.value and np.size(data.value["mean"]) == signal.shape[1]:
+        signal, unit = signal * np.ravel(data.value["sd"]) + np.ravel(data.value["mean"]), "acceleration"
+    names = ["x", "y", "z"] if signal.shape[1] == 3 else [f"channel {c}" for c in range(signal.shape[1])]
+    long = pd.DataFrame(signal, columns=names).rename_axis("step").reset_index().melt("step", var_name="axis")
+    charts.lines(long, "step:Q", "value:Q", "axis:N", f"the accelerometer signals ({unit})")
+    rows = []
+    for name in trained:
+        if (probs := classify(page, name, x_test[i], classes)) is not None:
+            predicted = max(probs, key=probs.get)
+            rows.append({"variant": name, "predicted": predicted,
+                         "correct": "yes" if predicted == truth else "no", **probs})
+    if not rows:
+        return
+    table = pd.DataFrame(rows)
+    st.dataframe(table, hide_index=True, width="stretch", key="rec-live-table",
+                 column_config={c: st.column_config.ProgressColumn(c, format="%.2f", min_value=0.0, max_value=1.0)
+                                for c in classes})
+    long = table.melt(["variant", "predicted", "correct"], classes, var_name="class", value_name="probability")
+    charts.bars(long, alt.X("class:N", sort=classes, title=None, axis=alt.Axis(labelAngle=-30)),
+                alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])), "class probabilities",
+                xOffset="variant:N", color="variant:N")
+
+
+SECTIONS = [("Live classification", live_classification)]

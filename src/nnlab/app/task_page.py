@@ -1,0 +1,347 @@
+"""The page of one task, driven by the registry (nnlab.tasks): its key metric per variant with
+the intervals, its learning curves (Task.panels: the mean over seeds with a band), its metrics
+table (summary/<task>.csv), one variant's aggregate and one seed's figures, the comparison of
+two variants (summary/<task>_comparisons.csv), then the task's own extras
+(nnlab.app.extras.<task>: SECTIONS, and optionally run(), groups(), preferred(), DRAWN)."""
+import importlib
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from nnlab import stats, tasks
+from nnlab.app import charts, loaders, state, ui
+
+DRAWN_HERE = ("curves.png",)       # run figures this page draws itself (from history.csv)
+COMPARISON_COLUMNS = ["question", "metric", "a", "b", "seeds", "difference", "low", "high", "p", "p_holm", "answer"]
+
+
+@dataclass
+class TaskPage:
+    """One task's variants (VariantState over their runs, config order) in the results folder."""
+    task: tasks.Task
+    states: list
+
+    @cached_property
+    def by_name(self):
+        return {v.variant: v for v in self.states}
+
+    @cached_property
+    def trained(self):
+        """Variants with at least one done run."""
+        return [v.variant for v in self.states if v.done_seeds]
+
+    @cached_property
+    def replicated(self):
+        """Whether any variant has more than one run."""
+        return any(len(v.runs) > 1 for v in self.states)
+
+    def seed(self, name):
+        """The run shown by default: the first done seed, else the first seed."""
+        v = self.by_name[name]
+        return (v.done_seeds or v.seeds or [0])[0]
+
+    def run(self, name, seed=None):
+        """The folder of one run of `name` (default: self.seed(name))."""
+        return Path(tasks.run_dir(ui.results(), self.task.name, name, self.seed(name) if seed is None else seed))
+
+    def metrics(self, name, seed=None):
+        return loaders.load_json(self.run(name, seed) / "metrics.json")
+
+    def estimates(self, name):
+        """Loaded {metric: {mean, sd, n, low, high, interval}} from the variant's aggregate.json;
+        before it is written, a variant of one done run reads them from that run's metrics.json."""
+        cache = self.__dict__.setdefault("_estimates", {})
+        if name not in cache:
+            loaded = loaders.load_json(tasks.aggregate_file(ui.results(), self.task.name, name))
+            v = self.by_name.get(name)
+            parse = loaders.estimates
+            if loaded.missing and v is not None and len(v.runs) == 1 and v.state == "done":
+                loaded, parse = self.metrics(name), lambda record: loaders.run_estimates(self.task, record, v.seeds[0])
+            if loaded.ok:
+                try:
+                    loaded = loaders.Loaded(loaded.path, value=parse(loaded.value))
+                except ValueError as error:
+                    loaded = loaders.Loaded(loaded.path, error=f"unreadable metrics: {error}")
+            cache[name] = loaded
+        return cache[name]
+
+    def hyperparameters(self, name):
+        """The config's hyper-parameters, updated from the first run's metrics.json when it has them."""
+        metrics = self.metrics(name)
+        saved = metrics.value.get("hyperparameters") if metrics.ok else None
+        return {**self.by_name[name].hyperparameters, **(saved if isinstance(saved, dict) else {})}
+
+
+def load(task):
+    """The task's variants in the results folder, after a note on the config when it has one."""
+    cfg, _ = ui.config()
+    states, message = state.task_states(ui.results(), task.name, cfg)
+    if message:
+        st.caption(f"Config: {ui.md(message)}")
+    if not states:
+        st.info(f"No {task.title.lower()} variants: the config defines none and the results folder holds none.",
+                icon=ui.WAIT)
+    return TaskPage(task, states)
+
+
+def render(name):
+    """The whole page of the task called `name`."""
+    task = tasks.TASKS[name]
+    extras = importlib.import_module(f"nnlab.app.extras.{name}")
+    st.title(task.title)
+    st.caption(task.description)
+    ui.results_banner()
+    page = load(task)
+    ui.section("Key metric", key_metric, page)
+    ui.section("Training curves", curves_section, page, extras)
+    ui.section("Metrics", metrics_table, task)
+    ui.section("One variant", variant_section, page, extras)
+    ui.section("Compare two variants", compare_section, page)
+    for title, section in extras.SECTIONS:
+        ui.section(title, section, page)
+
+
+# ---------------------------------------------------------------------- key metric
+
+
+def key_metric(page):
+    """The key metric per variant, a point with its 95% interval, from summary/<task>.csv."""
+    metric = page.task.key_metric
+    columns = {"variant": "variant", metric.name: "value", f"{metric.name}_low": "low", f"{metric.name}_high": "high"}
+    table = ui.table_file(tasks.summary_file(ui.results(), page.task.name), list(columns), "key metric")
+    if table is None:
+        return
+    data = table[list(columns)].rename(columns=columns).astype({"variant": str})
+    data[["value", "low", "high"]] = data[["value", "low", "high"]].apply(pd.to_numeric, errors="coerce")
+    interval = table.get(f"{metric.name}_interval", pd.Series("none", index=table.index))
+    data["interval"] = interval.fillna("none").astype(str)
+    data = data.dropna(subset=["value"])
+    if data.empty:
+        st.caption(f"{metric.label}: no values recorded.")
+        return
+    charts.intervals(data, metric)
+    without = list(data.loc[data["low"].isna() | data["high"].isna(), "variant"])
+    st.caption(f"Points: each variant's {ui.md(metric.label)}; lines: its 95% confidence interval "
+               f"({ui.md(', '.join(sorted(set(data['interval']))))}). The axis spans the values, not zero. "
+               + (f"No interval for {ui.md(', '.join(without))}. " if without else "")
+               + f"From {ui.md(ui.rel(tasks.summary_file(ui.results(), page.task.name)), code=True)}.")
+
+
+# ------------------------------------------------------------------ training curves
+
+
+def curve_sources(page, name):
+    """[(label, history path, is a mean over seeds)] to draw for one variant: the mean over its
+    seeds (history_mean.csv) when it has several done, else its running run, else its first run
+    with a history.csv (labelled with the seed when the variant has several)."""
+    v = page.by_name[name]
+    mean = Path(tasks.history_mean_file(ui.results(), page.task.name, name))
+    if len(v.done_seeds) > 1 and v.state != "running" and mean.exists():
+        return [(name, mean, True)]
+    runs = [r for r in v.runs if r.state == "running"] or [r for r in v.runs
+                                                           if (page.run(name, r.seed) / "history.csv").exists()]
+    label = (lambda r: f"{name} · seed {r.seed}") if len(v.runs) > 1 else (lambda r: name)
+    return [(label(r), page.run(name, r.seed) / "history.csv", False) for r in runs[:1]]
+
+
+def history(label, path, is_mean):
+    """The frame to draw of one history.csv (history_mean.csv: column c is c_mean, with c_low
+    and c_high), at most charts.MAX_POINTS epochs; says what was not read or not drawn."""
+    loaded = loaders.load_history(path)
+    if ui.problem(loaded, f"{label} curves"):
+        return None
+    frame = loaded.value
+    if frame.attrs.get("cut"):
+        st.caption(f"{ui.md(label)}: {ui.md(ui.rel(path), code=True)} is longer than the app reads "
+                   f"({state.MAX_EPOCHS:,} epochs, the most the config schema allows, or "
+                   f"{state.MAX_HISTORY_BYTES // 2**20} MiB): only its first {len(frame):,} epochs were read.")
+    frame, k = charts.thin(frame)
+    if k > 1:
+        st.caption(f"{ui.md(label)}: {len(loaded.value):,} epochs, drawn every {k} epochs and at the last.")
+    return frame.rename(columns={c: c[:-5] for c in frame.columns if c.endswith("_mean")}) if is_mean else frame
+
+
+def draw_curves(page, sources, groups):
+    """The task's panels over the curves of `sources`, one column per group of variants."""
+    frames = {label: f for label, path, is_mean in sources if (f := history(label, path, is_mean)) is not None}
+    panels = page.task.panels
+    if len(groups) == 1:
+        for column, panel in zip(st.columns(min(len(panels), 2)) * 2, panels):
+            with column:
+                charts.curves(frames, panel)
+        return
+    for column, (title, members) in zip(st.columns(len(groups)), groups.items()):
+        with column:
+            st.subheader(title)
+            chosen = {label: f for label, f in frames.items() if label.split(" · seed ")[0] in members}
+            for panel in panels if chosen else []:
+                charts.curves(chosen, panel, height=180)
+            if not chosen:
+                st.caption("No chosen variant of this kind.")
+
+
+def curves_section(page, extras):
+    """Curves of the variants picked (those with a curve), in a fragment that re-checks the
+    files while any of them runs."""
+    names = [v.variant for v in page.states if curve_sources(page, v.variant)]
+    if not names:
+        st.info("No variant has a history.csv yet.", icon=ui.WAIT)
+        return
+    chosen = st.multiselect("Variants", names, default=names, key=f"{page.task.name}-curves")
+    if page.replicated:
+        st.caption("Lines: the mean over a variant's seeds (`history_mean.csv`); bands: its 95% t interval per "
+                   "epoch (none where fewer than 2 runs reached the epoch). A variant with one done seed, or "
+                   "still running, shows that run's curve.")
+    groups = extras.groups(page, chosen) if hasattr(extras, "groups") else {"": chosen}
+    sources = [s for n in chosen for s in curve_sources(page, n)]
+    ui.live(lambda: draw_curves(page, sources, groups), active=any(page.by_name[n].state == "running" for n in chosen),
+            key=f"{page.task.name}-curves-live")
+
+
+# ---------------------------------------------------------------------- the metrics
+
+
+def metrics_table(task, key=None, caption=True):
+    """summary/<task>.csv as it is, formatted by st.column_config: the variant, its seeds and the
+    hyper-parameters that differ between variants, then each metric's mean and 95% interval,
+    then the sd and how each interval was computed, then the rest."""
+    path = tasks.summary_file(ui.results(), task.name)
+    table = ui.table_file(path, ["variant"], "summary table")
+    if table is None:
+        return
+    names = [m.name for m in task.all_metrics if m.name in table.columns]
+    bounds = [f"{n}{end}" for n in names for end in ("", "_low", "_high")]
+    numbers = [c for c in bounds + [f"{n}_sd" for n in names] if c in table.columns]
+    found = table[numbers].apply(pd.to_numeric, errors="coerce")
+    bad = [f"{c} of {table.loc[i, 'variant']}" for c in numbers for i in table.index
+           if pd.isna(found.loc[i, c]) and not pd.isna(table.loc[i, c])]
+    if bad:
+        st.error(f"{ui.md(ui.rel(path), code=True)}: expected numbers, found text in {ui.md(', '.join(bad[:5]))}",
+                 icon=ui.BROKEN)
+    table = table.assign(**found)
+    varying = [c for c in table.columns if c not in numbers and c not in ("variant", "seeds")
+               and not c.endswith("_interval") and table[c].nunique(dropna=False) > 1]
+    first = ["variant", "seeds", *varying, *(c for c in bounds if c in table.columns)]
+    order = first + [c for c in numbers if c not in first]
+    order += [f"{n}_interval" for n in names if f"{n}_interval" in table]
+    st.dataframe(table[order + [c for c in table.columns if c not in order]], hide_index=True, width="stretch",
+                 key=key or f"{task.name}-summary",
+                 column_config={"variant": st.column_config.TextColumn("variant", pinned=True),
+                                **ui.metric_columns(task, table)})
+    if caption:
+        st.caption(ui.INTERVALS_CAPTION + " Click a column header to sort.")
+    ui.csv_download(path, f"Download {Path(path).name}", key=f"{key or task.name}-download")
+
+
+# ---------------------------------------------------------------------- one variant
+
+
+def run_picker(page, names, default=None):
+    """(variant, seed) picked: a variant of `names`, then one of its runs (the first done seed by
+    default; the seed box only when the variant has several runs)."""
+    left, right = st.columns([3, 1])
+    name = left.selectbox("Variant", names, index=names.index(default) if default in names else 0,
+                          key=f"{page.task.name}-variant")
+    v = page.by_name[name]
+    if len(v.runs) <= 1:
+        return name, page.seed(name)
+    return name, right.selectbox("Seed", v.done_seeds or v.seeds, key=f"{page.task.name}-seed-{name}",
+                                 help="Which run (seed) to show: its figures and tables; replicate r uses seed + r.")
+
+
+def variant_section(page, extras):
+    """One variant: its state, its metrics over its seeds with their intervals, then one seed's
+    figures (Task.figures but those drawn on this page) and the task's run extras."""
+    names = [v.variant for v in page.states if v.done_seeds or v.state != "not started"]
+    if not names:
+        st.info("No variant has results yet.", icon=ui.WAIT)
+        return
+    name, seed = run_picker(page, names, extras.preferred(page) if hasattr(extras, "preferred") else None)
+    v, task = page.by_name[name], page.task
+    st.markdown(f"**{ui.md(name)}** {ui.state_badge(v.state)}" + (f" · {v.seeds_done} seeds done" if len(v.runs) > 1
+                                                                   else ""))
+    estimates = page.estimates(name)
+    if v.done_seeds and not ui.problem(estimates, "metrics"):
+        ui.estimate_row(task, estimates.value, [m.name for m in task.compared])
+    with st.expander("Hyper-parameters and every metric with its interval"):
+        st.dataframe(pd.DataFrame([{"hyper-parameter": k, "value": str(val)}
+                                   for k, val in sorted(page.hyperparameters(name).items())]), hide_index=True)
+        if estimates.ok:
+            ui.estimates_table(task, estimates.value)
+    if len(v.runs) > 1:
+        st.subheader(f"Seed {seed}")
+    figures = [(f, c) for f, c in task.figures if f not in DRAWN_HERE + getattr(extras, "DRAWN", ())]
+    for column, (file, caption) in zip(st.columns(max(len(figures), 1)), figures):
+        with column:
+            ui.image(page.run(name, seed) / file, caption=caption, what=Path(file).stem)
+    if hasattr(extras, "run"):
+        extras.run(page, name, seed)
+
+
+# ------------------------------------------------------------- compare two variants
+
+
+def compare_section(page):
+    """Two variants and a metric picked: their row of summary/<task>_comparisons.csv (it holds
+    both orders) in words and numbers, then the whole table."""
+    task = page.task
+    path = tasks.comparisons_file(ui.results(), task.name)
+    table = ui.table_file(path, COMPARISON_COLUMNS, "comparisons")
+    if table is None:
+        return
+    table = table.astype({"a": str, "b": str, "metric": str})
+    found = set(table["a"]) | set(table["b"])
+    names = [v.variant for v in page.states if v.variant in found] + sorted(found - set(page.by_name))
+    if len(names) < 2:
+        st.info("Fewer than two variants were compared.", icon=ui.WAIT)
+        return
+    left, mid, right = st.columns(3)
+    a = left.selectbox("Variant A", names, index=0, key=f"{task.name}-compare-a")
+    b = mid.selectbox("Variant B", names, index=1, key=f"{task.name}-compare-b")
+    labels = {m.name: m.label for m in task.all_metrics}
+    metric = right.selectbox("Metric", list(dict.fromkeys(table["metric"])), key=f"{task.name}-compare-metric",
+                             format_func=lambda m: labels.get(m, m))
+    rows = table[(table["a"] == a) & (table["b"] == b) & (table["metric"] == metric)]
+    if a == b:
+        st.info("Pick two different variants.", icon=":material/compare_arrows:")
+    elif rows.empty:
+        st.info(f"{ui.md(ui.rel(path), code=True)} has no comparison of {ui.md(a)} with {ui.md(b)} on "
+                f"{ui.md(metric)}.", icon=ui.WAIT)
+    else:
+        answer(task, rows.iloc[0].to_dict())
+    with st.expander(f"All comparisons ({len(table)} rows of {ui.md(ui.rel(path), code=True)})"):
+        st.dataframe(table, hide_index=True, width="stretch", key=f"{task.name}-comparisons",
+                     column_config={"answer": st.column_config.TextColumn(width="large")})
+        ui.csv_download(path, f"Download {Path(path).name}", key=f"{task.name}-comparisons-download")
+
+
+def answer(task, row):
+    """One comparison row: its answer in words, then the numbers over seeds (paired t) and on the
+    first seed's test set."""
+    seeds = int(row["seeds"]) if math.isfinite(row["seeds"]) else 0
+    text = ui.md(row["answer"])
+    if seeds < stats.MIN_SEEDS:
+        st.warning(f"**Too few seeds to say anything about training randomness**: {seeds} seed"
+                   f"{'s' if seeds != 1 else ''} per variant, at least {stats.MIN_SEEDS} are needed "
+                   "(`snakemake --config replicates=5`).\n\n" + text, icon=":material/casino:")
+    elif math.isfinite(row["p_holm"]) and row["p_holm"] < 0.05:
+        st.success(text, icon=":material/check_circle:")
+    else:
+        st.info(text, icon=":material/compare_arrows:")
+    ways = [("", f"over {seeds} seed{'s' if seeds != 1 else ''} (paired t)")]
+    if isinstance(row.get("test_set_method"), str):
+        ways.append(("test_set_", f"test set of the first seed ({row['test_set_method']})"))
+    st.dataframe(pd.DataFrame([{"comparison": way, "difference (A − B)": ui.number(row.get(f"{p}difference")),
+                                "95% CI": (f"{ui.number(row.get(f'{p}low'))} to {ui.number(row.get(f'{p}high'))}"
+                                           if math.isfinite(row.get(f"{p}low", math.nan)) else "–"),
+                                "p": ui.number(row.get(f"{p}p"), 2),
+                                "Holm-adjusted p": ui.number(row.get(f"{p}p_holm"), 2)}
+                               for p, way in ways]), hide_index=True, width="stretch")
+    accuracy = row["metric"] in [m.name for m in task.all_metrics if m.is_accuracy]
+    st.caption("Differences are A − B" + (" (accuracies as fractions: 0.01 is 1 point)" if accuracy else "")
+               + "; a difference is called real when its Holm-adjusted p (over every comparison of the task, "
+                 "one order each) is below 0.05.")
