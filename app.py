@@ -1,7 +1,7 @@
 """nnlab results browser: `streamlit run app.py [-- --results PATH --config FILE --refresh S]`.
 
 Pages: Overview and Data (src/nnlab/app/pages/), then one page per task of nnlab.tasks, all
-drawn by nnlab.app.task_page; see docs/app.md.
+drawn by nnlab.app.task_page, then Experiments (pages/experiments.py); see docs/app.md.
 """
 import functools
 import sys
@@ -14,8 +14,6 @@ from nnlab.app import PAGES_DIR, settings, task_page, ui
 from nnlab.errors import ConfigError
 
 APP_DIR = Path(__file__).resolve().parent
-ICONS = {"autoencoder": ":material/grid_on:", "language_model": ":material/text_fields:",
-         "recurrent": ":material/timeline:"}
 
 st.set_page_config(page_title="nnlab", page_icon=":material/neurology:", layout="wide")
 # Script arguments (after `--`) only when this file is the script streamlit runs.
@@ -29,8 +27,9 @@ except ConfigError as error:
 page = st.navigation([
     st.Page(PAGES_DIR / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page(PAGES_DIR / "data.py", title="Data", icon=":material/dataset:"),
-    *(st.Page(functools.partial(task_page.render, name), title=task.title, url_path=name, icon=ICONS.get(name))
+    *(st.Page(functools.partial(task_page.render, name), title=task.title, url_path=name, icon=task.icon)
       for name, task in tasks.TASKS.items()),
+    st.Page(PAGES_DIR / "experiments.py", title="Experiments", icon=":material/science:"),
 ])
 
 with st.sidebar:

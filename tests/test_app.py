@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from nnlab import tasks
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 TINY_CONFIG = ROOT / ".test" / "config.yaml"
@@ -144,29 +146,6 @@ def _aggregate(results, task, runs, seeds):
     summary = results / "summary"
     save_csv(summary / f"{task}.csv", replicates.summary_table(aggregates))
     save_csv(summary / f"{task}_comparisons.csv", replicates.comparisons(task, records, scores))
-    _both_orders(summary / f"{task}_comparisons.csv")
-
-
-def _both_orders(path):
-    """Until nnlab.replicates.comparisons writes both orders of every pair (the lead's change),
-    add the other order of each stored pair as it will: differences and intervals negated, the
-    same p-values, the answer worded by replicates.answer. A no-op once the library does it."""
-    from nnlab import replicates
-
-    table = pd.read_csv(path)
-    stored = set(zip(table["a"], table["b"], table["metric"]))
-    other = []
-    for row in table.to_dict("records"):
-        if (row["b"], row["a"], row["metric"]) not in stored:
-            out = dict(row, a=row["b"], b=row["a"], question=f"{row['b']} vs {row['a']}: {row['metric']}")
-            for p in ("", "test_set_"):
-                if f"{p}difference" in row:
-                    out.update({f"{p}difference": -row[f"{p}difference"], f"{p}low": -row[f"{p}high"],
-                                f"{p}high": -row[f"{p}low"]})
-            out["answer"] = replicates.answer(out)
-            other.append(out)
-    if other:
-        pd.concat([table, pd.DataFrame(other)], ignore_index=True).to_csv(path, index=False)
 
 
 def _write_autoencoder(results, config, seeds):
@@ -307,6 +286,39 @@ def _schema_knows(key):
     return key in schema.get("properties", {})
 
 
+def write_experiment(results, task="recurrent", name="lr-e2e", shift=0.01):
+    """A synthetic named experiment over `results` (write_results'): every done run of the task's
+    first two variants copied to results/experiments/<name>/, each metric of the task moved by
+    `shift`, then summary/<task>_experiments.csv and its forest plot written by nnlab.replicates,
+    as rule experiments does. Returns the experiment's variants."""
+    import shutil
+
+    from nnlab import replicates
+    from nnlab.tasks import experiment_dir, experiments_file, forest_file
+
+    variants = sorted(p.parent.name for p in (results / task).glob("*/aggregate.json"))[:2]
+    metrics, scores = [], []
+    for variant in variants:
+        for run in sorted((results / task / variant).glob("seed*")):
+            if not (run / "metrics.json").exists():
+                continue
+            copy = Path(experiment_dir(results, name)) / task / variant / run.name
+            shutil.copytree(run, copy)
+            record = json.loads((copy / "metrics.json").read_text())
+            for metric in tasks.TASKS[task].metrics:
+                if isinstance(record.get(metric.name), (int, float)):
+                    record[metric.name] = min(max(record[metric.name] + shift, 0.0), 1.0 if metric.is_accuracy else 1e9)
+            (copy / "metrics.json").write_text(json.dumps(record))
+            metrics.append(copy / "metrics.json")
+            scores += [copy / "scores.npz"] if run.name == sorted((results / task / variant).glob("seed*"))[0].name else []
+        shutil.copy(results / task / variant / "history_mean.csv", copy.parent / "history_mean.csv")
+        metrics += sorted((results / task / variant).glob("seed*/metrics.json"))
+        scores.append(sorted((results / task / variant).glob("seed*/scores.npz"))[0])
+    replicates.write_experiments(task, metrics, scores, {name: None}, experiments_file(results, task),
+                                 forest_file(results, task))
+    return variants
+
+
 def write_results(folder, words=WORDS, seeds=1, config=None):
     """Synthetic results in the workflow's layout (one folder per run: results/<task>/<variant>/
     seed<S>/, replicate r with seed + r) for the variants of a config (names from nnlab.variants):
@@ -377,7 +389,7 @@ def damaged(tmp_path_factory):
     return results, config, info
 
 
-TASK_PAGES = ("autoencoder", "language_model", "recurrent")
+TASK_PAGES = tuple(tasks.TASKS)
 
 
 def task_script(task):
@@ -1253,7 +1265,7 @@ def fake_array(path, key, shape, mode="a"):
 
 
 def test_npz_reads_only_the_keys_asked_for_within_bounds(tmp_path):
-    from nnlab.app.loaders import parse_npz
+    from nnlab.io import read_npz as parse_npz
 
     path = tmp_path / "a.npz"
     np.savez(path, x=np.arange(6.0).reshape(2, 3), y=np.arange(2))

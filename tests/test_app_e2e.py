@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_app import APP, ROOT, write_results
+from test_app import APP, ROOT, write_experiment, write_results
 
 from nnlab.tasks import TASKS
 
@@ -77,6 +77,7 @@ FIXTURES = {"1-seed": {}, "5-seeds": {"seeds": 5, "config": ROOT / "config.yaml"
 def server(request, tmp_path):
     """The app on synthetic results; yields (url, results folder, info, log path, fixture name)."""
     results, config, info = write_results(tmp_path / "fixture", **FIXTURES[request.param])
+    info["experiment"] = write_experiment(results)
     port = free_port()
     env = dict(os.environ, NNLAB_RESULTS=str(results), NNLAB_CONFIG=str(config), PYTHONWARNINGS="ignore")
     log_path = tmp_path / "streamlit.log"
@@ -228,6 +229,9 @@ def page_markers(tab, info, vocabulary):
                                           chart(tab, "test: accuracy"), heading(tab, "Live classification"),
                                           heading(tab, "Full BPTT"), heading(tab, "Truncated BPTT"),
                                           chart(tab, "test accuracy per variant"), answer(tab)],
+        "Experiments": [title(tab, "Experiments"), heading(tab, TASKS["recurrent"].title),
+                        chart(tab, "experiment − baseline"), heading(tab, "Curves across experiments"),
+                        *(text(tab, v) for v in info["experiment"]), answer(tab)],
     }
 
 

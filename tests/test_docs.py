@@ -8,8 +8,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-# Written by another branch (the app's screenshot); it arrives when the branches are merged.
-NOT_YET = {ROOT / "docs" / "images" / "app.png"}
 
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 FENCE = re.compile(r"^(```|~~~)")
@@ -53,8 +51,6 @@ def relative_links():
 def test_relative_link_reaches_a_file_and_heading(page, target):
     file_part, _, fragment = target.partition("#")
     dest = (page.parent / file_part).resolve() if file_part else page
-    if dest in NOT_YET:
-        pytest.skip(f"{target}: arrives with the app branch")
     assert dest.exists(), f"{page.relative_to(ROOT)}: link to {target}, no such file"
     if fragment and dest.suffix == ".md":
         assert fragment in anchors(dest), f"{page.relative_to(ROOT)}: link to {target}, no such heading"

@@ -157,3 +157,29 @@ def test_changing_one_overlay_reruns_that_experiment_alone(with_experiments):
                if "output: " in line and "/params.npz" in line]
     assert sorted(trained) == sorted(f"results/experiments/rnn-fast/recurrent/{v}" for v in ("rnn-full", "gru-full")
                                      for _ in TINY_SEEDS)
+
+
+def test_the_experiments_page_shows_the_forest_plot_the_answer_and_the_curves(with_experiments, monkeypatch):
+    from test_app import charts, run_page, texts
+
+    workdir, _, _ = with_experiments
+    at = run_page(workdir / "results", None, "experiments", monkeypatch=monkeypatch)
+    shown = texts(at)
+    assert "Recurrent activity classifier" in shown and "Neural language model" in shown
+    assert "experiment − baseline" in shown and "Too few seeds to say anything" in shown
+    assert [s.value for s in at.selectbox][:2] == ["rnn-fast", "rnn-full"]       # recurrent: experiment, variant
+    at.selectbox[0].select("rnn-fast")
+    at.selectbox[1].select("gru-full").run()
+    assert not at.exception and "gru-full (rnn-fast)" in texts(at)
+    drawn = charts(at)
+    forests = [c for c in drawn if "experiment − baseline" in c["title"]]
+    assert len(forests) == 2 and set(forests[1]["data"]["variant"]) == {"rnn-full (rnn-fast)", "gru-full (rnn-fast)"}
+    curves = [c for c in drawn if c not in forests]
+    assert {"d4-p8 (baseline)", "d4-p8 (lm-lr-learning_rate0.004)"} <= set(curves[0]["data"]["variant"])
+
+
+def test_the_experiments_page_without_experiments_says_how_to_add_them(tiny_run, monkeypatch):
+    from test_app import run_page, texts
+
+    at = run_page(tiny_run, None, "experiments", monkeypatch=monkeypatch)
+    assert "No experiment results yet" in texts(at)

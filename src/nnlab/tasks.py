@@ -78,6 +78,7 @@ class Task:
     figures: tuple          # ((file in a run folder, caption), ...)
     model: str              # "module:Class" of the model its params.npz holds
     selection: str          # the metric a sweep picks its winner on: a validation one, never the test set's
+    icon: str = ":material/science:"    # the app's page icon
 
     @property
     def key_metric(self):
@@ -118,7 +119,8 @@ TASKS = {task.name: task for task in (
           ("reconstructions.png", "held-out patches (left) and reconstructions (right)"),
           ("curves.png", "learning curves")),
          "nnlab.models.autoencoder:SparseAutoencoder",
-         "reconstruction_mse"),           # held-out patches: the autoencoder's only evaluation set
+         "reconstruction_mse",            # held-out patches: the autoencoder's only evaluation set
+         ":material/grid_on:"),
     Task("language_model", "Neural language model",
          "Predicts the 4th word of a trigram: a shared word embedding, a logistic hidden layer and a "
          "softmax over the vocabulary.",
@@ -133,7 +135,7 @@ TASKS = {task.name: task for task in (
           Panel("accuracy per epoch", ACCURACY, "accuracy")),
          (("curves.png", "learning curves"),),
          "nnlab.models.language_model:LanguageModel",
-         "val_cross_entropy"),
+         "val_cross_entropy", ":material/text_fields:"),
     Task("recurrent", "Recurrent activity classifier",
          "A recurrent layer (tanh RNN, LSTM or GRU), trained with full or truncated back-propagation "
          "through time, then an MLP with a softmax over six activities, read over accelerometer windows.",
@@ -151,7 +153,7 @@ TASKS = {task.name: task for task in (
           ("confusion_test.png", "confusion matrix, test set"),
           ("curves.png", "learning curves")),
          "nnlab.models.recurrent:RecurrentClassifier",
-         "val_accuracy"),
+         "val_accuracy", ":material/timeline:"),
 )}
 
 

@@ -19,9 +19,11 @@ def title(text, subtitle=""):
     return alt.TitleParams(text, subtitle=subtitle or alt.Undefined, anchor="start")
 
 
-def intervals(data, metric):
+def intervals(data, metric, caption=None, zero=False):
     """One point per variant (`value`) with its 95% interval (`low`, `high`) as a rule, on an
-    axis that fits the values, not one from zero: data columns variant, value, low, high, interval."""
+    axis that fits the values, not one from zero: data columns variant, value, low, high, interval.
+    zero=True (differences, a forest plot): a dashed line at zero, and points filled where the
+    column `real` is true, open where not."""
     axis = alt.Axis(format="%" if metric.is_accuracy else "~g")
     y = alt.Y("variant:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
     tooltip = ["variant", alt.Tooltip("value:Q", format=".4g"), alt.Tooltip("low:Q", format=".4g"),
@@ -29,9 +31,15 @@ def intervals(data, metric):
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
     rule = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", scale=alt.Scale(zero=False), title=metric.label, axis=axis), x2="high:Q")
-    point = base.mark_point(filled=True, size=70, opacity=1).encode(x="value:Q")
+    fill = alt.condition("datum.real", alt.value("#4c78a8"), alt.value("white")) if zero else alt.value("#4c78a8")
+    point = base.mark_point(filled=True, size=70, opacity=1, stroke="#4c78a8").encode(x="value:Q", fill=fill)
+    layers = [rule, point]
+    if zero:
+        layers.append(alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(
+            x="zero:Q"))
     better = {True: "lower is better", False: "higher is better"}.get(metric.lower_is_better, "")
-    chart = alt.layer(rule, point).properties(title=title(f"{metric.label} per variant, with its 95% CI", better))
+    caption = caption or f"{metric.label} per variant, with its 95% CI"
+    chart = alt.layer(*layers).properties(title=title(caption, better))
     show(chart, max(60, 24 * len(data)))
 
 

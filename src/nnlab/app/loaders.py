@@ -4,7 +4,8 @@ Each `load_*` returns a `Loaded`: `.value` when the file was read, else `.missin
 such file) or `.error` (a one-line reason: corrupt, truncated, wrong schema). A file that
 changes on disk gets a new cache key, so a growing history.csv is re-read only when it
 has grown. Arrays are read with allow_pickle=False, only the keys asked for, and only after
-their declared sizes (the .npy headers inside the .npz) pass MAX_ARRAY_BYTES.
+their declared sizes (the .npy headers inside the .npz) pass nnlab.io.MAX_ARRAY_BYTES
+(nnlab.io.read_npz, as nnlab.models.load does for params.npz).
 """
 import io
 import json
@@ -21,9 +22,10 @@ import pandas as pd
 import streamlit as st
 
 from nnlab import models, replicates
+from nnlab.errors import reason
+from nnlab.io import read_npz
 from nnlab.app.state import parse_history  # noqa: F401 - one of the parsers below, by name (_parsed)
 
-MAX_ARRAY_BYTES = 256 * 2**20    # one array of an .npz: larger ones are refused, not loaded
 MAX_METRIC = 2**53               # a finite metric beyond this (say best_epoch 10**20) is implausible
 
 
@@ -48,12 +50,6 @@ def file_key(path):
     return stat.st_mtime_ns, stat.st_size
 
 
-def reason(error):
-    """One line: the exception type and the first line of its message."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
 # ---------------------------------------------------------------- parsers (no caching)
 
 
@@ -72,39 +68,6 @@ def parse_csv(path):
     if frame.columns.empty:
         raise ValueError("no columns")
     return frame
-
-
-def npz_header(archive, key):
-    """(shape, dtype) that the .npy of `key` inside an open zipfile declares."""
-    with archive.open(f"{key}.npy") as f:
-        version = np.lib.format.read_magic(f)
-        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read(f)
-    return shape, dtype
-
-
-def parse_npz(path, keys, optional=()):
-    """{key: read-only array} of `keys` (all required) and those of `optional` present; every
-    other array of the file is left unread. Each is checked from its header before it is read."""
-    with zipfile.ZipFile(path) as archive:
-        present = {name[:-4] for name in archive.namelist() if name.endswith(".npy")}
-        wanted = [k for k in (*keys, *optional) if k in present]
-        for key in wanted:
-            shape, dtype = npz_header(archive, key)
-            if dtype.hasobject:
-                raise ValueError(f"key '{key}' holds Python objects, which need pickle: not loaded")
-            size = math.prod(shape) * dtype.itemsize
-            if size > MAX_ARRAY_BYTES:
-                raise ValueError(f"key '{key}' declares {shape} {dtype} ({size / 2**20:,.0f} MiB), over the "
-                                 f"{MAX_ARRAY_BYTES // 2**20} MiB limit: not loaded")
-        missing = [k for k in keys if k not in present]
-        if missing:
-            raise ValueError(f"no key(s) {', '.join(missing)}; found {', '.join(sorted(present)) or 'none'}")
-    with np.load(path, allow_pickle=False) as data:     # lazy: reads only the keys accessed
-        arrays = {key: data[key] for key in wanted}
-    for array in arrays.values():
-        array.flags.writeable = False
-    return arrays
 
 
 def metric_values(metrics, keys):
@@ -204,7 +167,7 @@ def _parsed(kind, path, key):
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _npz(path, key, keys, optional):
-    return _safe(parse_npz, path, keys, optional)
+    return _safe(read_npz, path, keys, optional)
 
 
 def _load(path, reader):

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from nnlab import runner, tasks, variants
-from nnlab.config import validate
+from nnlab.config import load_yaml, validate
 from nnlab.errors import ConfigError
 
 STATES = ("done", "running", "failed", "interrupted", "not started")
@@ -69,11 +68,9 @@ def load_config(path, schema=None):
     if not path.is_file():
         return None, f"no config file at {path}"
     try:
-        config = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        return None, f"{path}: not readable as YAML ({type(error).__name__}: {str(error).splitlines()[0]})"
-    if not isinstance(config, dict):
-        return None, f"{path}: expected a mapping of settings, found {type(config).__name__}"
+        config = load_yaml(path)
+    except ConfigError as error:
+        return None, str(error)
     if schema is not None and Path(schema).is_file():
         try:
             validate(config, schema, source=str(path))
@@ -178,8 +175,9 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
     log = Path(tasks.run_log(results, task, variant, seed))
     hp = dict(hyperparameters or {})
     planned = hp.get("epochs") if isinstance(hp.get("epochs"), int) else None
-    if planned and isinstance(hp.get("finetune_epochs"), int):      # a second training stage
-        planned += hp["finetune_epochs"]
+    finetune = hp.get("finetune") if isinstance(hp.get("finetune"), dict) else {}
+    if planned and isinstance(finetune.get("epochs"), int):          # a second training stage
+        planned += finetune["epochs"]
     times = [t for t in (_mtime(metrics), _mtime(history), _mtime(log)) if t is not None]
     out = VariantState(task, variant, "not started", in_config, hp, 0, planned, max(times, default=None), seed=seed)
     if metrics.exists():                 # done: its epochs are in metrics.json (no history read)
