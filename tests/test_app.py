@@ -1052,7 +1052,7 @@ def test_overview_with_a_broken_config(synthetic, tmp_path, monkeypatch):
     bad = tmp_path / "config.yaml"
     bad.write_text("seed: [unclosed\n")
     at = run_page(results, bad, monkeypatch=monkeypatch)
-    assert "not readable as YAML" in texts(at, ("warning",))
+    assert f"{bad}, line 2, column 1: expected valid YAML" in texts(at, ("warning",))   # where, in one line
     table = board(at)
     assert len(table) > 0 and table["note"].str.contains("not defined by the current config").all()
 

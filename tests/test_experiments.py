@@ -166,10 +166,11 @@ def test_the_experiments_page_shows_the_forest_plot_the_answer_and_the_curves(wi
     at = run_page(workdir / "results", None, "experiments", monkeypatch=monkeypatch)
     shown = texts(at)
     assert "Recurrent activity classifier" in shown and "Neural language model" in shown
-    assert "experiment − baseline" in shown and "Too few seeds to say anything" in shown
-    assert [s.value for s in at.selectbox][:2] == ["rnn-fast", "rnn-full"]       # recurrent: experiment, variant
-    at.selectbox[0].select("rnn-fast")
-    at.selectbox[1].select("gru-full").run()
+    assert "Filled: a real difference" in shown and "Too few seeds to say anything" in shown
+    boxes = [s.value for s in at.selectbox]      # per task: experiment, variant, metric; the curves' variant
+    assert boxes == ["lm-lr-learning_rate0.001", "d4-p8", "test_cross_entropy", "d4-p8",
+                     "rnn-fast", "rnn-full", "test_accuracy", "rnn-full"]
+    at.selectbox[5].select("gru-full").run()
     assert not at.exception and "gru-full (rnn-fast)" in texts(at)
     drawn = charts(at)
     forests = [c for c in drawn if "experiment − baseline" in c["title"]]

@@ -133,10 +133,7 @@ def read_npz(path, keys=None, optional=(), max_bytes=MAX_ARRAY_BYTES):
     with zipfile.ZipFile(path) as archive:
         present = [name[:-4] for name in archive.namelist() if name.endswith(".npy")]
         keys = present if keys is None else list(keys)
-        missing = [k for k in keys if k not in present]
-        if missing:
-            raise ValueError(f"no key(s) {', '.join(missing)}; found {', '.join(sorted(present)) or 'none'}")
-        wanted = keys + [k for k in optional if k in present and k not in keys]
+        wanted = [k for k in dict.fromkeys([*keys, *optional]) if k in present]
         for key in wanted:
             shape, dtype = _npy_header(archive, key)
             if dtype.hasobject:
@@ -145,6 +142,9 @@ def read_npz(path, keys=None, optional=(), max_bytes=MAX_ARRAY_BYTES):
             if size > max_bytes:
                 raise ValueError(f"key '{key}' declares {shape} {dtype} ({size / 2**20:,.0f} MiB), over the "
                                  f"{max_bytes // 2**20} MiB limit: not loaded")
+        missing = [k for k in keys if k not in present]
+        if missing:
+            raise ValueError(f"no key(s) {', '.join(missing)}; found {', '.join(sorted(present)) or 'none'}")
     with np.load(path, allow_pickle=False) as data:     # lazy: reads only the keys accessed
         arrays = {key: data[key] for key in wanted}
     for array in arrays.values():
