@@ -29,12 +29,13 @@ such arrays cost a fraction of the same passes over the (N, H) column blocks of 
                         input projection and no add; h_t goes into hx[t+1, :H].
     gates (T, G*H, N)   the activated gate blocks of each step.
 
-The backward pass runs over the kept steps in chunks of CHUNK steps, last chunk first. It
-writes the gradients of the pre-activations of a chunk's steps into da (G*H, CHUNK, N),
-which stays in cache, and after each chunk adds the chunk's share of the weight gradients
+The backward pass runs over the kept steps in chunks of CHUNK steps, the last chunk first.
+It forms each step's gradients of the pre-activations da_t (G*H, N) in a scratch array,
+copies them into da (G*H, CHUNK, N), time-inner and small enough to stay in cache, and
+after each chunk adds the chunk's share of the weight gradients
 dW (K, G*H) = sum_t hx[t] @ da_t^T (dWh, dWx and db at once) with one product,
 (K, CHUNK*N) @ (CHUNK*N, G*H), of hx's chunk copied time-inner and da (_add_stack_grad).
-Nothing of size T is written or copied by the backward pass.
+The backward pass writes nothing of size T.
 
 The LSTM's and GRU's sigmoid gates use sigmoid(z) = (1 + tanh(z / 2)) / 2 with the 1/2 folded
 into the rows of W (exact: a power of two), so one np.tanh covers all gate blocks.
@@ -84,7 +85,8 @@ def _chunks(T, k):
 
 def _add_stack_grad(dW, stack, da, start, stop, ws, name):
     """dW (K, G*H) += sum over the steps t = start..stop-1 of stack[t] (K, N) @ da[:, t - start]^T:
-    one product of stack's steps copied time-inner, (K, n*N), and da[:, :n] (n*N, G*H)^T."""
+    one product of stack's steps copied time-inner, (K, n*N), and da[:, :n] (G*H, n*N)
+    transposed, n = stop - start."""
     n, (K, N), GH = stop - start, stack.shape[1:], da.shape[0]
     chunk = ws.get(f"{name}.stack_chunk", (K, CHUNK, N), da.dtype)[:, :n]
     np.copyto(chunk, stack[start:stop].transpose(1, 0, 2))
