@@ -118,47 +118,59 @@ BLOCKS = {"rnn": (1,), "lstm": (4,), "gru": (2, 1)}   # gate blocks per recurren
 
 def recurrent_floor(cell, truncation=None, evaluate=False):
     """Seconds of the matrix products alone of one recurrent epoch (evaluate: of one
-    evaluation pass), each product into a preallocated output, in the two layouts, and the
-    faster of the two (a lower bound whichever layout an implementation picks):
+    evaluation pass in the classifier's chunks), each product into a preallocated output,
+    in three layouts; the floor is the fastest (a lower bound whichever layout an
+    implementation picks). Per step, forward and backward, with b*H the columns of each
+    recurrent product (BLOCKS) and K = H + D + 1:
 
-    batch-major:   per step h (n, H) @ Wh (H, b*H) forward, da (n, b*H) @ Wh^T backward;
-    feature-major: per step Wh^T (b*H, H) @ h^T (H, n) forward, Wh @ da^T backward;
+    batch-major:    h (n, H) @ Wh (H, b*H), da (n, b*H) @ Wh^T, and the input projection
+                    x (T*n, D) @ Wx (D, G*H) once;
+    feature-major:  Wh^T (b*H, H) @ h^T (H, n), Wh @ da^T, and the input projection;
+    folded:         W (b*H, K) @ [h; x_t; 1] (K, n), Wh @ da^T: the input and the bias
+                    inside the per-step product, no projection (nnlab's layout);
 
-    both with the input projection x (T*n, D) @ Wx, the MLP's products, and the weight
-    gradients dWh = (H, k*n) @ (k*n, G*H), dWx = (D, k*n) @ (k*n, G*H) over the k kept steps.
-    Returns {"batch-major": s, "feature-major": s}."""
+    and in every layout the MLP's products and the weight gradients over the k kept steps,
+    (H, k*n) @ (k*n, G*H) and (D, k*n) @ (k*n, G*H), folded: (K, k*n) @ (k*n, G*H).
+    Returns {layout: seconds}."""
     from nnlab.models.recurrent import EVAL_CHUNK
 
     rng = np.random.default_rng(0)
     T, D, H = STEPS, CHANNELS, HIDDEN
+    K = H + D + 1
     blocks = [b * H for b in BLOCKS[cell]]
     GH = sum(blocks)
     k = T if truncation is None else min(truncation, T)
     size = EVAL_CHUNK if evaluate else BATCH
     sizes = [min(size, WINDOWS - i) for i in range(0, WINDOWS, size)]
-    Wh = [rng.standard_normal((H, b), dtype=np.float32) for b in blocks]
-    Wx = rng.standard_normal((D, GH), dtype=np.float32)
     layers = [H, *MLP, CLASSES]
-    W = [rng.standard_normal((a, b), dtype=np.float32) for a, b in zip(layers[:-1], layers[1:])]
 
-    def arrays(n, feature_major):
+    def r(*shape):
+        return rng.standard_normal(shape, dtype=np.float32)
+
+    W = [r(a, b) for a, b in zip(layers[:-1], layers[1:])]
+
+    def operands(n, layout):
         """Every operand and output of one batch of n samples, allocated before the timing."""
-        def r(*shape):
-            return rng.standard_normal(shape, dtype=np.float32)
-        return {"x": r(T * n, D), "A": np.empty((T * n, GH), np.float32),
-                "h": r(H, n) if feature_major else r(n, H),
-                "out": [np.empty((b, n) if feature_major else (n, b), np.float32) for b in blocks],
-                "dh": np.empty((H, n) if feature_major else (n, H), np.float32),
-                "acts": [r(n, a) for a in layers], "hs": r(H, k * n), "das": r(k * n, GH)}
+        rows = K if layout == "folded" else H
+        fm = layout != "batch-major"
+        return {"layout": layout, "x": r(T * n, D), "Wx": r(D, GH), "A": np.empty((T * n, GH), np.float32),
+                "Wh": [r(H, b) for b in blocks], "Wf": [r(b, K) for b in blocks],
+                "h": r(rows, n) if fm else r(n, H),
+                "out": [np.empty((b, n) if fm else (n, b), np.float32) for b in blocks],
+                "dh": np.empty((H, n) if fm else (n, H), np.float32),
+                "acts": [r(n, a) for a in layers], "hs": r(rows, k * n), "das": r(k * n, GH)}
 
-    def one_batch(feature_major, x, A, h, out, dh, acts, hs, das):
-        np.matmul(x, Wx, out=A)
+    def one_batch(layout, x, Wx, A, Wh, Wf, h, out, dh, acts, hs, das):
+        if layout != "folded":
+            np.matmul(x, Wx, out=A)
         for _ in range(T):
-            for Wj, o in zip(Wh, out):
-                if feature_major:
+            for Wj, Fj, o in zip(Wh, Wf, out):
+                if layout == "batch-major":
+                    np.matmul(h, Wj, out=o)
+                elif layout == "feature-major":
                     np.matmul(Wj.T, h, out=o)
                 else:
-                    np.matmul(h, Wj, out=o)
+                    np.matmul(Fj, h, out=o)
         for a, Wl in zip(acts[:-1], W):
             a @ Wl
         if evaluate:
@@ -167,19 +179,21 @@ def recurrent_floor(cell, truncation=None, evaluate=False):
             d @ Wl.T, a.T @ d
         for _ in range(k):
             for Wj, o in zip(Wh, out):
-                if feature_major:
-                    np.matmul(Wj, o, out=dh)
-                else:
+                if layout == "batch-major":
                     np.matmul(o, Wj.T, out=dh)
-        hs @ das, x[:das.shape[0]].T @ das
+                else:
+                    np.matmul(Wj, o, out=dh)
+        hs @ das
+        if layout != "folded":
+            x[:das.shape[0]].T @ das
 
     seconds = {}
-    for name in ("batch-major", "feature-major"):
-        operands = {n: arrays(n, name == "feature-major") for n in set(sizes)}
+    for layout in ("batch-major", "feature-major", "folded"):
+        prepared = {n: operands(n, layout) for n in set(sizes)}
         start = time.perf_counter()
         for n in sizes:
-            one_batch(name == "feature-major", **operands[n])
-        seconds[name] = time.perf_counter() - start
+            one_batch(**prepared[n])
+        seconds[layout] = time.perf_counter() - start
     return seconds
 
 
