@@ -46,6 +46,7 @@ the workspace, so run a backward pass before the next forward pass on the same w
 """
 import numpy as np
 
+from nnlab.nn.layers import sigmoid_grad, tanh_grad
 from nnlab.nn.workspace import Workspace
 
 CHUNK = 8   # steps per weight-gradient product in the backward passes
@@ -127,8 +128,7 @@ def rnn_backward(dh_last, cache, k=None):
     for start, stop in _chunks(T, k):
         for t in range(stop - 1, start - 1, -1):
             h = hx[t + 1, :H]
-            np.multiply(h, h, out=da_t)
-            np.subtract(1, da_t, out=da_t)
+            tanh_grad(h, out=da_t)
             np.multiply(da_t, dh, out=da_t)        # through tanh: (1 - h_t^2) dh
             if t > T - k:
                 np.matmul(Wh, da_t, out=dh)        # into h_{t-1}
@@ -190,8 +190,7 @@ def lstm_backward(dh_last, cache, k=None):
         for t in range(stop - 1, start - 1, -1):
             a = gates[t]
             i, f, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
-            np.subtract(1, a[:3 * H], out=deriv)
-            np.multiply(deriv, a[:3 * H], out=deriv)   # sigmoid' = s (1 - s) for i, f, o
+            sigmoid_grad(a[:3 * H], out=deriv)     # of i, f, o
             # h_t = o * tanh(c_t)
             np.multiply(dh, tc[t], out=tmp)
             np.multiply(tmp, deriv[2 * H:], out=do)
@@ -204,8 +203,7 @@ def lstm_backward(dh_last, cache, k=None):
             np.multiply(tmp, deriv[:H], out=di)
             np.multiply(dc, c[t], out=tmp)
             np.multiply(tmp, deriv[H:2 * H], out=df)
-            np.multiply(g, g, out=tmp)
-            np.subtract(1, tmp, out=tmp)           # tanh' = 1 - g^2
+            tanh_grad(g, out=tmp)
             np.multiply(tmp, i, out=tmp)
             np.multiply(tmp, dc, out=dg)
             if t > T - k:
@@ -275,14 +273,12 @@ def gru_backward(dh_last, cache, k=None):
         for t in range(stop - 1, start - 1, -1):
             a, h = gates[t], hx[t, :H]
             zr, z, r, n = a[:2 * H], a[:H], a[H:2 * H], a[2 * H:]
-            np.subtract(1, zr, out=deriv)
-            np.multiply(deriv, zr, out=deriv)      # sigmoid' = s (1 - s) for z and r
+            sigmoid_grad(zr, out=deriv)            # of z and r
             # h_t = n + z (h_{t-1} - n)
             np.subtract(h, n, out=tmp)
             np.multiply(tmp, dh, out=tmp)
             np.multiply(tmp, deriv[:H], out=dz)
-            np.multiply(n, n, out=tmp)
-            np.subtract(1, tmp, out=tmp)           # tanh' = 1 - n^2
+            tanh_grad(n, out=tmp)
             np.multiply(tmp, dh, out=tmp)
             np.subtract(1, z, out=drh)
             np.multiply(drh, tmp, out=dn)          # (1 - z) dh (1 - n^2)
