@@ -129,6 +129,30 @@ def test_weight_gradients_do_not_depend_on_the_chunking(cell, monkeypatch):
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
+def test_keeping_only_the_last_steps_changes_nothing_but_memory(cell):
+    """forward(keep=k) works in two alternating slots before the last k steps: the same
+    states and the same truncated gradients; a backward pass beyond the kept steps is refused."""
+    T = 2 * recurrent.CHUNK + 3
+    x, Wx, Wh, b = random_cell(cell, T=T)
+    forward, backward, _ = CELLS[cell]
+    dh = np.random.default_rng(3).standard_normal((3, 4))
+    h_all, cache_all = forward(x, Wx, Wh, b)
+    want = {k: backward(dh, cache_all, k) for k in (1, 2, 5, T - 2, T)}
+    for keep in (0, 1, 2, 5, T - 2, T, T + 4):
+        h, cache = forward(x, Wx, Wh, b, keep=keep)
+        np.testing.assert_array_equal(h, h_all)
+        for k, grads in want.items():
+            if k <= keep:
+                for got, expected in zip(backward(dh, cache, k), grads):
+                    np.testing.assert_array_equal(got, expected)
+            elif cell != "rnn":
+                with pytest.raises(ValueError, match="kept the last"):
+                    backward(dh, cache, k)
+    if cell == "lstm":                                  # the final cell state is kept whatever keep is
+        np.testing.assert_array_equal(forward(x, Wx, Wh, b, keep=0)[1][4][-1], cache_all[4][-1])
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_truncation_at_or_beyond_T_is_full_bptt(cell):
     x, Wx, Wh, b = random_cell(cell, T=5)
     forward, backward, _ = CELLS[cell]

@@ -7,9 +7,13 @@ K = H + D + 1. Every cell keeps its weights fused:
     Wh (H, G*H)   recurrent weights of all gate blocks
     b  (G*H,)     biases
 
-`*_forward(x (T, N, D), Wx, Wh, b, h0=None[, c0=None], ws=None)` returns
+`*_forward(x (T, N, D), Wx, Wh, b, h0=None[, c0=None], ws=None, keep=None)` returns
 (h (T, N, H), cache): h[t] is the hidden state after step t; the state before step 0
-is h0 (zeros when None).
+is h0 (zeros when None). keep: the number of last steps a backward pass may go through
+(None: all; the truncation k when training with truncated BPTT; 0 when only evaluating).
+The LSTM and GRU keep what their backward pass reads only for those steps and work in two
+alternating slots for the others, which stay in cache (docs/performance.md); the results
+are the same.
 
 `*_backward(dh_last (N, H), cache, k=None)` returns (dWx, dWh, db), the gradients of a
 loss that depends on the last hidden state h[T-1] only (the classifiers use nothing
@@ -74,9 +78,25 @@ def _states(hx, H):
     return hx[1:, :H].transpose(0, 2, 1)
 
 
-def _window(T, k):
-    """The steps gradients flow through: the last k (all when k is None or >= T)."""
-    return T if k is None else min(int(k), T)
+def _window(T, k, first=0):
+    """The steps gradients flow through: the last k (all when k is None or >= T). first: the
+    first step whose intermediates the forward pass kept."""
+    k = T if k is None else min(int(k), T)
+    if T - k < first:
+        raise ValueError(f"backward pass through the last {k} steps, but the forward pass kept the last "
+                         f"{T - first} only (its keep argument)")
+    return k
+
+
+def _first_kept(T, keep):
+    """The first step whose intermediates the forward pass keeps for the backward pass."""
+    return 0 if keep is None else max(T - int(keep), 0)
+
+
+def _slot(t, first):
+    """Where step t's intermediates go: their own place from step `first` on, one of two
+    alternating slots before (their places 0 and 1 are free: those steps are not kept)."""
+    return t if t >= first else t % 2
 
 
 def _chunks(T, k):
@@ -104,8 +124,9 @@ def _split(dW, H):
 # --------------------------------------------------------------------------- vanilla RNN
 
 
-def rnn_forward(x, Wx, Wh, b, h0=None, ws=None):
-    """h_t = tanh(x_t Wx + h_{t-1} Wh + b).  x (T, N, D) -> h (T, N, H), cache."""
+def rnn_forward(x, Wx, Wh, b, h0=None, ws=None, keep=None):
+    """h_t = tanh(x_t Wx + h_{t-1} Wh + b).  x (T, N, D) -> h (T, N, H), cache.
+    keep makes no difference: the RNN keeps nothing but its states, which it needs anyway."""
     T, N, H, ws, W, hx = _start(x, Wx, Wh, b, h0, ws, "rnn", 1)
     for t in range(T):
         h = hx[t + 1, :H]
@@ -141,40 +162,43 @@ def rnn_backward(dh_last, cache, k=None):
 # Gate blocks in the fused matrices: [i, f, o, g] (the three sigmoid gates side by side).
 
 
-def lstm_forward(x, Wx, Wh, b, h0=None, c0=None, ws=None):
+def lstm_forward(x, Wx, Wh, b, h0=None, c0=None, ws=None, keep=None):
     """i, f, o = sigmoid(.), g = tanh(.) of x_t Wx + h_{t-1} Wh + b;
     c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t).  x (T, N, D) -> h (T, N, H), cache.
-    cache[4] is the cell state c (T+1, N, H): c[t+1] after step t, c[0] = c0."""
+    cache[4] is the cell state c (T+1, N, H): c[t+1] after step t (for the kept steps and the
+    last), c[0] = c0."""
     T, N, H, ws, W, hx = _start(x, Wx, Wh, b, h0, ws, "lstm", 4, halved=3)
     dtype = Wh.dtype
     gates = ws.get("lstm.gates", (T, 4 * H, N), dtype)
     c = ws.get("lstm.c", (T + 1, H, N), dtype)         # c[t+1]: cell state after step t
     tc = ws.get("lstm.tc", (T, H, N), dtype)           # tanh(c_t)
     ig = ws.get("lstm.ig", (H, N), dtype)
-    c[0] = 0 if c0 is None else c0.T
+    first = _first_kept(T, keep)
+    c[_slot(0, first)] = 0 if c0 is None else c0.T
     for t in range(T):
-        a = gates[t]
+        j, j1 = _slot(t, first), _slot(t + 1, first)
+        a = gates[j]
         np.matmul(W, hx[t], out=a)                 # [z_i/2, z_f/2, z_o/2, z_g]
         np.tanh(a, out=a)
         s = a[:3 * H]
         np.add(s, 1, out=s)
         np.multiply(s, 0.5, out=s)                 # sigmoid(z) = (1 + tanh(z / 2)) / 2
         i, f, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
-        np.multiply(f, c[t], out=c[t + 1])
+        np.multiply(f, c[j], out=c[j1])
         np.multiply(i, g, out=ig)
-        np.add(c[t + 1], ig, out=c[t + 1])
-        np.tanh(c[t + 1], out=tc[t])
-        np.multiply(o, tc[t], out=hx[t + 1, :H])
-    return _states(hx, H), (x, Wh, hx, gates, c.transpose(0, 2, 1), tc, ws)
+        np.add(c[j1], ig, out=c[j1])
+        np.tanh(c[j1], out=tc[j])
+        np.multiply(o, tc[j], out=hx[t + 1, :H])
+    return _states(hx, H), (x, Wh, hx, gates, c.transpose(0, 2, 1), tc, ws, first)
 
 
 def lstm_backward(dh_last, cache, k=None):
     """dh_last (N, H) -> dWx (D, 4H), dWh (H, 4H), db (4H,); BPTT over the last k steps."""
-    x, Wh, hx, gates, c, tc, ws = cache
+    x, Wh, hx, gates, c, tc, ws, first = cache
     c = c.transpose(0, 2, 1)                       # back to (T+1, H, N)
     T, N, D = x.shape
     H = Wh.shape[0]
-    k = _window(T, k)
+    k = _window(T, k, first)
     dtype = Wh.dtype
     da = ws.get("lstm.da", (4 * H, CHUNK, N), dtype)
     da_t = ws.get("lstm.da_t", (4 * H, N), dtype)
@@ -221,7 +245,7 @@ def lstm_backward(dh_last, cache, k=None):
 # n = tanh(x_t Wx_n + (r * h_{t-1}) Wh_n + b_n).
 
 
-def gru_forward(x, Wx, Wh, b, h0=None, ws=None):
+def gru_forward(x, Wx, Wh, b, h0=None, ws=None, keep=None):
     """z, r = sigmoid(x_t Wx_zr + h_{t-1} Wh_zr + b_zr); n = tanh(x_t Wx_n + (r * h_{t-1}) Wh_n + b_n);
     h_t = (1 - z) * n + z * h_{t-1}.  x (T, N, D) -> h (T, N, H), cache.
 
@@ -236,8 +260,9 @@ def gru_forward(x, Wx, Wh, b, h0=None, ws=None):
     rx[:, H:] = hx[:T, H:]
     gates = ws.get("gru.gates", (T, 3 * H, N), dtype)
     tmp = ws.get("gru.tmp", (H, N), dtype)
+    first = _first_kept(T, keep)
     for t in range(T):
-        a, h = gates[t], hx[t, :H]
+        a, h = gates[_slot(t, first)], hx[t, :H]
         zr, z, r, n = a[:2 * H], a[:H], a[H:2 * H], a[2 * H:]
         np.matmul(Wzr, hx[t], out=zr)              # [z_z/2, z_r/2]
         np.tanh(zr, out=zr)
@@ -249,15 +274,15 @@ def gru_forward(x, Wx, Wh, b, h0=None, ws=None):
         np.subtract(h, n, out=tmp)
         np.multiply(z, tmp, out=tmp)
         np.add(n, tmp, out=hx[t + 1, :H])          # h_t = n + z (h_{t-1} - n)
-    return _states(hx, H), (x, Wh, hx, rx, gates, ws)
+    return _states(hx, H), (x, Wh, hx, rx, gates, ws, first)
 
 
 def gru_backward(dh_last, cache, k=None):
     """dh_last (N, H) -> dWx (D, 3H), dWh (H, 3H), db (3H,); BPTT over the last k steps."""
-    x, Wh, hx, rx, gates, ws = cache
+    x, Wh, hx, rx, gates, ws, first = cache
     T, N, D = x.shape
     H = Wh.shape[0]
-    k = _window(T, k)
+    k = _window(T, k, first)
     dtype = Wh.dtype
     da = ws.get("gru.da", (3 * H, CHUNK, N), dtype)
     da_t = ws.get("gru.da_t", (3 * H, N), dtype)
