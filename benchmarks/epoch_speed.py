@@ -199,11 +199,20 @@ def recurrent_floor(cell, truncation=None, evaluate=False):
 
 def swap_cells(module):
     """Make nnlab's recurrent classifier use the cells of `module` (a loaded recurrent.py);
-    returns the function that puts the current ones back."""
+    returns the function that puts the current ones back. A forward pass of an older version
+    that has no `keep` argument is called without it (keep changes no result)."""
+    import inspect
+
     from nnlab.nn import recurrent
 
+    def accepting_keep(forward):
+        if "keep" in inspect.signature(forward).parameters:
+            return forward
+        return lambda *args, keep=None, **kwargs: forward(*args, **kwargs)
+
     current = dict(recurrent.CELLS)
-    recurrent.CELLS.update(module.CELLS)
+    recurrent.CELLS.update({name: (accepting_keep(forward), backward, blocks)
+                            for name, (forward, backward, blocks) in module.CELLS.items()})
     return lambda: recurrent.CELLS.update(current)
 
 
