@@ -1,11 +1,19 @@
-"""Seconds per training epoch: nnlab against the same architecture in PyTorch (one thread).
+"""Seconds per training epoch: nnlab against its floor and the same architecture in PyTorch (one thread).
 
-    python benchmarks/epoch_speed.py [--json] [--repeats 3] [--models autoencoder,...]
+    python benchmarks/epoch_speed.py [--json] [--repeats 3] [--models autoencoder,...] [--baseline FILE]
 
 Each case builds course-shaped random data, times one epoch of nnlab's training loop with
 one BLAS thread, and, when PyTorch is importable (pip install -e '.[bench]'), one epoch of the
 same architecture, batch size and optimiser in PyTorch with torch.set_num_threads(1).
 The best of --repeats epochs is reported for each. PyTorch is a comparison only.
+
+The recurrent cases (rnn, lstm, gru; -tbptt20: truncated BPTT, k = 20; -eval: one forward
+pass over the 2700 windows in the classifier's evaluation chunks) also report the floor:
+the same epoch's matrix products alone, same shapes, float32, one thread, no element-wise
+work (recurrent_floor). nnlab, the floor, PyTorch and the baseline alternate within each
+repeat, so a change in machine load affects all of them alike; compare the ratios.
+--baseline FILE times another version of src/nnlab/nn/recurrent.py beside the current one
+(e.g. `git show REV:src/nnlab/nn/recurrent.py > /tmp/base.py`), for before/after readings.
 """
 import argparse
 import json
@@ -58,7 +66,7 @@ def autoencoder_case(repeats, torch=None):
     model = SparseAutoencoder(256, 64, lam=5e-4, beta=0.5, rho=0.05)
     ours = best_epoch_seconds(model, Adam(1e-3), (x, None), 32, repeats)
     if torch is None:
-        return ours, None
+        return {"nnlab": ours}
     nn = torch.nn
     net = nn.Sequential(nn.Linear(256, 64), nn.Sigmoid(), nn.Linear(64, 256), nn.Sigmoid())
     lam, beta, rho = 5e-4, 0.5, 0.05
@@ -73,7 +81,7 @@ def autoencoder_case(repeats, torch=None):
 
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     theirs = torch_epochs(torch, net, loss_fn, opt, (torch.from_numpy(x),), 32, repeats)
-    return ours, theirs
+    return {"nnlab": ours, "torch": theirs}
 
 
 @case("language_model")
@@ -88,7 +96,7 @@ def language_model_case(repeats, torch=None):
     model = LanguageModel(V, D, P)
     ours = best_epoch_seconds(model, SGD(0.15, 0.85), (x, y), 200, repeats)
     if torch is None:
-        return ours, None
+        return {"nnlab": ours}
     nn = torch.nn
     net = nn.ModuleList([nn.Embedding(V, D), nn.Linear(D, P), nn.Sigmoid(), nn.Linear(P, V)])
 
@@ -98,42 +106,222 @@ def language_model_case(repeats, torch=None):
 
     opt = torch.optim.SGD(net.parameters(), lr=0.15, momentum=0.85)
     theirs = torch_epochs(torch, net, loss_fn, opt, (torch.from_numpy(x), torch.from_numpy(y)), 200, repeats)
-    return ours, theirs
+    return {"nnlab": ours, "torch": theirs}
 
 
-def recurrent_case(cell, repeats, torch=None):
-    """128-unit recurrent layer + 64-64 tanh MLP + softmax, 2700 x 150 x 3, batch 32, full BPTT, SGD momentum.
+# ------------------------------------------------------------------------- recurrent cases
+# 128-unit recurrent layer + 64-64 tanh MLP + softmax over 6 classes, 2700 windows x 150 steps
+# x 3 channels, batch 32, SGD lr 0.01 with momentum 0.85 (the course recipe's optimiser).
+WINDOWS, STEPS, CHANNELS, HIDDEN, MLP, CLASSES, BATCH, TRUNCATION = 2700, 150, 3, 128, (64, 64), 6, 32, 20
+BLOCKS = {"rnn": (1,), "lstm": (4,), "gru": (2, 1)}   # gate blocks per recurrent product (the GRU: z, r and n)
 
-    nnlab and PyTorch epochs alternate (best of `repeats` each), so a change in machine load
-    during the run affects both sides alike."""
-    from nnlab.models.recurrent import RecurrentClassifier
+
+def recurrent_floor(cell, truncation=None, evaluate=False):
+    """Seconds of the matrix products alone of one recurrent epoch (evaluate: of one
+    evaluation pass in the classifier's chunks), each product into a preallocated output,
+    in three layouts; the floor is the fastest (a lower bound whichever layout an
+    implementation picks). Per step, forward and backward, with b*H the columns of each
+    recurrent product (BLOCKS) and K = H + D + 1:
+
+    batch-major:    h (n, H) @ Wh (H, b*H), da (n, b*H) @ Wh^T, and the input projection
+                    x (T*n, D) @ Wx (D, G*H) once;
+    feature-major:  Wh^T (b*H, H) @ h^T (H, n), Wh @ da^T, and the input projection;
+    folded:         W (b*H, K) @ [h; x_t; 1] (K, n), Wh @ da^T: the input and the bias
+                    inside the per-step product, no projection (nnlab's layout);
+
+    and in every layout the MLP's products and the weight gradients over the k kept steps,
+    (H, k*n) @ (k*n, G*H) and (D, k*n) @ (k*n, G*H), folded: (K, k*n) @ (k*n, G*H).
+    Returns {layout: seconds}."""
+    from nnlab.models.recurrent import EVAL_CHUNK
+
+    rng = np.random.default_rng(0)
+    T, D, H = STEPS, CHANNELS, HIDDEN
+    K = H + D + 1
+    blocks = [b * H for b in BLOCKS[cell]]
+    GH = sum(blocks)
+    k = T if truncation is None else min(truncation, T)
+    size = EVAL_CHUNK if evaluate else BATCH
+    sizes = [min(size, WINDOWS - i) for i in range(0, WINDOWS, size)]
+    layers = [H, *MLP, CLASSES]
+
+    def r(*shape):
+        return rng.standard_normal(shape, dtype=np.float32)
+
+    W = [r(a, b) for a, b in zip(layers[:-1], layers[1:])]
+
+    def operands(n, layout):
+        """Every operand and output of one batch of n samples, allocated before the timing."""
+        rows = K if layout == "folded" else H
+        fm = layout != "batch-major"
+        return {"layout": layout, "x": r(T * n, D), "Wx": r(D, GH), "A": np.empty((T * n, GH), np.float32),
+                "Wh": [r(H, b) for b in blocks], "Wf": [r(b, K) for b in blocks],
+                "h": r(rows, n) if fm else r(n, H),
+                "out": [np.empty((b, n) if fm else (n, b), np.float32) for b in blocks],
+                "dh": np.empty((H, n) if fm else (n, H), np.float32),
+                "acts": [r(n, a) for a in layers], "hs": r(rows, k * n), "das": r(k * n, GH)}
+
+    def one_batch(layout, x, Wx, A, Wh, Wf, h, out, dh, acts, hs, das):
+        if layout != "folded":
+            np.matmul(x, Wx, out=A)
+        for _ in range(T):
+            for Wj, Fj, o in zip(Wh, Wf, out):
+                if layout == "batch-major":
+                    np.matmul(h, Wj, out=o)
+                elif layout == "feature-major":
+                    np.matmul(Wj.T, h, out=o)
+                else:
+                    np.matmul(Fj, h, out=o)
+        for a, Wl in zip(acts[:-1], W):
+            a @ Wl
+        if evaluate:
+            return
+        for a, d, Wl in zip(acts[:-1], acts[1:], W):
+            d @ Wl.T, a.T @ d
+        for _ in range(k):
+            for Wj, o in zip(Wh, out):
+                if layout == "batch-major":
+                    np.matmul(o, Wj.T, out=dh)
+                else:
+                    np.matmul(Wj, o, out=dh)
+        hs @ das
+        if layout != "folded":
+            x[:das.shape[0]].T @ das
+
+    seconds = {}
+    for layout in ("batch-major", "feature-major", "folded"):
+        prepared = {n: operands(n, layout) for n in set(sizes)}
+        start = time.perf_counter()
+        for n in sizes:
+            one_batch(**prepared[n])
+        seconds[layout] = time.perf_counter() - start
+    return seconds
+
+
+def swap_cells(module):
+    """Make nnlab's recurrent classifier use the cells of `module` (a loaded recurrent.py);
+    returns the function that puts the current ones back. A forward pass of an older version
+    that has no `keep` argument is called without it (keep changes no result)."""
+    import inspect
+
+    from nnlab.nn import recurrent
+
+    def accepting_keep(forward):
+        if "keep" in inspect.signature(forward).parameters:
+            return forward
+        return lambda *args, keep=None, **kwargs: forward(*args, **kwargs)
+
+    current = dict(recurrent.CELLS)
+    recurrent.CELLS.update({name: (accepting_keep(forward), backward, blocks)
+                            for name, (forward, backward, blocks) in module.CELLS.items()})
+    return lambda: recurrent.CELLS.update(current)
+
+
+def torch_recurrent(torch, cell, truncation):
+    """The same classifier in PyTorch and its loss; truncated BPTT as the detached graph:
+    the first T - k steps without gradient, the last k from their (constant) final state."""
+    nn = torch.nn
+    layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell](CHANNELS, HIDDEN, batch_first=True)
+    mlp, sizes = [], [HIDDEN, *MLP]
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        mlp += [nn.Linear(a, b), nn.Tanh()]
+    net = nn.ModuleList([layer, nn.Sequential(*mlp, nn.Linear(sizes[-1], CLASSES))])
+
+    def logits(module, xb):
+        if truncation is None:
+            h = module[0](xb)[0][:, -1]
+        else:
+            with torch.no_grad():
+                state = module[0](xb[:, :-truncation])[1]
+            h = module[0](xb[:, -truncation:], state)[0][:, -1]
+        return module[1](h)
+
+    def loss_fn(module, xb, yb):
+        return nn.functional.cross_entropy(logits(module, xb), yb)
+
+    return net, logits, loss_fn
+
+
+def recurrent_case(cell, repeats, torch=None, truncation=None, evaluate=False, baseline=None):
+    """Best-of-repeats seconds of one epoch (evaluate: one evaluation pass over the windows)
+    of nnlab, its floor, PyTorch and the baseline cells, alternating within each repeat."""
+    from nnlab.models.recurrent import EVAL_CHUNK, RecurrentClassifier
     from nnlab.nn.optim import SGD
 
     rng = np.random.default_rng(0)
-    x, y = rng.standard_normal((2700, 150, 3)).astype(np.float32), rng.integers(0, 6, 2700)
-    model, optimizer = RecurrentClassifier(cell, 3, 128, [64, 64], 6), SGD(0.01, 0.85)
-    if torch is None:
-        return best_epoch_seconds(model, optimizer, (x, y), 32, repeats), None
-    nn = torch.nn
-    layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell](3, 128, batch_first=True)
-    net = nn.ModuleList([layer, nn.Sequential(nn.Linear(128, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(),
-                                              nn.Linear(64, 6))])
+    x = rng.standard_normal((WINDOWS, STEPS, CHANNELS), dtype=np.float32)
+    y = rng.integers(0, CLASSES, WINDOWS)
 
-    def loss_fn(module, xb, yb):
-        h = module[0](xb)[0][:, -1]
-        return nn.functional.cross_entropy(module[1](h), yb)
+    def nnlab_runner():
+        model = RecurrentClassifier(cell, CHANNELS, HIDDEN, list(MLP), CLASSES, truncation=truncation)
+        if evaluate:
+            return lambda: timed(lambda: model.evaluate(x, y))
+        optimizer = SGD(0.01, 0.85)
+        return lambda: best_epoch_seconds(model, optimizer, (x, y), BATCH, 1)
 
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.85)
-    tensors = (torch.from_numpy(x), torch.from_numpy(y))
-    ours = theirs = float("inf")
+    runners = {"nnlab": nnlab_runner()}
+    if baseline is not None:
+        restore = swap_cells(baseline)
+        try:
+            run_baseline = nnlab_runner()
+        finally:
+            restore()
+
+        def baseline_runner():
+            restore = swap_cells(baseline)
+            try:
+                return run_baseline()
+            finally:
+                restore()
+        runners["baseline"] = baseline_runner
+    floors = {}
+
+    def floor_runner():
+        for layout, s in recurrent_floor(cell, truncation, evaluate).items():
+            floors[layout] = min(floors.get(layout, float("inf")), s)
+        return min(floors.values())
+    runners["floor"] = floor_runner
+    if torch is not None:
+        net, logits, loss_fn = torch_recurrent(torch, cell, truncation)
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+        if evaluate:
+            def torch_eval():
+                with torch.no_grad():
+                    for i in range(0, WINDOWS, EVAL_CHUNK):
+                        logits(net, tx[i:i + EVAL_CHUNK])
+            runners["torch"] = lambda: timed(torch_eval)
+        else:
+            opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.85)
+            runners["torch"] = lambda: torch_epochs(torch, net, loss_fn, opt, (tx, ty), BATCH, 1)
+    best = {name: float("inf") for name in runners}
     for _ in range(repeats):
-        ours = min(ours, best_epoch_seconds(model, optimizer, (x, y), 32, 1))
-        theirs = min(theirs, torch_epochs(torch, net, loss_fn, opt, tensors, 32, 1))
-    return ours, theirs
+        for name, run in runners.items():
+            best[name] = min(best[name], run())
+    best.update({f"floor {layout}": s for layout, s in floors.items()})
+    return best
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 for _cell in ("rnn", "lstm", "gru"):
-    case(_cell)(lambda repeats, torch=None, cell=_cell: recurrent_case(cell, repeats, torch))
+    case(_cell)(lambda repeats, torch=None, baseline=None, cell=_cell:
+                recurrent_case(cell, repeats, torch, baseline=baseline))
+    case(f"{_cell}-tbptt{TRUNCATION}")(lambda repeats, torch=None, baseline=None, cell=_cell:
+                                       recurrent_case(cell, repeats, torch, TRUNCATION, baseline=baseline))
+    case(f"{_cell}-eval")(lambda repeats, torch=None, baseline=None, cell=_cell:
+                          recurrent_case(cell, repeats, torch, evaluate=True, baseline=baseline))
+
+
+def load_module(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("baseline_recurrent", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main():
@@ -141,6 +329,7 @@ def main():
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", default=",".join(CASES), help="comma-separated: " + ", ".join(CASES))
+    parser.add_argument("--baseline", help="another src/nnlab/nn/recurrent.py to time beside the current one")
     args = parser.parse_args()
     try:
         import torch
@@ -149,18 +338,28 @@ def main():
         torch.manual_seed(0)
     except ImportError:
         torch = None
+    baseline = None if args.baseline is None else load_module(args.baseline)
     if not args.json:
-        print(f"{'model':<28s}{'nnlab s':>10s}{'torch s':>10s}{'ratio':>8s}")
+        print(f"{'model':<16s}{'nnlab s':>9s}{'floor s':>9s}{'/floor':>8s}{'torch s':>9s}{'/torch':>8s}"
+              f"{'torch/floor':>12s}" + (f"{'baseline s':>11s}{'/floor':>8s}" if baseline else ""))
     for name in args.models.split(","):
+        kwargs = {"baseline": baseline} if baseline is not None and name.split("-")[0] in BLOCKS else {}
         with threadpool_limits(1):
-            ours, theirs = CASES[name](args.repeats, torch)
-        ratio = ours / theirs if theirs else None
+            row = CASES[name](args.repeats, torch, **kwargs)
+        ours, floor, theirs, base = row["nnlab"], row.get("floor"), row.get("torch"), row.get("baseline")
+
+        def ratio(a, b):
+            return a / b if a is not None and b else None
         if args.json:
-            print(json.dumps({"model": name, "nnlab_s": round(ours, 4),
-                              "torch_s": None if theirs is None else round(theirs, 4),
-                              "ratio": None if ratio is None else round(ratio, 3)}), flush=True)
+            print(json.dumps({"model": name, **{f"{k}_s": round(v, 4) for k, v in row.items()},
+                              "nnlab/floor": ratio(ours, floor), "nnlab/torch": ratio(ours, theirs),
+                              "torch/floor": ratio(theirs, floor), "baseline/floor": ratio(base, floor)}), flush=True)
         else:
-            print(f"{name:<28s}{ours:10.3f}{(theirs or float('nan')):10.3f}{(ratio or float('nan')):8.2f}", flush=True)
+            def cell(v, width, digits):
+                return f"{v:{width}.{digits}f}" if v is not None else f"{'-':>{width}s}"
+            print(f"{name:<16s}{cell(ours, 9, 3)}{cell(floor, 9, 3)}{cell(ratio(ours, floor), 8, 2)}"
+                  f"{cell(theirs, 9, 3)}{cell(ratio(ours, theirs), 8, 2)}{cell(ratio(theirs, floor), 12, 2)}"
+                  + (f"{cell(base, 11, 3)}{cell(ratio(base, floor), 8, 2)}" if baseline else ""), flush=True)
 
 
 if __name__ == "__main__":

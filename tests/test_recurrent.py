@@ -14,6 +14,7 @@ from nnlab.errors import ConfigError
 from nnlab import models
 from nnlab.experiments.recurrent import confusion_matrix, precision_recall, train_variant
 from nnlab.models.recurrent import RecurrentClassifier, gradcheck
+from nnlab.nn import recurrent
 from nnlab.nn.recurrent import CELLS
 from nnlab.nn.workspace import Workspace
 from nnlab.variants import recurrent_variants
@@ -88,10 +89,10 @@ def test_gradient_checks_pass():
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
-def test_truncated_gradient_is_full_gradient_of_the_detached_graph(cell):
+@pytest.mark.parametrize("T, k", [(9, 4), (19, 11)])
+def test_truncated_gradient_is_full_gradient_of_the_detached_graph(cell, T, k):
     """BPTT truncated at k over T steps == full BPTT over the last k steps started from
-    the (constant) state the first T-k steps produced."""
-    T, k = 9, 4
+    the (constant) state the first T-k steps produced (k = 11: across a chunk boundary)."""
     x, Wx, Wh, b = random_cell(cell, T=T)
     forward, backward, _ = CELLS[cell]
     dh = np.random.default_rng(5).standard_normal((3, 4))
@@ -104,6 +105,51 @@ def test_truncated_gradient_is_full_gradient_of_the_detached_graph(cell):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
     full = backward(dh, forward(x, Wx, Wh, b)[1])
     assert not np.allclose(full[1], truncated[1])      # truncation changes dWh for k < T
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_weight_gradients_do_not_depend_on_the_chunking(cell, monkeypatch):
+    """The backward passes add the weight gradients chunk by chunk (CHUNK steps per product):
+    for every truncation, including chunks cut short at either end, the sum equals the one
+    product over all kept steps (CHUNK >= T) and the step-by-step sum (CHUNK = 1)."""
+    default = recurrent.CHUNK
+    T = 2 * default + 3
+    x, Wx, Wh, b = random_cell(cell, T=T)
+    forward, backward, _ = CELLS[cell]
+    dh = np.random.default_rng(7).standard_normal((3, 4))
+
+    def grads(chunk, k):
+        monkeypatch.setattr(recurrent, "CHUNK", chunk)
+        return backward(dh, forward(x, Wx, Wh, b)[1], k)
+    for k in (None, 1, default, default + 1, T - 1):
+        chunked = grads(default, k)
+        for chunk in (T, 1):
+            for got, want in zip(chunked, grads(chunk, k)):
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_keeping_only_the_last_steps_changes_nothing_but_memory(cell):
+    """forward(keep=k) works in two alternating slots before the last k steps: the same
+    states and the same truncated gradients; a backward pass beyond the kept steps is refused."""
+    T = 2 * recurrent.CHUNK + 3
+    x, Wx, Wh, b = random_cell(cell, T=T)
+    forward, backward, _ = CELLS[cell]
+    dh = np.random.default_rng(3).standard_normal((3, 4))
+    h_all, cache_all = forward(x, Wx, Wh, b)
+    want = {k: backward(dh, cache_all, k) for k in (1, 2, 5, T - 2, T)}
+    for keep in (0, 1, 2, 5, T - 2, T, T + 4):
+        h, cache = forward(x, Wx, Wh, b, keep=keep)
+        np.testing.assert_array_equal(h, h_all)
+        for k, grads in want.items():
+            if k <= keep:
+                for got, expected in zip(backward(dh, cache, k), grads):
+                    np.testing.assert_array_equal(got, expected)
+            elif cell != "rnn":
+                with pytest.raises(ValueError, match="kept the last"):
+                    backward(dh, cache, k)
+    if cell == "lstm":                                  # the final cell state is kept whatever keep is
+        np.testing.assert_array_equal(forward(x, Wx, Wh, b, keep=0)[1][4][-1], cache_all[4][-1])
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
