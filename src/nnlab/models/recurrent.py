@@ -62,11 +62,11 @@ class RecurrentClassifier:
 
     # ------------------------------------------------------------------ forward / backward
 
-    def forward(self, x):
+    def forward(self, x, keep=None):
         """x (N, T, C) -> logits (N, K), cache."""
         w = self.params.w
         xt = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=self.params.dtype)   # (T, N, C)
-        h, rcache = CELLS[self.cell][0](xt, w["Wx"], w["Wh"], w["b"], ws=self.ws)
+        h, rcache = CELLS[self.cell][0](xt, w["Wx"], w["Wh"], w["b"], ws=self.ws, keep=keep)
         logits, caches = self.head(h[-1])
         return logits, (rcache, caches)
 
@@ -101,7 +101,7 @@ class RecurrentClassifier:
 
     def step(self, x, y):
         """Gradient of cross-entropy + penalty() into params.grad; returns (cross-entropy, number correct)."""
-        logits, cache = self.forward(x)
+        logits, cache = self.forward(x, keep=self.truncation)
         loss, correct = softmax_cross_entropy(logits, y)      # logits now hold dL/dlogits
         self.backward(logits, cache)
         self.grad_norms.append(float(np.linalg.norm(self.params.g["Wh"])))
@@ -109,13 +109,13 @@ class RecurrentClassifier:
 
     def predict_proba(self, x):
         """x (N, T, C) -> class probabilities (N, K), EVAL_CHUNK samples per forward pass."""
-        return in_chunks(lambda xb: softmax(self.forward(xb)[0]), (x,), EVAL_CHUNK)
+        return in_chunks(lambda xb: softmax(self.forward(xb, keep=0)[0]), (x,), EVAL_CHUNK)
 
     def sample_scores(self, x, y):
         """Per sample: cross-entropy (N,) float64 and the predicted class (N,), EVAL_CHUNK
         samples per forward pass."""
         def scores(xb, yb):
-            logits = self.forward(xb)[0]
+            logits = self.forward(xb, keep=0)[0]
             predicted = logits.argmax(axis=1)
             return cross_entropy(logits, yb)[0], predicted
         return in_chunks(scores, (x, y), EVAL_CHUNK)
