@@ -74,11 +74,15 @@ def test_selection_takes_the_sparsest_reached_rho_then_lowest_error(tmp_path):
         (0.1, 0.1, 0.11, 0.0041),    # qualifies, lowest error but less sparse
     ]
     paths = []
-    for i, (beta, rho, act, mse) in enumerate(runs):
-        p = tmp_path / f"{i}.json"
-        p.write_text(json.dumps({"variant": f"v{i}", "hyperparameters": {"beta": beta, "rho": rho},
+    for i, (beta, rho, act, mse) in enumerate(runs):     # run folders as the workflow writes them
+        p = tmp_path / "autoencoder" / f"v{i}" / "seed0" / "metrics.json"
+        p.parent.mkdir(parents=True)
+        p.write_text(json.dumps({"task": "autoencoder", "variant": f"v{i}",
+                                 "hyperparameters": {"beta": beta, "rho": rho, "seed": 0},
                                  "reconstruction_mse": mse, "mean_activation": act,
-                                 "activation_relative_error": abs(act - rho) / rho}))
+                                 "activation_relative_error": abs(act - rho) / rho, "loss": 0.5,
+                                 "reconstruction": 0.4, "sparsity": 0.1, "weight_decay": 0.01, "best_epoch": 3,
+                                 "epochs_run": 3, "seconds_per_epoch": 0.1}))
         paths.append(p)
     chosen = select_sparsity(paths, 0.2, tmp_path / "selection.json")
     assert (chosen["beta"], chosen["rho"]) == (0.5, 0.05)

@@ -118,9 +118,9 @@ TASKS = {task.name: task for task in (
          (("features.png", "input weights of each hidden unit"),
           ("reconstructions.png", "held-out patches (left) and reconstructions (right)"),
           ("curves.png", "learning curves")),
-         "nnlab.models.autoencoder:SparseAutoencoder",
-         "reconstruction_mse",            # held-out patches: the autoencoder's only evaluation set
-         ":material/grid_on:"),
+         model="nnlab.models.autoencoder:SparseAutoencoder",
+         selection="reconstruction_mse",   # held-out patches: the autoencoder's only evaluation set
+         icon=":material/grid_on:"),
     Task("language_model", "Neural language model",
          "Predicts the 4th word of a trigram: a shared word embedding, a logistic hidden layer and a "
          "softmax over the vocabulary.",
@@ -134,8 +134,8 @@ TASKS = {task.name: task for task in (
          (Panel("cross-entropy per epoch", LOSS, "cross-entropy"),
           Panel("accuracy per epoch", ACCURACY, "accuracy")),
          (("curves.png", "learning curves"),),
-         "nnlab.models.language_model:LanguageModel",
-         "val_cross_entropy", ":material/text_fields:"),
+         model="nnlab.models.language_model:LanguageModel",
+         selection="val_cross_entropy", icon=":material/text_fields:"),
     Task("recurrent", "Recurrent activity classifier",
          "A recurrent layer (tanh RNN, LSTM or GRU), trained with full or truncated back-propagation "
          "through time, then an MLP with a softmax over six activities, read over accelerometer windows.",
@@ -152,8 +152,8 @@ TASKS = {task.name: task for task in (
          (("confusion_train.png", "confusion matrix, training set"),
           ("confusion_test.png", "confusion matrix, test set"),
           ("curves.png", "learning curves")),
-         "nnlab.models.recurrent:RecurrentClassifier",
-         "val_accuracy", ":material/timeline:"),
+         model="nnlab.models.recurrent:RecurrentClassifier",
+         selection="val_accuracy", icon=":material/timeline:"),
 )}
 
 
