@@ -289,7 +289,7 @@ def _schema_knows(key):
 def write_experiment(results, task="recurrent", name="lr-e2e", shift=0.01):
     """A synthetic named experiment over `results` (write_results'): every done run of the task's
     first two variants copied to results/experiments/<name>/, each metric of the task moved by
-    `shift`, then summary/<task>_experiments.csv and its forest plot written by nnlab.replicates,
+    `shift` times 1, 2, ... (one per seed), then summary/<task>_experiments.csv and its forest plot written by nnlab.replicates,
     as rule experiments does. Returns the experiment's variants."""
     import shutil
 
@@ -299,7 +299,7 @@ def write_experiment(results, task="recurrent", name="lr-e2e", shift=0.01):
     variants = sorted(p.parent.name for p in (results / task).glob("*/aggregate.json"))[:2]
     metrics, scores = [], []
     for variant in variants:
-        for run in sorted((results / task / variant).glob("seed*")):
+        for k, run in enumerate(sorted((results / task / variant).glob("seed*"))):
             if not (run / "metrics.json").exists():
                 continue
             copy = Path(experiment_dir(results, name)) / task / variant / run.name
@@ -307,7 +307,8 @@ def write_experiment(results, task="recurrent", name="lr-e2e", shift=0.01):
             record = json.loads((copy / "metrics.json").read_text())
             for metric in tasks.TASKS[task].metrics:
                 if isinstance(record.get(metric.name), (int, float)):
-                    record[metric.name] = min(max(record[metric.name] + shift, 0.0), 1.0 if metric.is_accuracy else 1e9)
+                    moved = record[metric.name] + shift * (1 + k)          # a different change per seed
+                    record[metric.name] = min(max(moved, 0.0), 1.0 if metric.is_accuracy else 1e9)
             (copy / "metrics.json").write_text(json.dumps(record))
             metrics.append(copy / "metrics.json")
             scores += [copy / "scores.npz"] if run.name == sorted((results / task / variant).glob("seed*"))[0].name else []

@@ -51,6 +51,18 @@ def jobs_in(text):
     return [(rule, dict(wildcards)) for rule, wildcards in jobs]
 
 
+def planned_jobs(dryrun):
+    """{(rule, jobid)} of a dry run: each job once, although a job that two group jobs share
+    (the experiments comparison reads runs of several groups) is listed under both."""
+    heads = list(HEADER.finditer(dryrun))
+    jobs = set()
+    for i, head in enumerate(heads):
+        block = dryrun[head.end():heads[i + 1].start() if i + 1 < len(heads) else len(dryrun)]
+        found = re.search(r"^\s*jobid: (\d+)$", block, re.M)
+        jobs.add((head.group(3), found.group(1) if found else f"line {i}"))
+    return jobs
+
+
 def main(argv):
     if len(argv) != 6:
         sys.exit(__doc__)
@@ -58,7 +70,7 @@ def main(argv):
     results = Path(argv[5])
     errors = []
 
-    planned = Counter(m.group(3) for m in HEADER.finditer(dryrun))
+    planned = Counter(rule for rule, _ in planned_jobs(dryrun))
     planned_submissions = (len(re.findall(r"\] Group job \S+ \(jobs in lexicogr\. order\):$", dryrun, re.M))
                            + sum(1 for m in HEADER.finditer(dryrun)
                                  if not m.group(1) and not m.group(2) and m.group(3) != "all"))
