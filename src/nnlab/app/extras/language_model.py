@@ -1,5 +1,4 @@
-"""Language model extras: one run's prediction table, live prediction of the 4th word by every
-trained variant (its first seed's model), and the embedding map."""
+"""Language-model extras: one run's predictions, live prediction of the 4th word, the embedding map."""
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +100,7 @@ def next_words(page, name, words, context):
 
 
 def live_prediction(page):
-    trained = [n for n in page.trained if (page.run(n) / "params.npz").exists()]
+    trained = page.trained
     if not trained:
         st.info("Live prediction needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
