@@ -221,8 +221,7 @@ def metrics_table(task, key=None, caption=True):
 
 
 def run_picker(page, names, default=None):
-    """(variant, seed) picked: a variant of `names`, then one of its runs (the first done seed by
-    default; the seed box only when the variant has several runs)."""
+    """(variant, seed) picked: a variant of `names`, then one of its runs when it has several."""
     left, right = st.columns([3, 1])
     name = left.selectbox("Variant", names, index=names.index(default) if default in names else 0,
                           key=f"{page.task.name}-variant")

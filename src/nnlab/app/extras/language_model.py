@@ -33,13 +33,13 @@ def run(page, name, seed):
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def vocabulary(page, trained):
+def vocabulary(page):
     """(words, test trigrams (x, y) or None) from data/trigrams.npz, else the words a model saved."""
     data = loaders.load_npz(ui.results() / "data" / "trigrams.npz", ["words"], optional=["x_test", "y_test"])
     if data.ok:
         words = [str(w) for w in data.value["words"]]
         return words, (data.value["x_test"], data.value["y_test"]) if "y_test" in data.value else None
-    for name in trained:
+    for name in page.trained:
         loaded = loaders.load_model(page.run(name) / "params.npz")
         if loaded.ok and loaded.value.model.words is not None:
             st.caption(f"Vocabulary from {ui.md(ui.rel(loaded.path), code=True)} "
@@ -100,11 +100,10 @@ def next_words(page, name, words, context):
 
 
 def live_prediction(page):
-    trained = page.trained
-    if not trained:
+    if not page.trained:
         st.info("Live prediction needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
-    words, test = vocabulary(page, trained)
+    words, test = vocabulary(page)
     if words is None:
         st.error("Live prediction needs the vocabulary: `data/trigrams.npz` (key 'words').")
         return
@@ -117,8 +116,8 @@ def live_prediction(page):
         follow = pd.Series([words[int(j)] for j in test[1][match]]).value_counts()
         st.caption("In the test set this trigram is followed by: "
                    + ", ".join(f"{ui.md(w)} ({c})" for w, c in follow.head(5).items()))
-    for start in range(0, len(trained), 3):
-        for column, name in zip(st.columns(3), trained[start:start + 3]):
+    for start in range(0, len(page.trained), 3):
+        for column, name in zip(st.columns(3), page.trained[start:start + 3]):
             with column:
                 next_words(page, name, words, context)
 
