@@ -120,7 +120,7 @@ def key_metric(page):
     st.caption(f"Points: each variant's {ui.md(metric.label)}; lines: its 95% confidence interval "
                f"({ui.md(', '.join(sorted(set(data['interval']))))}). The axis spans the values, not zero. "
                + (f"No interval for {ui.md(', '.join(without))}. " if without else "")
-               + f"From {ui.md(ui.rel(tasks.summary_file(ui.results(), page.task.name)), code=True)}.")
+               + f"From {ui.rel(tasks.summary_file(ui.results(), page.task.name))}.")
 
 
 def curve_sources(page, name):
@@ -142,7 +142,7 @@ def history(label, path, is_mean):
         return None
     frame = loaded.value
     if frame.attrs.get("cut"):
-        st.caption(f"{ui.md(label)}: {ui.md(ui.rel(path), code=True)} is longer than the app reads "
+        st.caption(f"{ui.md(label)}: {ui.rel(path)} is longer than the app reads "
                    f"({state.MAX_EPOCHS:,} epochs, the most the config schema allows, or "
                    f"{state.MAX_HISTORY_BYTES // 2**20} MiB): only its first {len(frame):,} epochs were read.")
     frame, k = charts.thin(frame)
@@ -203,8 +203,7 @@ def metrics_table(task, key=None, caption=True):
     bad = [f"{c} of {table.loc[i, 'variant']}" for c in numbers for i in table.index
            if pd.isna(found.loc[i, c]) and not pd.isna(table.loc[i, c])]
     if bad:
-        st.error(f"{ui.md(ui.rel(path), code=True)}: expected numbers, found text in {ui.md(', '.join(bad[:5]))}",
-                 icon=ui.BROKEN)
+        st.error(f"{ui.rel(path)}: expected numbers, found text in {ui.md(', '.join(bad[:5]))}", icon=ui.BROKEN)
     table = table.assign(**found)
     varying = [c for c in table.columns if c not in numbers and c not in ("variant", "seeds")
                and not c.endswith("_interval") and table[c].nunique(dropna=False) > 1]
@@ -281,8 +280,7 @@ def compare_section(page):
     if a == b:
         st.info("Pick two different variants.", icon=":material/compare_arrows:")
     elif rows.empty:
-        st.info(f"{ui.md(ui.rel(path), code=True)} has no comparison of {ui.md(a)} with {ui.md(b)} on "
-                f"{ui.md(metric)}.", icon=ui.WAIT)
+        st.info(f"{ui.rel(path)} has no comparison of {ui.md(a)} with {ui.md(b)} on {ui.md(metric)}.", icon=ui.WAIT)
     else:
         answer(task, rows.iloc[0].to_dict())
     ui.whole_table("All comparisons", path, table, f"{task.name}-comparisons",

@@ -33,9 +33,9 @@ def results():
 
 
 def rel(path):
-    """A path as shown to the user: relative to the results folder when inside it."""
+    """A path as shown to the user: a code span, relative to the results folder when inside it."""
     path = Path(path)
-    return str(path.relative_to(results())) if path.is_relative_to(results()) else str(path)
+    return md(path.relative_to(results()) if path.is_relative_to(results()) else path, code=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -88,9 +88,9 @@ def problem(loaded, what=None):
         return False
     label = f"{md(what)}: " if what else ""
     if loaded.missing:
-        st.info(f"{label}{md(rel(loaded.path), code=True)} has not been produced yet.", icon=WAIT)
+        st.info(f"{label}{rel(loaded.path)} has not been produced yet.", icon=WAIT)
     else:
-        st.error(f"{label}could not read {md(rel(loaded.path), code=True)}: {md(loaded.error)}", icon=BROKEN)
+        st.error(f"{label}could not read {rel(loaded.path)}: {md(loaded.error)}", icon=BROKEN)
     return True
 
 
@@ -113,7 +113,7 @@ def table_file(path, needed, what):
     if loaded.ok and (missing := [c for c in needed if c not in loaded.value.columns]):
         loaded = loaders.Loaded(loaded.path, error=f"no column(s) {', '.join(missing)}")
     if loaded.missing:
-        st.info(f"{md(rel(loaded.path), code=True)} has not been produced yet: it is written when every "
+        st.info(f"{rel(loaded.path)} has not been produced yet: it is written when every "
                 "variant of the task is done.", icon=WAIT)
         return None
     return None if problem(loaded, what) else loaded.value
@@ -121,7 +121,7 @@ def table_file(path, needed, what):
 
 def whole_table(label, path, table, key, **column_config):
     """A results table under an expander, with its download button."""
-    with st.expander(f"{label} ({len(table)} rows of {md(rel(path), code=True)})"):
+    with st.expander(f"{label} ({len(table)} rows of {rel(path)})"):
         st.dataframe(table, hide_index=True, width="stretch", key=key, column_config=column_config)
         csv_download(path, key=f"{key}-download")
 

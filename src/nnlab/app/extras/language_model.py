@@ -42,8 +42,7 @@ def vocabulary(page):
     for name in page.trained:
         loaded = loaders.load_model(page.run(name) / "params.npz")
         if loaded.ok and loaded.value.model.words is not None:
-            st.caption(f"Vocabulary from {ui.md(ui.rel(loaded.path), code=True)} "
-                       "(`data/trigrams.npz` is not readable).")
+            st.caption(f"Vocabulary from {ui.rel(loaded.path)} (`data/trigrams.npz` is not readable).")
             return [str(w) for w in loaded.value.model.words], None
     ui.problem(data, "vocabulary")
     return None, None
