@@ -1,8 +1,4 @@
-"""nnlab results browser: `streamlit run app.py [-- --results PATH --config FILE --refresh S]`.
-
-Pages: Overview and Data (src/nnlab/app/pages/), then one page per task of nnlab.tasks, all
-drawn by nnlab.app.task_page, then Experiments (pages/experiments.py); see docs/app.md.
-"""
+"""nnlab results browser: `streamlit run app.py [-- --results PATH --config FILE --refresh S]` (docs/app.md)."""
 import functools
 import sys
 from pathlib import Path

@@ -1,5 +1,4 @@
-"""The app's charts, in Altair: values with their intervals, learning curves (a band where
-there is one), a confusion matrix, bars and lines. Each takes a tidy frame and draws it."""
+"""The app's charts, in Altair, each drawn from a tidy frame."""
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -20,10 +19,8 @@ def title(text, subtitle=""):
 
 
 def intervals(data, metric, caption=None, zero=False):
-    """One point per variant (`value`) with its 95% interval (`low`, `high`) as a rule, on an
-    axis that fits the values, not one from zero: data columns variant, value, low, high, interval.
-    zero=True (differences, a forest plot): a dashed line at zero, and points filled where the
-    column `real` is true, open where not."""
+    """A point per variant (columns variant, value, low, high, interval) with its 95% interval, on an axis that
+    fits the values; zero (a forest plot of differences): a line at zero, points filled where `real`."""
     axis = alt.Axis(format="%" if metric.is_accuracy else "~g")
     y = alt.Y("variant:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
     tooltip = ["variant", alt.Tooltip("value:Q", format=".4g"), alt.Tooltip("low:Q", format=".4g"),
@@ -53,24 +50,16 @@ def thin(frame):
 
 def long_curves(frames, columns):
     """frames {label: history}; columns [(column, label)] -> long frame epoch, value, low, high, variant, split."""
-    parts = []
-    for variant, frame in frames.items():
-        for column, split in columns:
-            if column in frame.columns and frame[column].notna().any():
-                part = pd.DataFrame({"epoch": frame["epoch"], "value": frame[column],
-                                     "low": frame.get(f"{column}_low", np.nan),
-                                     "high": frame.get(f"{column}_high", np.nan),
-                                     "variant": variant, "split": split}).dropna(subset=["value"])
-                parts.append(part)
-    columns = ["epoch", "value", "low", "high", "variant", "split"]
+    parts = [pd.DataFrame({"epoch": frame["epoch"], "value": frame[column], "low": frame.get(f"{column}_low", np.nan),
+                           "high": frame.get(f"{column}_high", np.nan), "variant": variant, "split": split})
+             for variant, frame in frames.items() for column, split in columns if column in frame.columns]
     if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True).astype({"low": float, "high": float})
+        return pd.DataFrame(columns=["epoch", "value", "low", "high", "variant", "split"])
+    return pd.concat(parts, ignore_index=True).dropna(subset=["value"]).astype({"low": float, "high": float})
 
 
 def curves(frames, panel, height=240):
-    """A task's Panel over {label: history frame}: a line per variant and split (colour:
-    variant, dash: split), under it its 95% band where the frame has one."""
+    """A task's Panel over {label: history frame}: colour variant, dash split, a 95% band where there is one."""
     data = long_curves(frames, panel.columns)
     if data.empty:
         st.caption(f"{panel.title}: no values recorded yet.")
@@ -94,6 +83,13 @@ def curves(frames, panel, height=240):
             x=x, y=alt.Y("low:Q", scale=scale, stack=None), y2="high:Q", color=color, detail="split:N"))
     subtitle = ", ".join(f"{s}: {style}" for s, style in zip(splits, ["solid", "dashed", "dotted"]))
     show(alt.layer(*layers).properties(title=title(panel.title, subtitle if len(splits) > 1 else "")), height)
+
+
+def panels(frames, panels):
+    """Every panel over the same curves, two to a row."""
+    for column, panel in zip(st.columns(min(len(panels), 2)) * 2, panels):
+        with column:
+            curves(frames, panel)
 
 
 def confusion(counts, caption):

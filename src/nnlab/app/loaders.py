@@ -1,18 +1,10 @@
-"""Readers for result files, cached on (path, modification time, size).
-
-Each `load_*` returns a `Loaded`: `.value` when the file was read, else `.missing` (no
-such file) or `.error` (a one-line reason: corrupt, truncated, wrong schema). A file that
-changes on disk gets a new cache key, so a growing history.csv is re-read only when it
-has grown. Arrays are read with allow_pickle=False, only the keys asked for, and only after
-their declared sizes (the .npy headers inside the .npz) pass nnlab.io.MAX_ARRAY_BYTES
-(nnlab.io.read_npz, as nnlab.models.load does for params.npz).
-"""
+"""Readers of result files, cached on (path, mtime, size): a Loaded holds the value, or missing, or why not."""
+import functools
 import io
 import json
 import math
 import numbers
 import threading
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +16,7 @@ import streamlit as st
 from nnlab import models, replicates
 from nnlab.errors import reason
 from nnlab.io import read_npz
-from nnlab.app.state import parse_history  # noqa: F401 - one of the parsers below, by name (_parsed)
+from nnlab.app.state import file_key, parse_history  # noqa: F401 - parse_history: a parser, by name (_parsed)
 
 MAX_METRIC = 2**53               # a finite metric beyond this (say best_epoch 10**20) is implausible
 
@@ -39,18 +31,6 @@ class Loaded:
     @property
     def ok(self):
         return self.error is None and not self.missing
-
-
-def file_key(path):
-    """(mtime_ns, size) of a file, or None when it does not exist."""
-    try:
-        stat = Path(path).stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
-
-
-# ---------------------------------------------------------------- parsers (no caching)
 
 
 def parse_json(path):
@@ -71,9 +51,7 @@ def parse_csv(path):
 
 
 def metric_values(metrics, keys):
-    """{key: value} of `keys` in a metrics.json dict: numbers (not bools; NaN and infinity are
-    kept) of plausible size, or None (absent or null). Anything else raises ValueError naming
-    the key."""
+    """{key: value} of `keys` in a metrics.json dict: None or a plausible number (NaN, inf kept), else ValueError."""
     out = {}
     for key in keys:
         value = metrics.get(key)
@@ -88,8 +66,7 @@ ESTIMATE_KEYS = ("mean", "sd", "n", "low", "high")
 
 
 def estimates(aggregate):
-    """{metric: {mean, sd, n, low, high, interval}} from an aggregate.json dict (written by
-    nnlab.replicates), every number checked as metric_values does; ValueError names the key."""
+    """{metric: {mean, sd, n, low, high, interval}} of an aggregate.json dict, checked as metric_values does."""
     metrics = aggregate.get("metrics")
     if not isinstance(metrics, dict):
         raise ValueError("no 'metrics' object")
@@ -106,9 +83,7 @@ def estimates(aggregate):
 
 
 def run_estimates(task, record, seed=0):
-    """The estimates of one run, as aggregate.json would have them for a single seed
-    (nnlab.replicates.aggregate of that one record): each metric with the run's own interval
-    where it has one. The task's metrics are checked as metric_values does first."""
+    """The estimates of one run's metrics.json record, as nnlab.replicates.aggregate gives them for one seed."""
     metric_values(record, [m.name for m in task.all_metrics])
     hp = record.get("hyperparameters")
     one = {**record, "task": task.name, "variant": "", "hyperparameters": {**(hp if isinstance(hp, dict) else {}),
@@ -129,9 +104,7 @@ def parse_png(path):
 
 
 def parse_confusion(path):
-    """A confusion matrix CSV -> square DataFrame of counts (rows true, columns predicted).
-
-    Accepts a first column of class names (any header) or a header-only matrix."""
+    """A confusion matrix CSV, labelled or header-only -> square DataFrame (rows true, columns predicted)."""
     frame = pd.read_csv(path)
     first = frame.columns[0]
     if not pd.api.types.is_numeric_dtype(frame[first]):
@@ -149,11 +122,8 @@ def parse_confusion(path):
     return counts
 
 
-# ------------------------------------------------------------- cached, keyed on mtime
-
 def _safe(parse, path, *args):
-    """(True, value) or (False, reason): OSError, ValueError (JSON, CSV, npz, pickle refused),
-    zipfile.BadZipFile, PIL's errors... any of them only makes this one file unreadable."""
+    """(True, value) or (False, reason): any error only makes this one file unreadable."""
     try:
         return True, parse(path, *args)
     except Exception as error:  # noqa: BLE001 - the app must keep going
@@ -171,8 +141,7 @@ def _npz(path, key, keys, optional):
 
 
 def _load(path, reader):
-    """Loaded from reader: the name of a parse_* function above (cached as data), or a cached
-    function of (path, file key)."""
+    """Loaded from reader: the name of a parse_* function (cached as data) or a cached f(path, file key)."""
     path = Path(path)
     key = file_key(path)
     if key is None:
@@ -181,32 +150,16 @@ def _load(path, reader):
     return Loaded(path, value=value) if ok else Loaded(path, error=value)
 
 
-def load_json(path):
-    return _load(path, "json")
-
-
-def load_csv(path):
-    return _load(path, "csv")
-
-
-def load_history(path):
-    return _load(path, "history")
-
-
-def load_confusion(path):
-    return _load(path, "confusion")
-
-
-def load_png(path):
-    return _load(path, "png")
+load_json = functools.partial(_load, reader="json")
+load_csv = functools.partial(_load, reader="csv")
+load_history = functools.partial(_load, reader="history")
+load_confusion = functools.partial(_load, reader="confusion")
+load_png = functools.partial(_load, reader="png")
 
 
 def load_npz(path, keys, optional=()):
     """Read-only arrays of `keys` and `optional` (shared between sessions: do not modify them)."""
     return _load(path, lambda p, key: _npz(p, key, tuple(keys), tuple(optional)))
-
-
-# ------------------------------------------------------------------- trained models
 
 
 @dataclass

@@ -1,11 +1,4 @@
-"""Where the app reads from: the results folder and the config that defines the variants.
-
-Precedence, for each setting: command line (`streamlit run app.py -- --results PATH
---config FILE --refresh SECONDS`), then environment (NNLAB_RESULTS, NNLAB_CONFIG,
-NNLAB_REFRESH), then the default: results/ beside app.py; the results folder's own
-config.yaml (the workflow's effective config), else config.yaml beside app.py; 3 seconds.
-A value that is not usable (a refresh of "nan") is refused with the setting's name.
-"""
+"""Where the app reads from; each setting from the command line, else the environment, else its default."""
 import argparse
 import math
 import os
@@ -26,14 +19,6 @@ class Settings:
     refresh: float         # seconds between live-progress checks of running variants
 
 
-def parser():
-    p = argparse.ArgumentParser(prog="streamlit run app.py --", allow_abbrev=False, add_help=False)
-    p.add_argument("--results")
-    p.add_argument("--config")
-    p.add_argument("--refresh")
-    return p
-
-
 def seconds(raw, name):
     """A positive, finite number of seconds from `raw` (a string), or ConfigError naming `name`."""
     try:
@@ -49,10 +34,13 @@ def resolve(app_dir, argv=(), environ=None):
     """Settings from script arguments `argv` (what follows `--`) and `environ`."""
     environ = os.environ if environ is None else environ
     app_dir = Path(app_dir)
-    args, _unknown = parser().parse_known_args(list(argv))
+    parser = argparse.ArgumentParser(prog="streamlit run app.py --", allow_abbrev=False, add_help=False)
+    for option in ("--results", "--config", "--refresh"):
+        parser.add_argument(option)
+    args, _unknown = parser.parse_known_args(list(argv))
     results = Path(args.results or environ.get("NNLAB_RESULTS") or app_dir / "results").expanduser().absolute()
     config = args.config or environ.get("NNLAB_CONFIG")
-    if not config:
+    if not config:      # the workflow writes the config a run used into the results folder
         config = results / "config.yaml" if (results / "config.yaml").is_file() else app_dir / "config.yaml"
     if args.refresh is not None:
         refresh = seconds(args.refresh, "--refresh")

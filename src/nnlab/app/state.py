@@ -1,18 +1,4 @@
-"""The variants a config defines and the state of each run in a results folder (no Streamlit).
-
-Every variant is trained once per seed of the config (nnlab.variants.seeds); the layout is
-nnlab.tasks'. A run is
-  done         its metrics.json exists;
-  failed       no metrics.json, and the log's last attempt ends in an error line (the
-               format is nnlab.runner's, which writes these logs);
-  running      no metrics.json, and its log or history.csv was written recently;
-  interrupted  history.csv exists but nothing was written recently and no error was logged
-               (a killed job, or a crash whose traceback went to the terminal, not the log);
-  not started  none of the above.
-A variant is failed, running or interrupted when one of its runs is (in that order), done
-when all of its runs are, and not started otherwise (some runs may be done: see seeds_done).
-Its runs are the config's seeds; other seed folders found are listed as not used.
-"""
+"""The state of each run and variant of a results folder (no Streamlit); the states are docs/app.md's."""
 import functools
 import io
 import time
@@ -64,39 +50,15 @@ class VariantState:
 
 def load_config(path, schema=None):
     """(config dict or None, message or None): the YAML at `path`, validated when `schema` exists."""
-    path = Path(path)
-    if not path.is_file():
+    if not Path(path).is_file():
         return None, f"no config file at {path}"
     try:
-        config = load_yaml(path)
+        config = load_yaml(Path(path))
+        if schema is not None and Path(schema).is_file():
+            validate(config, schema, source=str(path))      # the workflow would not run it either
     except ConfigError as error:
         return None, str(error)
-    if schema is not None and Path(schema).is_file():
-        try:
-            validate(config, schema, source=str(path))
-        except ConfigError as error:
-            return None, str(error)          # the workflow would not run it either
     return config, None
-
-
-def config_variants(config, task):
-    """({variant: hyperparameters}, message or None) that `config` defines for `task`."""
-    if config is None:
-        return {}, "no valid config"
-    try:
-        return dict(tasks.TASKS[task].variants(config)), None
-    except KeyError as error:
-        return {}, f"the config has no {error} settings"
-    except Exception as error:  # noqa: BLE001 - a bad config must not break the app
-        return {}, f"could not list variants: {type(error).__name__}: {error}"
-
-
-def config_seeds(config):
-    """The seeds the config trains every variant with ([] without a valid config)."""
-    try:
-        return list(variants.seeds(config)) if config is not None else []
-    except Exception:  # noqa: BLE001 - a bad config must not break the app
-        return []
 
 
 def disk_seeds(results, task, variant):
@@ -118,16 +80,21 @@ def result_variants(results, task):
                   and (Path(tasks.aggregate_file(results, task, p.name)).exists() or disk_seeds(results, task, p.name)))
 
 
-def _mtime(path):
+def file_key(path):
+    """(mtime_ns, size) of a file, or None when it does not exist."""
     try:
-        return path.stat().st_mtime
+        stat = Path(path).stat()
     except OSError:
         return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _mtime(path):
+    return key[0] / 1e9 if (key := file_key(path)) else None
 
 
 def parse_history(path):
-    """history.csv as numbers: a partly written last line is dropped, and no more than
-    MAX_EPOCHS rows (MAX_HISTORY_BYTES) are read; frame.attrs["cut"] says when some were not."""
+    """history.csv as numbers, without a partly written last line, at most MAX_EPOCHS rows (attrs["cut"])."""
     with open(path, "rb") as f:
         raw = f.read(MAX_HISTORY_BYTES + 1)
     if not raw.strip():
@@ -159,9 +126,7 @@ def _history_rows(path, key):
 def read_log_tail(path, max_bytes=LOG_TAIL_BYTES):
     try:
         with open(path, "rb") as f:
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - max_bytes))
+            f.seek(max(0, f.seek(0, 2) - max_bytes))
             return f.read().decode(errors="replace")
     except OSError:
         return ""
@@ -183,8 +148,8 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
     if metrics.exists():                 # done: its epochs are in metrics.json (no history read)
         out.state = "done"
         return out
-    stat = history.stat() if history.exists() else None
-    epochs, slowest = _history_rows(str(history), (stat.st_mtime_ns, stat.st_size)) if stat else (0, 0.0)
+    stat = file_key(history)
+    epochs, slowest = _history_rows(str(history), stat) if stat else (0, 0.0)
     out.epochs_done = epochs
     lines, error = runner.attempt(read_log_tail(log) if log.exists() else "")
     out.log_tail = [line for line in lines if line.strip()][-tail_lines:]
@@ -204,9 +169,7 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
 
 
 def variant_state(results, task, variant, hyperparameters=None, in_config=True, seeds=(), now=None):
-    """The VariantState of a variant over its runs: the seeds given (the config's; without them,
-    those with a run folder); other seed folders found are `unused`. The first failed, running
-    or interrupted run leads its state and detail."""
+    """The VariantState of a variant over the runs of `seeds` (none: the seed folders found)."""
     found = disk_seeds(results, task, variant)
     seeds = sorted(seeds) or found or [0]
     runs = [run_state(results, task, variant, s, hyperparameters, in_config, now) for s in seeds]
@@ -227,8 +190,14 @@ def variant_state(results, task, variant, hyperparameters=None, in_config=True, 
 
 def task_states(results, task, config):
     """(states of every variant the config defines, then those found only in the results), message."""
-    defined, message = config_variants(config, task)
-    seeds = config_seeds(config)
+    defined, seeds, message = {}, [], "no valid config"
+    if config is not None:
+        try:
+            defined, seeds, message = dict(tasks.TASKS[task].variants(config)), variants.seeds(config), None
+        except KeyError as error:
+            message = f"the config has no {error} settings"
+        except Exception as error:  # noqa: BLE001 - a bad config must not break the app
+            message = f"could not list variants: {type(error).__name__}: {error}"
     states = [variant_state(results, task, v, hp, seeds=seeds) for v, hp in defined.items()]
     for extra in result_variants(results, task):
         if extra not in defined:

@@ -1,8 +1,4 @@
-"""The page of one task, driven by the registry (nnlab.tasks): its key metric per variant with
-the intervals, its learning curves (Task.panels: the mean over seeds with a band), its metrics
-table (summary/<task>.csv), one variant's aggregate and one seed's figures, the comparison of
-two variants (summary/<task>_comparisons.csv), then the task's own extras
-(nnlab.app.extras.<task>: SECTIONS, and optionally run(), groups(), preferred(), DRAWN)."""
+"""The page of any task of nnlab.tasks, driven by its registry entry, then the task's own extras/<task>.py."""
 import importlib
 import math
 from dataclasses import dataclass
@@ -31,8 +27,8 @@ class TaskPage:
 
     @cached_property
     def trained(self):
-        """Variants with at least one done run."""
-        return [v.variant for v in self.states if v.done_seeds]
+        """Variants with a trained model (params.npz) of their first done run."""
+        return [v.variant for v in self.states if v.done_seeds and (self.run(v.variant) / "params.npz").exists()]
 
     @cached_property
     def replicated(self):
@@ -52,8 +48,7 @@ class TaskPage:
         return loaders.load_json(self.run(name, seed) / "metrics.json")
 
     def estimates(self, name):
-        """Loaded {metric: {mean, sd, n, low, high, interval}} from the variant's aggregate.json;
-        before it is written, a variant of one done run reads them from that run's metrics.json."""
+        """Loaded estimates of aggregate.json; before it is written, those of a lone done run's metrics.json."""
         cache = self.__dict__.setdefault("_estimates", {})
         if name not in cache:
             loaded = loaders.load_json(tasks.aggregate_file(ui.results(), self.task.name, name))
@@ -70,7 +65,7 @@ class TaskPage:
         return cache[name]
 
     def hyperparameters(self, name):
-        """The config's hyper-parameters, updated from the first run's metrics.json when it has them."""
+        """The config's hyper-parameters, updated from the first run's metrics.json."""
         metrics = self.metrics(name)
         saved = metrics.value.get("hyperparameters") if metrics.ok else None
         return {**self.by_name[name].hyperparameters, **(saved if isinstance(saved, dict) else {})}
@@ -105,11 +100,8 @@ def render(name):
         ui.section(title, section, page)
 
 
-# ---------------------------------------------------------------------- key metric
-
-
 def key_metric(page):
-    """The key metric per variant, a point with its 95% interval, from summary/<task>.csv."""
+    """The key metric per variant with its 95% interval, from summary/<task>.csv."""
     metric = page.task.key_metric
     columns = {"variant": "variant", metric.name: "value", f"{metric.name}_low": "low", f"{metric.name}_high": "high"}
     table = ui.table_file(tasks.summary_file(ui.results(), page.task.name), list(columns), "key metric")
@@ -128,16 +120,11 @@ def key_metric(page):
     st.caption(f"Points: each variant's {ui.md(metric.label)}; lines: its 95% confidence interval "
                f"({ui.md(', '.join(sorted(set(data['interval']))))}). The axis spans the values, not zero. "
                + (f"No interval for {ui.md(', '.join(without))}. " if without else "")
-               + f"From {ui.md(ui.rel(tasks.summary_file(ui.results(), page.task.name)), code=True)}.")
-
-
-# ------------------------------------------------------------------ training curves
+               + f"From {ui.rel(tasks.summary_file(ui.results(), page.task.name))}.")
 
 
 def curve_sources(page, name):
-    """[(label, history path, is a mean over seeds)] to draw for one variant: the mean over its
-    seeds (history_mean.csv) when it has several done, else its running run, else its first run
-    with a history.csv (labelled with the seed when the variant has several)."""
+    """[(label, history path, is a mean)]: history_mean.csv of several done seeds, else a running or first run."""
     v = page.by_name[name]
     mean = Path(tasks.history_mean_file(ui.results(), page.task.name, name))
     if len(v.done_seeds) > 1 and v.state != "running" and mean.exists():
@@ -149,14 +136,13 @@ def curve_sources(page, name):
 
 
 def history(label, path, is_mean):
-    """The frame to draw of one history.csv (history_mean.csv: column c is c_mean, with c_low
-    and c_high), at most charts.MAX_POINTS epochs; says what was not read or not drawn."""
+    """A history.csv (or history_mean.csv: c_mean as c) to draw, thinned; says what was not read or drawn."""
     loaded = loaders.load_history(path)
     if ui.problem(loaded, f"{label} curves"):
         return None
     frame = loaded.value
     if frame.attrs.get("cut"):
-        st.caption(f"{ui.md(label)}: {ui.md(ui.rel(path), code=True)} is longer than the app reads "
+        st.caption(f"{ui.md(label)}: {ui.rel(path)} is longer than the app reads "
                    f"({state.MAX_EPOCHS:,} epochs, the most the config schema allows, or "
                    f"{state.MAX_HISTORY_BYTES // 2**20} MiB): only its first {len(frame):,} epochs were read.")
     frame, k = charts.thin(frame)
@@ -165,14 +151,17 @@ def history(label, path, is_mean):
     return frame.rename(columns={c: c[:-5] for c in frame.columns if c.endswith("_mean")}) if is_mean else frame
 
 
+def histories(sources):
+    """{label: frame to draw} of [(label, history path, is a mean)], after saying what could not be read."""
+    return {label: f for label, path, is_mean in sources if (f := history(label, path, is_mean)) is not None}
+
+
 def draw_curves(page, sources, groups):
     """The task's panels over the curves of `sources`, one column per group of variants."""
-    frames = {label: f for label, path, is_mean in sources if (f := history(label, path, is_mean)) is not None}
+    frames = histories(sources)
     panels = page.task.panels
     if len(groups) == 1:
-        for column, panel in zip(st.columns(min(len(panels), 2)) * 2, panels):
-            with column:
-                charts.curves(frames, panel)
+        charts.panels(frames, panels)
         return
     for column, (title, members) in zip(st.columns(len(groups)), groups.items()):
         with column:
@@ -185,8 +174,7 @@ def draw_curves(page, sources, groups):
 
 
 def curves_section(page, extras):
-    """Curves of the variants picked (those with a curve), in a fragment that re-checks the
-    files while any of them runs."""
+    """Curves of the variants picked, in a fragment that re-checks the files while any of them runs."""
     names = [v.variant for v in page.states if curve_sources(page, v.variant)]
     if not names:
         st.info("No variant has a history.csv yet.", icon=ui.WAIT)
@@ -202,13 +190,8 @@ def curves_section(page, extras):
             key=f"{page.task.name}-curves-live")
 
 
-# ---------------------------------------------------------------------- the metrics
-
-
 def metrics_table(task, key=None, caption=True):
-    """summary/<task>.csv as it is, formatted by st.column_config: the variant, its seeds and the
-    hyper-parameters that differ between variants, then each metric's mean and 95% interval,
-    then the sd and how each interval was computed, then the rest."""
+    """summary/<task>.csv, formatted by st.column_config, in docs/app.md's column order."""
     path = tasks.summary_file(ui.results(), task.name)
     table = ui.table_file(path, ["variant"], "summary table")
     if table is None:
@@ -220,8 +203,7 @@ def metrics_table(task, key=None, caption=True):
     bad = [f"{c} of {table.loc[i, 'variant']}" for c in numbers for i in table.index
            if pd.isna(found.loc[i, c]) and not pd.isna(table.loc[i, c])]
     if bad:
-        st.error(f"{ui.md(ui.rel(path), code=True)}: expected numbers, found text in {ui.md(', '.join(bad[:5]))}",
-                 icon=ui.BROKEN)
+        st.error(f"{ui.rel(path)}: expected numbers, found text in {ui.md(', '.join(bad[:5]))}", icon=ui.BROKEN)
     table = table.assign(**found)
     varying = [c for c in table.columns if c not in numbers and c not in ("variant", "seeds")
                and not c.endswith("_interval") and table[c].nunique(dropna=False) > 1]
@@ -234,15 +216,11 @@ def metrics_table(task, key=None, caption=True):
                                 **ui.metric_columns(task, table)})
     if caption:
         st.caption(ui.INTERVALS_CAPTION + " Click a column header to sort.")
-    ui.csv_download(path, f"Download {Path(path).name}", key=f"{key or task.name}-download")
-
-
-# ---------------------------------------------------------------------- one variant
+    ui.csv_download(path, key=f"{key or task.name}-download")
 
 
 def run_picker(page, names, default=None):
-    """(variant, seed) picked: a variant of `names`, then one of its runs (the first done seed by
-    default; the seed box only when the variant has several runs)."""
+    """(variant, seed) picked: a variant of `names`, then one of its runs when it has several."""
     left, right = st.columns([3, 1])
     name = left.selectbox("Variant", names, index=names.index(default) if default in names else 0,
                           key=f"{page.task.name}-variant")
@@ -254,8 +232,7 @@ def run_picker(page, names, default=None):
 
 
 def variant_section(page, extras):
-    """One variant: its state, its metrics over its seeds with their intervals, then one seed's
-    figures (Task.figures but those drawn on this page) and the task's run extras."""
+    """One variant: its state and metrics with their intervals, then one seed's figures and run extras."""
     names = [v.variant for v in page.states if v.done_seeds or v.state != "not started"]
     if not names:
         st.info("No variant has results yet.", icon=ui.WAIT)
@@ -282,12 +259,8 @@ def variant_section(page, extras):
         extras.run(page, name, seed)
 
 
-# ------------------------------------------------------------- compare two variants
-
-
 def compare_section(page):
-    """Two variants and a metric picked: their row of summary/<task>_comparisons.csv (it holds
-    both orders) in words and numbers, then the whole table."""
+    """Two variants and a metric picked: their row of summary/<task>_comparisons.csv, then the whole table."""
     task = page.task
     path = tasks.comparisons_file(ui.results(), task.name)
     table = ui.table_file(path, COMPARISON_COLUMNS, "comparisons")
@@ -302,26 +275,26 @@ def compare_section(page):
     left, mid, right = st.columns(3)
     a = left.selectbox("Variant A", names, index=0, key=f"{task.name}-compare-a")
     b = mid.selectbox("Variant B", names, index=1, key=f"{task.name}-compare-b")
-    labels = {m.name: m.label for m in task.all_metrics}
-    metric = right.selectbox("Metric", list(dict.fromkeys(table["metric"])), key=f"{task.name}-compare-metric",
-                             format_func=lambda m: labels.get(m, m))
+    metric = metric_picker(right, task, table["metric"], f"{task.name}-compare-metric")
     rows = table[(table["a"] == a) & (table["b"] == b) & (table["metric"] == metric)]
     if a == b:
         st.info("Pick two different variants.", icon=":material/compare_arrows:")
     elif rows.empty:
-        st.info(f"{ui.md(ui.rel(path), code=True)} has no comparison of {ui.md(a)} with {ui.md(b)} on "
-                f"{ui.md(metric)}.", icon=ui.WAIT)
+        st.info(f"{ui.rel(path)} has no comparison of {ui.md(a)} with {ui.md(b)} on {ui.md(metric)}.", icon=ui.WAIT)
     else:
         answer(task, rows.iloc[0].to_dict())
-    with st.expander(f"All comparisons ({len(table)} rows of {ui.md(ui.rel(path), code=True)})"):
-        st.dataframe(table, hide_index=True, width="stretch", key=f"{task.name}-comparisons",
-                     column_config={"answer": st.column_config.TextColumn(width="large")})
-        ui.csv_download(path, f"Download {Path(path).name}", key=f"{task.name}-comparisons-download")
+    ui.whole_table("All comparisons", path, table, f"{task.name}-comparisons",
+                   answer=st.column_config.TextColumn(width="large"))
+
+
+def metric_picker(column, task, names, key):
+    """A selectbox of the metrics `names` (in order, once each), labelled as the registry says."""
+    labels = {m.name: m.label for m in task.all_metrics}
+    return column.selectbox("Metric", list(dict.fromkeys(names)), key=key, format_func=lambda m: labels.get(m, m))
 
 
 def answer(task, row):
-    """One comparison row: its answer in words, then the numbers over seeds (paired t) and on the
-    first seed's test set."""
+    """One comparison row: its answer in words, then its numbers over seeds and on the first seed's test set."""
     seeds = int(row["seeds"]) if math.isfinite(row["seeds"]) else 0
     text = ui.md(row["answer"])
     if seeds < stats.MIN_SEEDS:

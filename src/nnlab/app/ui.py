@@ -1,6 +1,4 @@
-"""Shared Streamlit pieces: settings, Markdown-safe text, messages in place of unreadable
-elements, numbers with their intervals, tables, images and live fragments. Every number and
-interval is read from the workflow's files: nothing is estimated here."""
+"""What every page shares: settings, Markdown-safe text, messages in place of unreadable files, intervals, tables."""
 import contextlib
 import logging
 import math
@@ -14,6 +12,7 @@ import streamlit as st
 from streamlit.errors import FragmentHandledException
 
 from nnlab import tasks
+from nnlab.errors import reason
 from nnlab.app import loaders, settings as settings_module, state
 
 SETTINGS_KEY = "nnlab_settings"
@@ -22,16 +21,11 @@ WAIT = ":material/hourglass_empty:"
 BROKEN = ":material/broken_image:"
 
 
-# ------------------------------------------------------------------------- settings
-
-
 def settings():
     """The Settings app.py stored for this session (resolved from the environment otherwise)."""
-    value = st.session_state.get(SETTINGS_KEY)
-    if value is None:
-        value = settings_module.resolve(Path(__file__).resolve().parents[3])
-        st.session_state[SETTINGS_KEY] = value
-    return value
+    if SETTINGS_KEY not in st.session_state:
+        st.session_state[SETTINGS_KEY] = settings_module.resolve(Path(__file__).resolve().parents[3])
+    return st.session_state[SETTINGS_KEY]
 
 
 def results():
@@ -39,9 +33,9 @@ def results():
 
 
 def rel(path):
-    """A path as shown to the user: relative to the results folder when inside it."""
+    """A path as shown to the user: a code span, relative to the results folder when inside it."""
     path = Path(path)
-    return str(path.relative_to(results())) if path.is_relative_to(results()) else str(path)
+    return md(path.relative_to(results()) if path.is_relative_to(results()) else path, code=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -55,16 +49,13 @@ def config():
     return _config(str(s.config), str(s.schema), loaders.file_key(s.config), loaders.file_key(s.schema))
 
 
-# ------------------------------------------------------------- text from files or users
-
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 _AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.I)   # where GFM would start a bare link
 JOINER = "\u2060"    # an invisible word joiner there keeps a URL or e-mail address plain text
 
 
 def md(text, code=False):
-    """Text that comes from a file or from the user, made safe to put into Markdown: shown
-    literally, never as markup, images or links. code=True: as an inline code span."""
+    """Text from a file or the user, shown literally in Markdown (never markup, images or links); code: a code span."""
     text = " ".join(str(text).splitlines())
     if not code:
         return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(JOINER, text))
@@ -72,20 +63,16 @@ def md(text, code=False):
     return f"{fence} {text} {fence}" if "`" in text else f"`{text}`"
 
 
-# ------------------------------------------------------------------------- messages
-
-
 @contextlib.contextmanager
 def guard(what):
-    """Run one section of a page; an unexpected error (say a result file with an unexpected
-    layout) becomes a message in place of that section, and the rest of the page still runs."""
+    """Run one section of a page: an unexpected error becomes a message in its place, and the page goes on."""
     try:
         yield
     except FragmentHandledException:
         raise
     except Exception as error:  # noqa: BLE001 - Streamlit's rerun/stop are BaseExceptions and pass
         logging.getLogger(__name__).exception("%s could not be shown", what)
-        st.error(f"{what} could not be shown: {md(loaders.reason(error))}", icon=":material/report:")
+        st.error(f"{what} could not be shown: {md(reason(error))}", icon=":material/report:")
 
 
 def section(title, render, *args):
@@ -96,15 +83,14 @@ def section(title, render, *args):
 
 
 def problem(loaded, what=None):
-    """Show why `loaded` has no value (missing or unreadable), in place of its element.
-    Returns True when there was a problem."""
+    """Show why `loaded` has no value (missing or unreadable) in place of its element; True when it has none."""
     if loaded.ok:
         return False
     label = f"{md(what)}: " if what else ""
     if loaded.missing:
-        st.info(f"{label}{md(rel(loaded.path), code=True)} has not been produced yet.", icon=WAIT)
+        st.info(f"{label}{rel(loaded.path)} has not been produced yet.", icon=WAIT)
     else:
-        st.error(f"{label}could not read {md(rel(loaded.path), code=True)}: {md(loaded.error)}", icon=BROKEN)
+        st.error(f"{label}could not read {rel(loaded.path)}: {md(loaded.error)}", icon=BROKEN)
     return True
 
 
@@ -122,33 +108,30 @@ def results_banner():
 
 
 def table_file(path, needed, what):
-    """The CSV table at `path` when it has the columns `needed`; else None, after saying in
-    place that it is not produced yet or why it cannot be read."""
+    """The CSV table at `path` when it has the columns `needed`; else None, after saying why not."""
     loaded = loaders.load_csv(path)
+    if loaded.ok and (missing := [c for c in needed if c not in loaded.value.columns]):
+        loaded = loaders.Loaded(loaded.path, error=f"no column(s) {', '.join(missing)}")
     if loaded.missing:
-        st.info(f"{md(rel(loaded.path), code=True)} has not been produced yet: it is written when every "
+        st.info(f"{rel(loaded.path)} has not been produced yet: it is written when every "
                 "variant of the task is done.", icon=WAIT)
         return None
-    if problem(loaded, what):
-        return None
-    missing = [c for c in needed if c not in loaded.value.columns]
-    if missing:
-        problem(loaders.Loaded(loaded.path, error=f"no column(s) {', '.join(missing)}"), what)
-        return None
-    return loaded.value
+    return None if problem(loaded, what) else loaded.value
 
 
-# ------------------------------------------------------------ values and intervals
+def whole_table(label, path, table, key, **column_config):
+    """A results table under an expander, with its download button."""
+    with st.expander(f"{label} ({len(table)} rows of {rel(path)})"):
+        st.dataframe(table, hide_index=True, width="stretch", key=key, column_config=column_config)
+        csv_download(path, key=f"{key}-download")
 
 
 def fmt(value, digits=4):
-    if value is None or isinstance(value, bool):
-        return "–" if value is None else str(value)
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.{digits}g}" if math.isfinite(value) else str(value)
-    return str(value)
+    if value is None:
+        return "–"
+    if isinstance(value, (float, np.floating)) and math.isfinite(value):
+        return f"{value:.{digits}g}"
+    return str(int(value)) if isinstance(value, np.integer) else str(value)
 
 
 def number(value, digits=3):
@@ -163,6 +146,12 @@ def span(estimate, digits=3):
     return f"{fmt(estimate['low'], digits)}–{fmt(estimate['high'], digits)}" if has_interval(estimate) else "–"
 
 
+def sd_text(estimate):
+    """" ± 0.012 sd" when the interval is a t interval over seeds, else ""."""
+    t = has_interval(estimate) and estimate["interval"].startswith("t,")
+    return f" ± {fmt(estimate['sd'], 2)} sd" if t else ""
+
+
 def how(metric, estimate):
     """How an estimate's interval was computed, in words ("" when it has none)."""
     interval = estimate.get("interval", "none")
@@ -174,11 +163,8 @@ def how(metric, estimate):
 
 
 def estimate_text(metric, estimate, digits=3):
-    """e.g. "0.952 (95% CI 0.934–0.966, Wilson, test set)" or "0.948 ± 0.012 sd (95% CI
-    0.93–0.96, t over 5 seeds)"; "no interval" said so."""
-    text = fmt(estimate.get("mean"), digits)
-    if estimate.get("interval", "").startswith("t,") and has_interval(estimate):
-        text += f" ± {fmt(estimate['sd'], 2)} sd"
+    """e.g. "0.948 ± 0.012 sd (95% CI 0.93–0.96, t over 5 seeds)"; "no interval" said so."""
+    text = fmt(estimate.get("mean"), digits) + sd_text(estimate)
     if has_interval(estimate):
         return f"{text} (95% CI {span(estimate, digits)}, {how(metric, estimate)})"
     n = estimate.get("n")
@@ -203,8 +189,8 @@ def estimate_row(task, estimates, names):
     for column, name in zip(st.columns(len(shown)) if shown else [], shown):
         e, metric = estimates[name], task.metric(name)
         column.metric(metric.label, fmt(e["mean"], 3))
-        sd = f"± {fmt(e['sd'], 2)} sd · " if has_interval(e) and e["interval"].startswith("t,") else ""
-        column.caption(f"{sd}95% CI {span(e)}, {how(metric, e)}" if has_interval(e) else "no interval")
+        interval = f"95% CI {span(e)}, {how(metric, e)}" if has_interval(e) else "no interval"
+        column.caption(" · ".join(filter(None, [sd_text(e).strip(), interval])))
 
 
 def estimates_table(task, estimates):
@@ -215,18 +201,13 @@ def estimates_table(task, estimates):
             metric = task.metric(name)
         except KeyError:
             metric = tasks.Metric(name, name.replace("_", " "), "value")
-        rows.append({"metric": metric.label, "key": name, "value": fmt(e["mean"], 4) + (
-            f" ± {fmt(e['sd'], 2)} sd" if has_interval(e) and e["interval"].startswith("t,") else ""),
-            "95% CI": span(e, 4), "computed as": how(metric, e) or "no interval"})
+        rows.append({"metric": metric.label, "key": name, "value": fmt(e["mean"], 4) + sd_text(e),
+                     "95% CI": span(e, 4), "computed as": how(metric, e) or "no interval"})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
-# --------------------------------------------------------------- tables and images
-
-
 def metric_columns(task, frame):
-    """st.column_config for a table of `task`'s metrics (summary/<task>.csv columns): a label
-    per metric, accuracies as percentages, its interval's bounds beside it."""
+    """st.column_config for summary/<task>.csv: a label per metric, accuracies as percentages, bounds beside."""
     config = {}
     for metric in task.all_metrics:
         number_format = "percent" if metric.is_accuracy else "%.4g"
@@ -243,12 +224,12 @@ def image(path, caption=None, what=None, width="stretch"):
         st.image(loaded.value, caption=caption, width=width)
 
 
-def csv_download(path, label="Download CSV", key=None):
+def csv_download(path, key=None):
     try:
         data = Path(path).read_bytes()
     except OSError:
         return
-    st.download_button(label, data=data, file_name=Path(path).name, mime="text/csv", key=key,
+    st.download_button(f"Download {Path(path).name}", data=data, file_name=Path(path).name, mime="text/csv", key=key,
                        on_click="ignore", icon=":material/download:")
 
 
@@ -282,7 +263,5 @@ def state_table(frame, column="state"):
 
 
 def live(render, *, active, key, idle=None):
-    """Run render() in a fragment that reruns every `refresh` seconds while `active`
-    (every `idle` seconds otherwise, or never). Reruns only re-stat the files: the loaders
-    re-read a history.csv only when its modification time changed."""
+    """render() in a fragment rerun every `refresh` seconds while `active` (else every `idle` seconds, or never)."""
     st.fragment(render, run_every=settings().refresh if active else idle, key=key)()

@@ -1,5 +1,4 @@
-"""Autoencoder extras: the beta x rho sweep with the chosen pair (selection.json), and the
-L_hid x lambda grid's features side by side (each run's features.png, grid_features.png)."""
+"""Autoencoder extras: the β × ρ sweep with its chosen pair (selection.json) and the L_hid × λ grid's features."""
 from pathlib import Path
 
 import pandas as pd

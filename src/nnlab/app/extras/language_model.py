@@ -1,5 +1,4 @@
-"""Language model extras: one run's prediction table, live prediction of the 4th word by every
-trained variant (its first seed's model), and the embedding map."""
+"""Language-model extras: one run's predictions, live prediction of the 4th word, the embedding map."""
 from pathlib import Path
 
 import numpy as np
@@ -34,17 +33,16 @@ def run(page, name, seed):
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def vocabulary(page, trained):
+def vocabulary(page):
     """(words, test trigrams (x, y) or None) from data/trigrams.npz, else the words a model saved."""
     data = loaders.load_npz(ui.results() / "data" / "trigrams.npz", ["words"], optional=["x_test", "y_test"])
     if data.ok:
         words = [str(w) for w in data.value["words"]]
         return words, (data.value["x_test"], data.value["y_test"]) if "y_test" in data.value else None
-    for name in trained:
+    for name in page.trained:
         loaded = loaders.load_model(page.run(name) / "params.npz")
         if loaded.ok and loaded.value.model.words is not None:
-            st.caption(f"Vocabulary from {ui.md(ui.rel(loaded.path), code=True)} "
-                       "(`data/trigrams.npz` is not readable).")
+            st.caption(f"Vocabulary from {ui.rel(loaded.path)} (`data/trigrams.npz` is not readable).")
             return [str(w) for w in loaded.value.model.words], None
     ui.problem(data, "vocabulary")
     return None, None
@@ -101,11 +99,10 @@ def next_words(page, name, words, context):
 
 
 def live_prediction(page):
-    trained = [n for n in page.trained if (page.run(n) / "params.npz").exists()]
-    if not trained:
+    if not page.trained:
         st.info("Live prediction needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
-    words, test = vocabulary(page, trained)
+    words, test = vocabulary(page)
     if words is None:
         st.error("Live prediction needs the vocabulary: `data/trigrams.npz` (key 'words').")
         return
@@ -118,8 +115,8 @@ def live_prediction(page):
         follow = pd.Series([words[int(j)] for j in test[1][match]]).value_counts()
         st.caption("In the test set this trigram is followed by: "
                    + ", ".join(f"{ui.md(w)} ({c})" for w, c in follow.head(5).items()))
-    for start in range(0, len(trained), 3):
-        for column, name in zip(st.columns(3), trained[start:start + 3]):
+    for start in range(0, len(page.trained), 3):
+        for column, name in zip(st.columns(3), page.trained[start:start + 3]):
             with column:
                 next_words(page, name, words, context)
 

@@ -1,12 +1,11 @@
-"""Recurrent extras: full and truncated BPTT curves side by side, one run's confusion matrices
-(from confusion_<split>.csv, titled with the run's accuracy and interval) and per-class
-precision / recall as metrics.json stores them, and live classification of a test window."""
+"""Recurrent extras: full and truncated BPTT side by side, confusion matrices, per-class scores, live classification."""
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from nnlab.app import charts, loaders, ui
+from nnlab.errors import reason
 
 DRAWN = ("confusion_train.png", "confusion_test.png")      # drawn here from the CSVs, not shown twice
 SPLITS = ("train", "test")
@@ -19,8 +18,7 @@ def groups(page, names):
 
 
 def per_class(metrics):
-    """Precision, recall (from metrics.json; null where a class was never predicted or present)
-    and their F1, per class, as text: a null shows as '–'."""
+    """Per class, precision and recall as metrics.json stores them (null: '–') and their F1, as text."""
     table = {}
     for split in SPLITS:
         scores = {}
@@ -88,16 +86,15 @@ def classify(page, name, sequence, classes):
                 return dict(zip(classes, probs.astype(float)))
             loaded = loaders.Loaded(loaded.path, error=f"its {len(probs)} classes are not the data's {len(classes)}")
         except Exception as error:  # noqa: BLE001 - one bad model must not hide the others
-            loaded = loaders.Loaded(loaded.path, error=loaders.reason(error))
+            loaded = loaders.Loaded(loaded.path, error=reason(error))
     ui.problem(loaded, f"{name} model")
     return None
 
 
 def live_classification(page):
-    trained = [n for n in page.trained if (page.run(n) / "params.npz").exists()]
     data = loaders.load_npz(ui.results() / "data" / "activity.npz", ["x_test", "y_test", "classes"],
                             optional=["mean", "sd"])
-    if not trained:
+    if not page.trained:
         st.info("Live classification needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
     if ui.problem(data, "test sequences"):
@@ -117,7 +114,7 @@ def live_classification(page):
     long = pd.DataFrame(signal, columns=names).rename_axis("step").reset_index().melt("step", var_name="axis")
     charts.lines(long, "step:Q", "value:Q", "axis:N", f"the accelerometer signals ({unit})")
     rows = []
-    for name in trained:
+    for name in page.trained:
         if (probs := classify(page, name, x_test[i], classes)) is not None:
             predicted = max(probs, key=probs.get)
             rows.append({"variant": name, "predicted": predicted,

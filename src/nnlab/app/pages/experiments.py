@@ -1,7 +1,4 @@
-"""Experiments: every named experiment against the baseline (summary/<task>_experiments.csv,
-docs/experiments.md): per task a forest plot of the key metric's differences with their
-intervals, the table behind it, one (experiment, variant) answered in words and numbers, and a
-variant's curves across the experiments that train it, overlaid on the baseline's."""
+"""Experiments: every named experiment against the baseline, per task (summary/<task>_experiments.csv)."""
 from pathlib import Path
 
 import pandas as pd
@@ -35,9 +32,7 @@ def pick(task, table):
     experiment = left.selectbox("Experiment", list(dict.fromkeys(table["experiment"])), key=f"{task.name}-exp")
     mine = table[table["experiment"] == experiment]
     variant = mid.selectbox("Variant", list(dict.fromkeys(mine["variant"])), key=f"{task.name}-exp-variant")
-    labels = {m.name: m.label for m in task.all_metrics}
-    metric = right.selectbox("Metric", list(dict.fromkeys(mine["metric"])), format_func=lambda m: labels.get(m, m),
-                             key=f"{task.name}-exp-metric")
+    metric = task_page.metric_picker(right, task, mine["metric"], f"{task.name}-exp-metric")
     row = mine[(mine["variant"] == variant) & (mine["metric"] == metric)].iloc[0].to_dict()
     task_page.answer(task, row)
     if row.get("winner") is True or str(row.get("winner")) == "True":
@@ -46,18 +41,12 @@ def pick(task, table):
 
 
 def overlaid(task, table):
-    """A variant's curves: the baseline's and each experiment's, the mean over seeds with its band."""
+    """A variant's curves (mean over seeds with its band) in the baseline and in each experiment."""
     variant = st.selectbox("Variant", list(dict.fromkeys(table["variant"])), key=f"{task.name}-exp-curves")
-    roots = {"baseline": ui.results(), **{e: Path(tasks.experiment_dir(ui.results(), e))
+    roots = {"baseline": ui.results(), **{e: tasks.experiment_dir(ui.results(), e)
                                           for e in dict.fromkeys(table.loc[table["variant"] == variant, "experiment"])}}
-    frames = {}
-    for label, root in roots.items():
-        path = Path(tasks.history_mean_file(root, task.name, variant))
-        if (frame := task_page.history(f"{variant} ({label})", path, True)) is not None:
-            frames[f"{variant} ({label})"] = frame
-    for column, panel in zip(st.columns(min(len(task.panels), 2)) * 2, task.panels):
-        with column:
-            charts.curves(frames, panel)
+    charts.panels(task_page.histories((f"{variant} ({label})", tasks.history_mean_file(root, task.name, variant), True)
+                                      for label, root in roots.items()), task.panels)
 
 
 def experiments(task):
@@ -69,11 +58,9 @@ def experiments(task):
     forest(task, table)
     st.subheader("Against the baseline")
     pick(task, table)
-    with st.expander(f"The whole table ({len(table)} rows of {ui.md(ui.rel(path), code=True)})"):
-        st.dataframe(table, hide_index=True, width="stretch", key=f"{task.name}-experiments",
-                     column_config={"answer": st.column_config.TextColumn(width="large"),
-                                    "winner": st.column_config.CheckboxColumn("sweep winner")})
-        ui.csv_download(path, f"Download {Path(path).name}", key=f"{task.name}-experiments-download")
+    ui.whole_table("The whole table", path, table, f"{task.name}-experiments",
+                   answer=st.column_config.TextColumn(width="large"),
+                   winner=st.column_config.CheckboxColumn("sweep winner"))
     st.subheader("Curves across experiments")
     overlaid(task, table)
 

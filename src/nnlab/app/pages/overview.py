@@ -1,6 +1,4 @@
-"""Overview: per task, how far the runs the config defines are (done / running / failed, a
-progress bar) with every variant's state and key metrics folded beneath; failed runs' last log
-lines; live curves of running runs; the summary tables."""
+"""Overview: per task, how far its runs are, every variant's state and key metrics; live curves; summary tables."""
 from pathlib import Path
 
 import pandas as pd
@@ -15,16 +13,13 @@ def all_states(config):
 
 
 def signature(states):
-    """What the rest of the page depends on: whether anything runs (the refresh interval) and
-    the summary tables. When it changes the whole page reruns; other changes stay in the fragment."""
+    """Whether anything runs and the summary tables' keys: when this changes the whole page reruns."""
     running = any(v.state == "running" for task_states, _ in states.values() for v in task_states)
     return running, tuple(loaders.file_key(tasks.summary_file(ui.results(), name)) for name in tasks.TASKS)
 
 
 def overview_rows(page):
-    """The status board of one task: text cells (a static table keeps them in the page's text).
-    A variant's metrics are its aggregate's (mean and 95% interval); the seeds column, "3/5",
-    appears when some variant has several runs."""
+    """The status board of one task, as text cells (a static table keeps them in the page's text)."""
     compared = page.task.compared
     rows = []
     for v in page.states:
@@ -89,12 +84,8 @@ def live_progress(running):
     for name in dict.fromkeys(r.task for r in running):
         task = tasks.TASKS[name]
         with ui.guard(f"{task.title} live curves"):
-            frames = {}
-            for r in running:
-                label = f"{r.variant} · seed {r.seed}"
-                path = Path(tasks.run_dir(ui.results(), name, r.variant, r.seed)) / "history.csv"
-                if r.task == name and (frame := task_page.history(label, path, False)) is not None:
-                    frames[label] = frame
+            frames = task_page.histories((f"{r.variant} · seed {r.seed}", Path(tasks.run_dir(
+                ui.results(), name, r.variant, r.seed)) / "history.csv", False) for r in running if r.task == name)
             charts.curves(frames, task.panels[0])
 
 
