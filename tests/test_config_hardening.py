@@ -2,13 +2,12 @@
 YAML files with a syntax error, and YAML alias bombs; each refused in one line, before any job."""
 import shutil
 import subprocess
-import time
 
 import pytest
 import yaml
 
 from conftest import ROOT, SNAKEMAKE, TINY, snakemake
-from nnlab.config import MAX_VALUES, load_yaml, validate
+from nnlab.config import MAX_VALUES, check_size, load_yaml, validate
 from nnlab.errors import ConfigError
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -150,15 +149,36 @@ def bomb(levels, key="bomb"):
     return "\n".join(lines) + "\n"
 
 
-def test_an_alias_bomb_under_an_unknown_key_is_refused_at_once():
+class Walked(dict):
+    """A mapping that counts how often the size check walks it (its items())."""
+    walks = 0
+
+    def items(self):
+        Walked.walks += 1
+        return super().items()
+
+
+class Tripwire(dict):
+    """A mapping the size check must never reach."""
+
+    def items(self):
+        raise AssertionError("the size check walked past the container that was over the limit")
+
+
+def test_an_alias_bomb_under_an_unknown_key_is_refused_walking_each_shared_node_once():
     """10^7 leaves: 224 s before the one-line error, when every walk visited every leaf."""
     cfg = tiny()
     cfg.update(yaml.safe_load(bomb(6)))
-    start = time.perf_counter()
     with pytest.raises(ConfigError) as info:
         validate(cfg, SCHEMA)
-    assert time.perf_counter() - start < 2
     assert str(info.value) == TOO_MANY.format(source="config", key="bomb")
+    node = Walked({f"k{i}": "x" for i in range(10)})
+    for _ in range(6):                                   # the same node ten times per level: 10^7 leaves
+        node = Walked({f"k{i}": node for i in range(10)})
+    Walked.walks = 0
+    with pytest.raises(ConfigError):
+        check_size({"bomb": node})
+    assert Walked.walks <= 7                              # each of the 7 distinct nodes once, at most
 
 
 def test_an_alias_bomb_under_a_known_key_names_that_key():
@@ -169,17 +189,15 @@ def test_an_alias_bomb_under_a_known_key_names_that_key():
     assert str(info.value) == TOO_MANY.format(source="config", key="autoencoder.sweep.beta")
 
 
-def test_an_expanded_alias_bomb_is_refused_at_once():
+def test_an_expanded_alias_bomb_is_refused_where_it_goes_over_the_limit():
     """Snakemake's merge of a --configfile copies every mapping: the bomb reaches the
-    workflow expanded, 10^7 values that share nothing."""
+    workflow expanded, 10^7 values that share nothing; the walk stops at the limit."""
     def expanded(level):
         return {f"k{i}": expanded(level - 1) if level else "x" for i in range(10)}
     cfg = tiny()
-    cfg["bomb"] = {"a": expanded(3), "b": expanded(3)}      # 2 x 10^4 values, built in full
-    start = time.perf_counter()
+    cfg["bomb"] = {"a": expanded(3), "b": expanded(3), "c": Tripwire(x=1)}   # 2 x 10^4 values, then the wire
     with pytest.raises(ConfigError) as info:
         validate(cfg, SCHEMA)
-    assert time.perf_counter() - start < 2
     assert str(info.value) == TOO_MANY.format(source="config", key="bomb")
 
 
@@ -226,11 +244,9 @@ def test_load_yaml_refuses_a_bomb_and_reads_the_shipped_configs(tmp_path):
     assert load_yaml(TINY) == tiny()
     path = tmp_path / "config.yaml"
     path.write_text(TINY.read_text() + bomb(6))
-    start = time.perf_counter()
     with pytest.raises(ConfigError) as info:
         load_yaml(path)
     assert str(info.value) == TOO_MANY.format(source=path, key="bomb")
-    assert time.perf_counter() - start < 2
 
 
 # The workflow: refused before any job runs, one `error:` line.
@@ -311,22 +327,18 @@ def test_a_malformed_default_config_names_file_line_and_column(tmp_path):
     assert "not valid JSON or YAML" not in proc.stderr
 
 
-def test_an_alias_bomb_in_the_default_config_is_refused_at_once(tmp_path):
+def test_an_alias_bomb_in_the_default_config_is_refused_in_one_line(tmp_path):
     home = copy_of_workflow(tmp_path, TINY.read_text() + bomb(6))
-    start = time.perf_counter()
     proc = default_config_run(home, tmp_path / "work")
-    assert time.perf_counter() - start < 60
     assert proc.returncode != 0
     assert error_lines(proc) == ["error: " + TOO_MANY.format(source=home / "config.yaml", key="bomb")], \
         proc.stderr[-2000:]
 
 
-def test_an_alias_bomb_in_a_configfile_is_refused_at_once(tmp_path):
+def test_an_alias_bomb_in_a_configfile_is_refused_in_one_line(tmp_path):
     path = tmp_path / "my-config.yaml"
     path.write_text(TINY.read_text() + bomb(6))
-    start = time.perf_counter()
     proc = snakemake(tmp_path, "-n", "--configfile", str(path), check=False)
-    assert time.perf_counter() - start < 60
     assert proc.returncode != 0
     assert error_lines(proc) == ["error: " + TOO_MANY.format(source="config", key="bomb")], proc.stderr[-2000:]
 

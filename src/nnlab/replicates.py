@@ -20,7 +20,7 @@ from nnlab import stats
 from nnlab.errors import DataError, reason
 from nnlab.io import read_npz, save_csv, write_json
 from nnlab.results import _plain
-from nnlab.tasks import TASKS, seed_of
+from nnlab.tasks import TASKS, run_of
 
 SKIPPED = ("task", "variant", "hyperparameters", "provenance")
 
@@ -111,8 +111,7 @@ def read_run(path):
     against its folder (task, variant, seed) and its task's metrics (each a finite number in the
     metric's range); anything else is one DataError line naming the file and the key."""
     path = Path(path)
-    variant, seed = _run_folder(path)
-    task = path.parent.parent.parent.name
+    _, task, variant, seed = run_of(path)
     try:
         record = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -156,6 +155,22 @@ def read_scores(path, keys):
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: expected the per-sample scores of a run ({', '.join(keys)}), found "
                         f"{reason(error)}; {_redo(path)}") from None
+
+
+def read_first_scores(task, paths):
+    """{path: arrays} of the first seeds' scores.npz files the paired test-set comparisons read:
+    `loss`, and `correct` when an accuracy is compared, all of one length (the same test items)."""
+    keys = ["loss"] + (["correct"] if any(m.is_accuracy for m in TASKS[task].compared) else [])
+    out, first = {}, None
+    for path in paths:
+        arrays = read_scores(path, keys)
+        sizes = {len(a) for a in arrays.values()}
+        first = first or (path, sizes)
+        if len(sizes) > 1 or sizes != first[1]:
+            raise DataError(f"{path}: expected {', '.join(keys)} of one length, that of {first[0]} "
+                            f"({min(first[1])} samples), found lengths {sorted(sizes)}; {_redo(path)}")
+        out[path] = arrays
+    return out
 
 
 def write_aggregate(metrics_paths, history_paths, aggregate_path, history_mean_path):
@@ -357,29 +372,14 @@ def answer(task, row):
     return "; ".join(parts) + "."
 
 
-def _run_folder(path):
-    """(variant, seed) of a run's file at <task>/<variant>/seed<S>/<file>."""
-    folder = Path(path).parent
-    return folder.parent.name, seed_of(folder.name)
-
-
 def write_summary(task, aggregate_paths, metrics_paths, scores_paths, summary_path, comparisons_path):
     """summary/<task>.csv and summary/<task>_comparisons.csv from the variants' aggregates, every
     run's metrics.json and the first seed's scores.npz (the files the summary rule declares)."""
     aggregates = [json.loads(Path(p).read_text()) for p in aggregate_paths]
     runs = {agg["variant"]: [] for agg in aggregates}
     for path in metrics_paths:
-        runs[_run_folder(path)[0]].append(read_run(path))
-    keys = ["loss"] + (["correct"] if any(m.is_accuracy for m in TASKS[task].compared) else [])
-    scores, first = {}, None
-    for path in scores_paths:
-        arrays = read_scores(path, keys)
-        sizes = {len(a) for a in arrays.values()}
-        first = first or (path, sizes)
-        if len(sizes) > 1 or sizes != first[1]:
-            raise DataError(f"{path}: expected {', '.join(keys)} of one length, that of {first[0]} "
-                            f"({min(first[1])} samples), found lengths {sorted(sizes)}; {_redo(path)}")
-        scores[_run_folder(path)[0]] = arrays
+        runs[run_of(path)[2]].append(read_run(path))
+    scores = {run_of(path)[2]: arrays for path, arrays in read_first_scores(task, scores_paths).items()}
     save_csv(summary_path, summary_table(aggregates))
     save_csv(comparisons_path, comparisons(task, runs, scores))
 
@@ -388,16 +388,14 @@ def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, for
     """summary/<task>_experiments.csv and its forest plot from every run the experiments rule
     declares: the experiments' and the baseline's (all seeds' metrics.json, first seeds' scores)."""
     from nnlab.figures import save_forest
-    from nnlab.tasks import run_of
 
-    keys = ["loss"] + (["correct"] if any(m.is_accuracy for m in TASKS[task].compared) else [])
     runs, scores = {}, {}
     for path in metrics_paths:
         experiment, _, variant, _ = run_of(path)
         runs.setdefault(experiment, {}).setdefault(variant, []).append(read_run(path))
-    for path in scores_paths:
+    for path, arrays in read_first_scores(task, scores_paths).items():
         experiment, _, variant, _ = run_of(path)
-        scores.setdefault(experiment, {})[variant] = read_scores(path, keys)
+        scores.setdefault(experiment, {})[variant] = arrays
     baseline = {v: (records, scores.get(None, {}).get(v)) for v, records in runs.pop(None, {}).items()}
     experiments = {name: {v: (records, scores.get(name, {}).get(v)) for v, records in variants.items()}
                    for name, variants in runs.items()}

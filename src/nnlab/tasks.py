@@ -10,6 +10,7 @@ figures the app shows.
 """
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from nnlab import variants
 
@@ -227,8 +228,6 @@ def seed_of(folder_name):
 def run_of(path):
     """(experiment name or None for the baseline, task, variant, seed) of a file in a run folder,
     <root>/[experiments/<name>/]<task>/<variant>/seed<S>/<file>."""
-    from pathlib import Path
-
     folder = Path(path).parent
     root = folder.parents[2]
     experiment = root.name if root.parent.name == "experiments" else None
