@@ -71,7 +71,7 @@ def curves(frames, panel, height=240):
     splits = [label for _, label in panel.columns if label in set(data["split"])]
     x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(zero=False, nice=False),
               axis=alt.Axis(tickMinStep=1, format="d"))
-    color = alt.Color("variant:N", title=None)
+    color = alt.Color("variant:N", title=None, scale=alt.Scale(scheme="tableau10"))   # distinct hues, none pale
     line = alt.Chart(data).mark_line(point=len(data) <= 200).encode(
         x=x, y=alt.Y("value:Q", title=panel.y_title, scale=scale), color=color,
         strokeDash=alt.StrokeDash("split:N", legend=None,
