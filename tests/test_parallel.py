@@ -111,3 +111,43 @@ def test_short_jobs_are_grouped_for_the_cluster_and_data_jobs_run_once(tmp_path)
     for rule in ("demo_patches", "demo_trigrams", "demo_activity", "prepare_patches", "prepare_trigrams",
                  "prepare_activity", "effective_config"):
         assert jobs.count(rule) == 1, rule
+
+
+def test_an_experiments_groups_are_its_own_and_the_experiments_table_goes_alone(tmp_path):
+    """Snakemake 9.27 schedules a group wrongly once group-components splits it (reproduced: a
+    job submitted twice, a group submitted before its inputs existed; the SLURM test failed so).
+    So an experiment's aggregates and summary form their own group, one connected set, and
+    the experiments table, which reads every root's runs, is in no group; under the profile's
+    group-components no group holds more independent sets than it allows."""
+    import yaml
+
+    profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
+    config = dict(yaml.safe_load((ROOT / ".test" / "config.yaml").read_text()),
+                  experiments={"rnn-fast": {"set": {"recurrent.recipes.tuned.learning_rate": 0.03},
+                                            "variants": ["rnn-full"]},
+                               "ae-small": {"set": {"autoencoder.hidden": 4}}})
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, "-n", "--config", "replicates=2", "--group-components", *profile["group-components"],
+                     configfile=path)
+    groups = re.findall(r"\] Group job (\w[\w-]*) \(jobs in lexicogr\. order\):$", proc.stdout, re.M)
+    alone = re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", proc.stdout, re.M)
+    assert "experiments" in alone
+    assert {"recurrent_summary", "recurrent_summary_rnn-fast", "autoencoder_sweep_ae-small",
+            "autoencoder_summary_ae-small"} <= set(groups), groups
+    assert groups.count("recurrent_summary_rnn-fast") == 1  # its aggregate and summary together
+
+
+@pytest.mark.parametrize("components, refused", [("3", True), ("1", False), ("4", False)])
+def test_group_components_that_would_split_an_autoencoder_group_are_refused(tmp_path, components, refused):
+    """The tiny sweep with 2 seeds is 4 independent runs: 1 or at least 4 per submission are
+    safe, 3 is refused in one line before any job."""
+    proc = snakemake(tmp_path, "-n", "--config", "replicates=2", "--group-components",
+                     f"autoencoder_sweep={components}", check=False)
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("error:")]
+    if refused:
+        assert proc.returncode != 0 and len(errors) == 1, proc.stderr[-2000:]
+        assert "autoencoder_sweep=3" in errors[0] and "4 independent" in errors[0]
+        assert "Traceback" not in proc.stderr and not (tmp_path / "results").exists()
+    else:
+        assert proc.returncode == 0 and not errors, proc.stderr[-2000:]

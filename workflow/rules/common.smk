@@ -1,5 +1,6 @@
 # Helpers shared by all stages (config validation, data sources, variants, wildcard
 # constraints, resources). Every import of the rule files is here, and only here.
+import functools
 import hashlib
 import json
 import os
@@ -265,16 +266,49 @@ def light_resources():
 # the autoencoder runs (sweep and grid apart: the grid waits for the sweep's selection, so
 # one group job holding both would wait for itself), and per task its aggregates and summary
 # with the task's figures ("<task>_summary"). Language-model and recurrent runs, minutes to
-# hours each, stay one SLURM job per run.
+# hours each, stay one SLURM job per run, and so does each task's experiments table (it reads
+# every root's runs). An experiment's groups carry its name ("autoencoder_sweep_<name>",
+# "<task>_summary_<name>"): one results root's jobs never wait in a group for another's.
 DATA_GROUP = "data"
+EXPERIMENT_OF_ROOT = {nnlab_tasks.experiment_dir(RESULTS, name): name for name in EXPERIMENTS}
+
+
+def group_name(base, root):
+    return base if root == RESULTS else f"{base}_{EXPERIMENT_OF_ROOT[root]}"
 
 
 def autoencoder_group(wildcards):
-    return f"autoencoder_{part(wildcards.root, wildcards.variant)}"
+    check_group_components()
+    return group_name(f"autoencoder_{part(wildcards.root, wildcards.variant)}", wildcards.root)
 
 
 def summary_group(wildcards):
-    return f"{wildcards.task}_summary"
+    return group_name(f"{wildcards.task}_summary", wildcards.root)
+
+
+@functools.cache
+def check_group_components():
+    """Snakemake 9.27 schedules a group wrongly when group-components lets it hold some, but not
+    all, of its independent jobs per submission: it merged more jobs into one submission than
+    allowed, submitted jobs twice, and submitted a group before its inputs existed (reproduced
+    with three independent sets and group-components 2; docs/cluster.md). 1 (one submission
+    per set) and a number at least the group's size are safe. The autoencoder groups are the
+    ones whose size follows the config: each of their runs is an independent set. Called while
+    Snakemake builds the jobs (the group settings are not known yet when this file is read)."""
+    settings = getattr(workflow, "group_settings", None)
+    components = dict(settings.group_components) if settings is not None else {}
+    for root, variants in ROOTS.items():
+        for part_name in ("sweep", "grid"):
+            runs = sum(hp["part"] == part_name for hp in variants.get("autoencoder", {}).values()) * len(SEEDS)
+            name = group_name(f"autoencoder_{part_name}", root)
+            allowed = components.get(name, 1)
+            if 1 < allowed < runs:
+                sys.exit(
+                    f"error: group-components: expected {name}=1 or {name}={runs} or more (the group has "
+                    f"{runs} independent autoencoder runs), found {name}={allowed}; Snakemake splits such "
+                    f"a group wrongly (docs/cluster.md)"
+                )
+
 
 
 def run_outputs(task, variants, root=RESULTS):

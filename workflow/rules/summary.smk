@@ -86,7 +86,6 @@ rule experiments:
     priority: SUMMARY_PRIORITY
     resources:
         **light_resources(),
-    group: summary_group
     log:
         f"{LOGS}/summary/{{task}}_experiments.log",
     script:
