@@ -16,14 +16,17 @@ min_version("9.0")
 # over it, key by key). --config overrides apply on top either way; the configuration
 # actually used is written to results/config.yaml.
 # config.yaml is read here first: Snakemake's reader says only "Config file is not valid
-# JSON or YAML" (no file, line or column), and expands YAML aliases while merging, so an
-# alias bomb would take minutes. --configfile files Snakemake reads itself, before this
-# file runs: a YAML error in one stays Snakemake's message, without file or line.
+# JSON or YAML" (no file, line or column), keeps the second value of a key given twice, and
+# expands YAML aliases while merging, so an alias bomb would take minutes. --configfile
+# files Snakemake reads itself, before this file runs: a YAML error in one stays Snakemake's
+# message, without file or line; a key given twice in one is refused here.
+try:
+    for _path in workflow.overwrite_configfiles or [os.path.join(workflow.basedir, "config.yaml")]:
+        load_yaml(_path)
+except ConfigError as error:
+    sys.exit(f"error: {error}")
+
 if not workflow.overwrite_configfiles:
-    try:
-        load_yaml(os.path.join(workflow.basedir, "config.yaml"))
-    except ConfigError as error:
-        sys.exit(f"error: {error}")
 
     configfile: os.path.join(workflow.basedir, "config.yaml")
 

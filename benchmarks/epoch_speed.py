@@ -1,6 +1,7 @@
 """Seconds per training epoch: nnlab against its floor and the same architecture in PyTorch (one thread).
 
     python benchmarks/epoch_speed.py [--json] [--repeats 3] [--models autoencoder,...] [--baseline FILE]
+                                     [--batch-size 32]
 
 Each case builds course-shaped random data, times one epoch of nnlab's training loop with
 one BLAS thread, and, when PyTorch is importable (pip install -e '.[bench]'), one epoch of the
@@ -325,12 +326,16 @@ def load_module(path):
 
 
 def main():
+    global BATCH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", default=",".join(CASES), help="comma-separated: " + ", ".join(CASES))
     parser.add_argument("--baseline", help="another src/nnlab/nn/recurrent.py to time beside the current one")
+    parser.add_argument("--batch-size", type=int, default=BATCH,
+                        help=f"the recurrent cases' batch size (default {BATCH}): what a recipe's batch costs per epoch")
     args = parser.parse_args()
+    BATCH = args.batch_size
     try:
         import torch
 

@@ -339,8 +339,8 @@ def test_an_alias_bomb_in_a_configfile_is_refused_in_one_line(tmp_path):
     path = tmp_path / "my-config.yaml"
     path.write_text(TINY.read_text() + bomb(6))
     proc = snakemake(tmp_path, "-n", "--configfile", str(path), check=False)
-    assert proc.returncode != 0
-    assert error_lines(proc) == ["error: " + TOO_MANY.format(source="config", key="bomb")], proc.stderr[-2000:]
+    assert proc.returncode != 0  # the file is named: the Snakefile checks each --configfile too
+    assert error_lines(proc) == ["error: " + TOO_MANY.format(source=path, key="bomb")], proc.stderr[-2000:]
 
 
 def test_deep_nesting_is_refused_before_any_walk_recurses_on_it():
@@ -362,3 +362,27 @@ def test_an_unreadable_or_undecodable_file_is_one_line(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_yaml(path)
     assert str(info.value) == f"{path}, line 3, column 14: expected UTF-8 text, found byte 0xe9"
+
+
+def test_a_key_given_twice_is_refused_with_both_lines_and_merge_keys_still_override(tmp_path):
+    """PyYAML keeps the second of two equal keys silently: a recipe with two learning_rate
+    lines trained with the last. load_yaml names the file, the line and the first line."""
+    path = tmp_path / "config.yaml"
+    path.write_text("seed: 0\nrecurrent:\n  recipes:\n    tuned:\n      learning_rate: 0.002\n"
+                    "      batch_size: 32\n      learning_rate: 0.004\n")
+    with pytest.raises(ConfigError) as info:
+        load_yaml(path)
+    assert str(info.value) == (f"{path}, line 7, column 7: expected valid YAML (found key 'learning_rate' a "
+                               f"second time in one mapping (first on line 5))")
+    path.write_text("base: &b {x: 1, y: 2}\nmerged:\n  <<: *b\n  x: 3\nother: {x: 1}\n")
+    assert load_yaml(path) == {"base": {"x": 1, "y": 2}, "merged": {"x": 3, "y": 2}, "other": {"x": 1}}
+
+
+def test_the_workflow_refuses_a_configfile_with_a_key_given_twice_before_any_job(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(TINY.read_text() + "replicates: 1\nreplicates: 2\n")
+    proc = snakemake(tmp_path, "-n", check=False, configfile=path)
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("error:")]
+    assert proc.returncode != 0 and len(errors) == 1, proc.stderr[-2000:]
+    assert str(path) in errors[0] and "found key 'replicates' a second time" in errors[0]
+    assert "Traceback" not in proc.stderr and not (tmp_path / "results").exists()

@@ -92,15 +92,38 @@ def describe(error, source="config"):
     return f"{source}: key '{_key(error.absolute_path)}': expected {_expected(error)}, found {_found(error.instance)}"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping: YAML forbids it, and
+    PyYAML would keep the second value silently (a recipe with two `learning_rate:` lines
+    trained with the last one). Keys merged in with `<<: *anchor` may still be overridden."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: PyYAML refuses it below
+                continue
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"found key {key!r} a second time in one mapping (first on line {first})",
+                    key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path):
     """The mapping of settings in the YAML file at `path`.
 
     ConfigError (one line) when the file cannot be read, is not YAML (with the line and
-    column of the problem, which Snakemake's own reader leaves out), is not a mapping, or
-    holds more than MAX_VALUES values once its aliases are expanded."""
+    column of the problem, which Snakemake's own reader leaves out), gives a key twice in
+    one mapping, is not a mapping, or holds more than MAX_VALUES values once its aliases are
+    expanded."""
     try:
         raw = Path(path).read_bytes()
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml.load(raw.decode("utf-8"), Loader=_UniqueKeyLoader)
     except OSError as error:
         raise ConfigError(f"{path}: expected a readable YAML file, found {error.strerror or error}") from None
     except UnicodeDecodeError as error:
