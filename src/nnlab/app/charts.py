@@ -111,10 +111,7 @@ def confusion(counts, caption):
     show(alt.layer(rect, text).properties(title=title(caption)), 30 * len(order))
 
 
-def bars(data, x, y, caption, height=200, **encoding):
-    """Bars of a tidy frame; x, y and any other channels as Altair encodings."""
-    show(alt.Chart(data).mark_bar(tooltip=True).encode(x=x, y=y, **encoding).properties(title=title(caption)), height)
-
-
-def lines(data, x, y, color, caption, height=200):
-    show(alt.Chart(data).mark_line(tooltip=True).encode(x=x, y=y, color=color).properties(title=title(caption)), height)
+def plot(mark, data, caption, height=200, **encoding):
+    """A tidy frame as `mark` ("bar", "line", ...) with tooltips; the channels as Altair encodings."""
+    chart = alt.Chart(data, mark=alt.MarkDef(mark, tooltip=True), title=title(caption))
+    show(chart.encode(**encoding), height)

@@ -165,7 +165,11 @@ def load_npz(path, keys, optional=()):
 @dataclass
 class LoadedModel:
     model: Any
-    lock: threading.Lock      # models keep scratch buffers: one prediction at a time
+    lock: threading.Lock
+
+    def predict_proba(self, x):
+        with self.lock:         # models keep scratch buffers: one prediction at a time
+            return self.model.predict_proba(x)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -173,6 +177,4 @@ def _model(path, key):
     return _safe(lambda p: LoadedModel(models.load(p), threading.Lock()), path)
 
 
-def load_model(path):
-    """A trained model rebuilt from its params.npz (nnlab.models.load), with its lock."""
-    return _load(path, _model)
+load_model = functools.partial(_load, reader=_model)   # a params.npz rebuilt by nnlab.models.load

@@ -44,6 +44,14 @@ class TaskPage:
         """The folder of one run of `name` (default: self.seed(name))."""
         return Path(tasks.run_dir(ui.results(), self.task.name, name, self.seed(name) if seed is None else seed))
 
+    def task_file(self, name):
+        """A file of the task's own beside its variants (selection.json, grid_features.png, ...)."""
+        return Path(tasks.task_dir(ui.results(), self.task.name)) / name
+
+    def model(self, name):
+        """The model of the default run of `name` (loaders.LoadedModel)."""
+        return loaders.load_model(self.run(name) / "params.npz")
+
     def metrics(self, name, seed=None):
         return loaders.load_json(self.run(name, seed) / "metrics.json")
 

@@ -1,26 +1,20 @@
 """Autoencoder extras: the β × ρ sweep with its chosen pair (selection.json) and the L_hid × λ grid's features."""
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from nnlab import tasks
 from nnlab.app import loaders, ui
 
 
 def selection(page):
-    return loaders.load_json(Path(tasks.task_dir(ui.results(), page.task.name)) / "selection.json")
-
-
-def chosen(page):
-    loaded = selection(page)
+    """(Loaded selection.json, its chosen pair: a dict, empty when there is none)."""
+    loaded = loaders.load_json(page.task_file("selection.json"))
     found = loaded.value.get("chosen") if loaded.ok else None
-    return found if isinstance(found, dict) else {}
+    return loaded, found if isinstance(found, dict) else {}
 
 
 def preferred(page):
     """The sweep's chosen variant is shown first."""
-    return chosen(page).get("variant")
+    return selection(page)[1].get("variant")
 
 
 def mse(page, name):
@@ -32,10 +26,9 @@ def mse(page, name):
 
 
 def sweep(page):
-    loaded = selection(page)
+    loaded, pick = selection(page)
     if ui.problem(loaded, "sweep selection"):
         return
-    pick = chosen(page)
     st.markdown(f"**Chosen:** β = {ui.fmt(pick.get('beta'))}, ρ = {ui.fmt(pick.get('rho'))} "
                 f"({ui.md(pick.get('variant', '?'), code=True)}) · criterion: "
                 f"{ui.md(loaded.value.get('criterion', '?'))}")
@@ -81,8 +74,7 @@ def grid(page):
                 with column:
                     tile(page, cells.get((hidden, lam)), f"L_hid = {ui.fmt(hidden)}, λ = {ui.fmt(lam)}")
     with combined:
-        ui.image(Path(tasks.task_dir(ui.results(), page.task.name)) / "grid_features.png",
-                 caption="features of every grid variant", what="grid figure", width="content")
+        ui.image(page.task_file("grid_features.png"), "features of every grid variant", "grid figure", "content")
 
 
 def tile(page, name, title):

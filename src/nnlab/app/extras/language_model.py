@@ -1,11 +1,8 @@
 """Language-model extras: one run's predictions, live prediction of the 4th word, the embedding map."""
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnlab import tasks
 from nnlab.app import loaders, ui
 from nnlab.models.language_model import top_k
 
@@ -40,7 +37,7 @@ def vocabulary(page):
         words = [str(w) for w in data.value["words"]]
         return words, (data.value["x_test"], data.value["y_test"]) if "y_test" in data.value else None
     for name in page.trained:
-        loaded = loaders.load_model(page.run(name) / "params.npz")
+        loaded = page.model(name)
         if loaded.ok and loaded.value.model.words is not None:
             st.caption(f"Vocabulary from {ui.rel(loaded.path)} (`data/trigrams.npz` is not readable).")
             return [str(w) for w in loaded.value.model.words], None
@@ -82,15 +79,14 @@ def context_picker(page, words, test):
 def next_words(page, name, words, context):
     """The 10 most probable 4th words of one trained variant."""
     st.markdown(f"**{ui.md(name)}**" + (f" · seed {page.seed(name)}" if len(page.by_name[name].runs) > 1 else ""))
-    loaded = loaders.load_model(page.run(name) / "params.npz")
+    loaded = page.model(name)
     if ui.problem(loaded, "model"):
         return
     model = loaded.value.model
     if model.words is not None and list(model.words) != words:
         st.error(f"This model's vocabulary ({model.V} words) does not match the data's ({len(words)} words).")
         return
-    with loaded.value.lock:
-        top, probs = top_k(model.predict_proba(np.array([context])), 10)
+    top, probs = top_k(loaded.value.predict_proba(np.array([context])), 10)
     st.dataframe(pd.DataFrame({"rank": np.arange(1, top.shape[1] + 1), "4th word": [words[j] for j in top[0]],
                                "probability": probs[0].astype(float)}),
                  hide_index=True, width="stretch", key=f"lm-live-{name}",
@@ -122,7 +118,7 @@ def live_prediction(page):
 
 
 def embedding_map(page):
-    ui.image(Path(tasks.task_dir(ui.results(), page.task.name)) / "embedding_map.png",
+    ui.image(page.task_file("embedding_map.png"),
              "the word embeddings (rows of R) on their first two principal components", "embedding map", "content")
 
 

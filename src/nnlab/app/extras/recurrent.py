@@ -77,11 +77,10 @@ def window_picker(y_test, classes):
 
 def classify(page, name, sequence, classes):
     """{class: probability} of one trained variant, or None after showing why not."""
-    loaded = loaders.load_model(page.run(name) / "params.npz")
+    loaded = page.model(name)
     if loaded.ok:
         try:
-            with loaded.value.lock:
-                probs = loaded.value.model.predict_proba(np.asarray(sequence, dtype=np.float32)[None])[0]
+            probs = loaded.value.predict_proba(np.asarray(sequence, dtype=np.float32)[None])[0]
             if len(probs) == len(classes) and loaded.value.model.classes in (None, classes):
                 return dict(zip(classes, probs.astype(float)))
             loaded = loaders.Loaded(loaded.path, error=f"its {len(probs)} classes are not the data's {len(classes)}")
@@ -112,7 +111,7 @@ def live_classification(page):
         signal, unit = signal * np.ravel(data.value["sd"]) + np.ravel(data.value["mean"]), "acceleration"
     names = ["x", "y", "z"] if signal.shape[1] == 3 else [f"channel {c}" for c in range(signal.shape[1])]
     long = pd.DataFrame(signal, columns=names).rename_axis("step").reset_index().melt("step", var_name="axis")
-    charts.lines(long, "step:Q", "value:Q", "axis:N", f"the accelerometer signals ({unit})")
+    charts.plot("line", long, f"the accelerometer signals ({unit})", x="step:Q", y="value:Q", color="axis:N")
     rows = []
     for name in page.trained:
         if (probs := classify(page, name, x_test[i], classes)) is not None:
@@ -126,9 +125,9 @@ def live_classification(page):
                  column_config={c: st.column_config.ProgressColumn(c, format="%.2f", min_value=0.0, max_value=1.0)
                                 for c in classes})
     long = table.melt(["variant", "predicted", "correct"], classes, var_name="class", value_name="probability")
-    charts.bars(long, alt.X("class:N", sort=classes, title=None, axis=alt.Axis(labelAngle=-30)),
-                alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])), "class probabilities",
-                xOffset="variant:N", color="variant:N")
+    charts.plot("bar", long, "class probabilities",
+                x=alt.X("class:N", sort=classes, title=None, axis=alt.Axis(labelAngle=-30)),
+                y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])), xOffset="variant:N", color="variant:N")
 
 
 SECTIONS = [("Live classification", live_classification)]

@@ -47,10 +47,9 @@ def trigrams():
     left.dataframe(pd.DataFrame([{"split": name, "4-grams": len(found[f"y_{split}"])}
                                  for split, name in SPLITS.items()]), hide_index=True, width="stretch")
     with right:
-        charts.bars(vocab.nlargest(25, "as 4th word (train)"),
-                    alt.X(field="as 4th word (train)", type="quantitative", title="count"),
-                    alt.Y("word:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
-                    "most frequent 4th words (train)", height=max(200, 16 * min(V, 25)))
+        charts.plot("bar", vocab.nlargest(25, "as 4th word (train)"), "most frequent 4th words (train)",
+                    max(200, 16 * min(V, 25)), x=alt.X(field="as 4th word (train)", type="quantitative", title="count"),
+                    y=alt.Y("word:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)))
     with st.expander(f"Vocabulary ({V} words)"):
         st.dataframe(vocab, hide_index=True, width="stretch", height=360)
 
@@ -76,8 +75,9 @@ def activity():
     long["share"] = long["windows"] / long.groupby("split")["windows"].transform("sum")
     order = list(SPLITS.values())
     with right:
-        charts.bars(long, alt.X("class:N", title=None, axis=alt.Axis(labelAngle=-30)),
-                    alt.Y("share:Q", title="share of split", axis=alt.Axis(format="%")), "class balance per split",
+        charts.plot("bar", long, "class balance per split",
+                    x=alt.X("class:N", title=None, axis=alt.Axis(labelAngle=-30)),
+                    y=alt.Y("share:Q", title="share of split", axis=alt.Axis(format="%")),
                     xOffset=alt.XOffset("split:N", sort=order), color=alt.Color("split:N", sort=order))
     if "mean" in found and "sd" in found:
         st.caption("Standardization applied to every channel (from the training split): "
