@@ -42,11 +42,9 @@ def resolve(app_dir, argv=(), environ=None):
     config = args.config or environ.get("NNLAB_CONFIG")
     if not config:      # the workflow writes the config a run used into the results folder
         config = results / "config.yaml" if (results / "config.yaml").is_file() else app_dir / "config.yaml"
-    if args.refresh is not None:
-        refresh = seconds(args.refresh, "--refresh")
-    elif environ.get("NNLAB_REFRESH", "") != "":
-        refresh = seconds(environ["NNLAB_REFRESH"], "NNLAB_REFRESH")
-    else:
-        refresh = DEFAULT_REFRESH
+    raw, name = args.refresh, "--refresh"
+    if raw is None:         # an empty NNLAB_REFRESH is as if unset
+        raw, name = environ.get("NNLAB_REFRESH") or None, "NNLAB_REFRESH"
+    refresh = DEFAULT_REFRESH if raw is None else seconds(raw, name)
     return Settings(results=results, config=Path(config).expanduser().absolute(),
                     schema=app_dir / "workflow" / "schemas" / "config.schema.yaml", refresh=refresh)

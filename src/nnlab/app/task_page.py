@@ -95,9 +95,7 @@ def render(name):
     """The whole page of the task called `name`."""
     task = tasks.TASKS[name]
     extras = importlib.import_module(f"nnlab.app.extras.{name}")
-    st.title(task.title)
-    st.caption(task.description)
-    ui.results_banner()
+    ui.intro(task.title, task.description)
     page = load(task)
     ui.section("Key metric", key_metric, page)
     ui.section("Training curves", curves_section, page, extras)
@@ -291,8 +289,7 @@ def compare_section(page):
         st.info(f"{ui.rel(path)} has no comparison of {ui.md(a)} with {ui.md(b)} on {ui.md(metric)}.", icon=ui.WAIT)
     else:
         answer(task, rows.iloc[0].to_dict())
-    ui.whole_table("All comparisons", path, table, f"{task.name}-comparisons",
-                   answer=st.column_config.TextColumn(width="large"))
+    ui.whole_table("All comparisons", path, table, f"{task.name}-comparisons")
 
 
 def metric_picker(column, task, names, key):

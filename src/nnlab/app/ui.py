@@ -3,7 +3,6 @@ import contextlib
 import logging
 import math
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -94,8 +93,10 @@ def problem(loaded, what=None):
     return True
 
 
-def results_banner():
-    """A warning when the results folder does not exist; returns whether it exists."""
+def intro(title, caption):
+    """A page's title and caption, then a warning when the results folder does not exist; whether it does."""
+    st.title(title)
+    st.caption(caption)
     folder = results()
     if folder.is_dir():
         return True
@@ -120,9 +121,10 @@ def table_file(path, needed, what):
 
 
 def whole_table(label, path, table, key, **column_config):
-    """A results table under an expander, with its download button."""
+    """A results table with an `answer` column under an expander, with its download button."""
     with st.expander(f"{label} ({len(table)} rows of {rel(path)})"):
-        st.dataframe(table, hide_index=True, width="stretch", key=key, column_config=column_config)
+        st.dataframe(table, hide_index=True, width="stretch", key=key,
+                     column_config={"answer": st.column_config.TextColumn(width="large"), **column_config})
         csv_download(path, key=f"{key}-download")
 
 
@@ -231,10 +233,6 @@ def csv_download(path, key=None):
         return
     st.download_button(f"Download {Path(path).name}", data=data, file_name=Path(path).name, mime="text/csv", key=key,
                        on_click="ignore", icon=":material/download:")
-
-
-def when(timestamp):
-    return "–" if timestamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
 
 
 STATE_STYLE = {   # icon, badge colour, table cell background

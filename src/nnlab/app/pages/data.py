@@ -85,9 +85,7 @@ def activity():
                                for i, (m, d) in enumerate(zip(np.ravel(found["mean"]), np.ravel(found["sd"])))))
 
 
-st.title("Data")
-st.caption("The course files after validation and preprocessing (`data/` in the results folder).")
-ui.results_banner()
+ui.intro("Data", "The course files after validation and preprocessing (`data/` in the results folder).")
 ui.section("Image patches (experiment 1)", patches)
 ui.section("Trigrams (experiment 2)", trigrams)
 ui.section("Activity windows (experiment 3)", activity)

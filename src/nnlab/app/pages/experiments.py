@@ -59,17 +59,14 @@ def experiments(task):
     st.subheader("Against the baseline")
     pick(task, table)
     ui.whole_table("The whole table", path, table, f"{task.name}-experiments",
-                   answer=st.column_config.TextColumn(width="large"),
                    winner=st.column_config.CheckboxColumn("sweep winner"))
     st.subheader("Curves across experiments")
     overlaid(task, table)
 
 
-st.title("Experiments")
-st.caption("Named changes of the configuration, each trained beside the baseline with the same seeds, and "
-           "whether it helped: the difference paired by seed with its 95% interval, and the first seed's "
-           "test-set test (docs/experiments.md).")
-if ui.results_banner():
+if ui.intro("Experiments", "Named changes of the configuration, each trained beside the baseline with the same "
+            "seeds, and whether it helped: the difference paired by seed with its 95% interval, and the first "
+            "seed's test-set test (docs/experiments.md)."):
     found = [t for t in tasks.TASKS.values() if Path(tasks.experiments_file(ui.results(), t.name)).exists()]
     if not found:
         st.info("No experiment results yet: add an `experiments:` section to the config and run the workflow "

@@ -1,4 +1,5 @@
 """Overview: per task, how far its runs are, every variant's state and key metrics; live curves; summary tables."""
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -44,7 +45,7 @@ def overview_rows(page):
         row.update({m.label: ui.estimate_cell(values[m.name]) if m.name in values else "–" for m in compared})
         row["95% CI"] = ", ".join(sorted({values[m.name]["interval"] for m in compared if m.name in values
                                           and ui.has_interval(values[m.name])})) or ""
-        row["updated"] = ui.when(v.updated)
+        row["updated"] = "–" if v.updated is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v.updated))
         row["note"] = ui.md("; ".join(notes))          # st.table renders its cells as Markdown
         rows.append(row)
     return pd.DataFrame(rows)
@@ -110,11 +111,9 @@ def summary_tables():
         task_page.metrics_table(task, key=f"summary-{task.name}", caption=False)
 
 
-st.title("nnlab results")
-st.caption("Three neural-network experiments from scratch in NumPy: a sparse autoencoder, a trigram "
-           "language model and recurrent activity classifiers. This page lists every variant the "
-           "config defines and the state of its runs.")
-ui.results_banner()
+ui.intro("nnlab results", "Three neural-network experiments from scratch in NumPy: a sparse autoencoder, a trigram "
+         "language model and recurrent activity classifiers. This page lists every variant the config defines "
+         "and the state of its runs.")
 config, config_message = ui.config()
 if config_message:
     st.warning(f"Config: {ui.md(config_message)}. Variants are listed from the results folder only.",
