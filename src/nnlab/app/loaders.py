@@ -62,9 +62,6 @@ def metric_values(metrics, keys):
     return out
 
 
-ESTIMATE_KEYS = ("mean", "sd", "n", "low", "high")
-
-
 def estimates(aggregate):
     """{metric: {mean, sd, n, low, high, interval}} of an aggregate.json dict, checked as metric_values does."""
     metrics = aggregate.get("metrics")
@@ -75,7 +72,7 @@ def estimates(aggregate):
         if not isinstance(entry, dict):
             raise ValueError(f"metric '{name}': expected an object, found {str(entry)[:40]!r}")
         try:
-            values = metric_values(entry, ESTIMATE_KEYS)
+            values = metric_values(entry, ("mean", "sd", "n", "low", "high"))
         except ValueError as error:
             raise ValueError(f"metric '{name}', {error}") from None
         out[str(name)] = {**values, "interval": str(entry.get("interval") or "none")}

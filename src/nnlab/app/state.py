@@ -8,8 +8,6 @@ from pathlib import Path
 import pandas as pd
 
 from nnlab import runner, tasks, variants
-from nnlab.config import load_yaml, validate
-from nnlab.errors import ConfigError
 
 STATES = ("done", "running", "failed", "interrupted", "not started")
 STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
@@ -46,19 +44,6 @@ class VariantState:
     @property
     def seeds_done(self):
         return f"{len(self.done_seeds)}/{len(self.runs)}"
-
-
-def load_config(path, schema=None):
-    """(config dict or None, message or None): the YAML at `path`, validated when `schema` exists."""
-    if not Path(path).is_file():
-        return None, f"no config file at {path}"
-    try:
-        config = load_yaml(Path(path))
-        if schema is not None and Path(schema).is_file():
-            validate(config, schema, source=str(path))      # the workflow would not run it either
-    except ConfigError as error:
-        return None, str(error)
-    return config, None
 
 
 def disk_seeds(results, task, variant):

@@ -11,8 +11,9 @@ import streamlit as st
 from streamlit.errors import FragmentHandledException
 
 from nnlab import tasks
-from nnlab.errors import reason
-from nnlab.app import loaders, settings as settings_module, state
+from nnlab.config import load_yaml, validate
+from nnlab.errors import ConfigError, reason
+from nnlab.app import loaders, settings as settings_module
 
 SETTINGS_KEY = "nnlab_settings"
 IDLE_POLL_SECONDS = 15.0       # Overview: how often to look for newly started jobs when none runs
@@ -39,11 +40,20 @@ def rel(path):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _config(path, schema, key, schema_key):
-    return state.load_config(path, schema)
+    if not Path(path).is_file():
+        return None, f"no config file at {path}"
+    try:
+        config = load_yaml(Path(path))
+        if Path(schema).is_file():
+            validate(config, schema, source=path)      # the workflow would not run it either
+    except ConfigError as error:
+        return None, str(error)
+    return config, None
 
 
 def config():
-    """(config dict or None, message or None) of the settings' config file, cached on its mtime."""
+    """(config dict or None, message or None) of the settings' config file (validated when its schema exists),
+    cached on the modification times of both."""
     s = settings()
     return _config(str(s.config), str(s.schema), loaders.file_key(s.config), loaders.file_key(s.schema))
 
@@ -224,6 +234,12 @@ def image(path, caption=None, what=None, width="stretch"):
     loaded = loaders.load_png(path)
     if not problem(loaded, what):
         st.image(loaded.value, caption=caption, width=width)
+
+
+def random_button(column, n, pick, **kwargs):
+    """A "Random" button: pick(i) with a random i < n, before the page reruns."""
+    column.button("Random", on_click=lambda: pick(int(np.random.default_rng().integers(n))),
+                  icon=":material/casino:", **kwargs)
 
 
 def csv_download(path, key=None):

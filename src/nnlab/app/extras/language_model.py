@@ -51,8 +51,8 @@ def context_picker(page, words, test):
         for k, i in zip(KEYS, test[0][0] if test is not None and len(test[0]) else [0, 1, 2]):
             st.session_state[k] = words[int(i)]
 
-    def random_trigram():
-        for k, w in zip(KEYS, test[0][np.random.default_rng().integers(len(test[0]))]):
+    def random_trigram(i):
+        for k, w in zip(KEYS, test[0][i]):
             st.session_state[k] = words[int(w)]
         st.session_state["lm-typed"] = ""
 
@@ -62,8 +62,7 @@ def context_picker(page, words, test):
     picked = [column.selectbox(f"word {i + 1}", words, key=k) for i, (column, k) in enumerate(zip(cols, KEYS))]
     typed = cols[3].text_input("…or type three words", key="lm-typed", placeholder="e.g. " + " ".join(words[:3]))
     if test is not None and len(test[0]):
-        cols[4].button("Random", on_click=random_trigram, icon=":material/casino:",
-                       help="a random trigram from the test set")
+        ui.random_button(cols[4], len(test[0]), random_trigram, help="a random trigram from the test set")
     if not typed.strip():
         return picked
     parts, unknown = typed.split(), [w for w in typed.split() if w not in words]

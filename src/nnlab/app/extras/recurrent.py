@@ -65,13 +65,9 @@ def window_picker(y_test, classes):
         return None
     if st.session_state.get("rec-pick", 0) >= len(pool):
         st.session_state["rec-pick"] = 0
-
-    def shuffle(n=len(pool)):
-        st.session_state["rec-pick"] = int(np.random.default_rng().integers(n))
-
     pick = mid.number_input(f"Test window (0 to {len(pool) - 1} of {len(pool)})", 0, len(pool) - 1,
                             key="rec-pick", step=1)
-    right.button("Random", on_click=shuffle, icon=":material/casino:", key="rec-random")
+    ui.random_button(right, len(pool), lambda i: st.session_state.update({"rec-pick": i}), key="rec-random")
     return int(pool[int(pick)])
 
 
