@@ -32,7 +32,6 @@ class TaskPage:
 
     @cached_property
     def replicated(self):
-        """Whether any variant has more than one run."""
         return any(len(v.runs) > 1 for v in self.states)
 
     def seed(self, name):
@@ -49,11 +48,15 @@ class TaskPage:
         return Path(tasks.task_dir(ui.results(), self.task.name)) / name
 
     def model(self, name):
-        """The model of the default run of `name` (loaders.LoadedModel)."""
         return loaders.load_model(self.run(name) / "params.npz")
 
     def metrics(self, name, seed=None):
         return loaders.load_json(self.run(name, seed) / "metrics.json")
+
+    def run_estimates(self, name, seed):
+        """Loaded estimates of one run's metrics.json (loaders.run_estimates)."""
+        return self.metrics(name, seed).parsed(lambda record: loaders.run_estimates(self.task, record, seed),
+                                               "unreadable metrics: ")
 
     def estimates(self, name):
         """Loaded estimates of aggregate.json; before it is written, those of a lone done run's metrics.json."""
@@ -61,15 +64,10 @@ class TaskPage:
         if name not in cache:
             loaded = loaders.load_json(tasks.aggregate_file(ui.results(), self.task.name, name))
             v = self.by_name.get(name)
-            parse = loaders.estimates
             if loaded.missing and v is not None and len(v.runs) == 1 and v.state == "done":
-                loaded, parse = self.metrics(name), lambda record: loaders.run_estimates(self.task, record, v.seeds[0])
-            if loaded.ok:
-                try:
-                    loaded = loaders.Loaded(loaded.path, value=parse(loaded.value))
-                except ValueError as error:
-                    loaded = loaders.Loaded(loaded.path, error=f"unreadable metrics: {error}")
-            cache[name] = loaded
+                cache[name] = self.run_estimates(name, v.seeds[0])
+            else:
+                cache[name] = loaded.parsed(loaders.estimates, "unreadable metrics: ")
         return cache[name]
 
     def hyperparameters(self, name):

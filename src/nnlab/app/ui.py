@@ -261,7 +261,6 @@ STATE_STYLE = {   # icon, badge colour, table cell background
 
 
 def state_badge(name):
-    """A coloured Markdown badge for a variant state."""
     icon, colour, _ = STATE_STYLE.get(name, ("", "gray", ""))
     return f":{colour}-badge[{icon} {md(name)}]"
 

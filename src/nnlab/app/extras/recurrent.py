@@ -35,11 +35,8 @@ def per_class(metrics):
 
 def run(page, name, seed):
     st.subheader("Confusion matrices")
-    metrics = page.metrics(name, seed)
-    try:
-        estimates = loaders.run_estimates(page.task, metrics.value, seed) if metrics.ok else {}
-    except ValueError:
-        estimates = {}
+    estimates = page.run_estimates(name, seed)
+    estimates = estimates.value if estimates.ok else {}
     for column, split in zip(st.columns(2), SPLITS):
         with column:
             loaded = loaders.load_confusion(page.run(name, seed) / f"confusion_{split}.csv")
@@ -48,11 +45,9 @@ def run(page, name, seed):
                 metric = page.task.metric(f"{split}_accuracy")
                 charts.confusion(loaded.value, f"{split}: accuracy " + (ui.estimate_text(metric, e) if e else "–"))
     st.subheader("Per class")
-    if not ui.problem(metrics, "per-class scores"):
-        try:
-            st.dataframe(per_class(metrics.value), hide_index=True, width="stretch")
-        except ValueError as error:
-            ui.problem(loaders.Loaded(metrics.path, error=str(error)), "per-class scores")
+    scores = page.metrics(name, seed).parsed(per_class)
+    if not ui.problem(scores, "per-class scores"):
+        st.dataframe(scores.value, hide_index=True, width="stretch")
 
 
 def window_picker(y_test, classes):
