@@ -29,8 +29,7 @@ page = st.navigation([
 ])
 
 with st.sidebar:
-    s = st.session_state[ui.SETTINGS_KEY]
-    st.caption(f"Results: {ui.md(s.results, code=True)}")
-    st.caption(f"Config: {ui.md(s.config, code=True)}")
+    st.caption(f"Results: {ui.md(ui.results(), code=True)}")
+    st.caption(f"Config: {ui.md(ui.settings().config, code=True)}")
 
 page.run()

@@ -136,7 +136,7 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
     stat = file_key(history)
     epochs, slowest = _history_rows(str(history), stat) if stat else (0, 0.0)
     out.epochs_done = epochs
-    lines, error = runner.attempt(read_log_tail(log) if log.exists() else "")
+    lines, error = runner.attempt(read_log_tail(log))        # "" when there is no log
     out.log_tail = [line for line in lines if line.strip()][-tail_lines:]
     stale_after = max(STALE_MIN_SECONDS, 3 * slowest)
     recent = any(now - t <= stale_after for t in (_mtime(history), _mtime(log)) if t is not None)
