@@ -52,8 +52,7 @@ def _config(path, schema, key, schema_key):
 
 
 def config():
-    """(config dict or None, message or None) of the settings' config file (validated when its schema exists),
-    cached on the modification times of both."""
+    """(config dict or None, message or None) of the settings' config file, cached on its and its schema's mtime."""
     s = settings()
     return _config(str(s.config), str(s.schema), loaders.file_key(s.config), loaders.file_key(s.schema))
 
