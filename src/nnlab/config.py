@@ -1,4 +1,5 @@
 """Validation of config.yaml against its JSON schema, with one-line messages."""
+import functools
 import math
 import numbers
 import re
@@ -245,6 +246,13 @@ def _to_int(config, path):
     node[path[-1]] = int(node[path[-1]])
 
 
+@functools.lru_cache(maxsize=4)
+def _schema(path):
+    """The JSON schema at `path`, read once: validate() runs once per experiment (up to 200)."""
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
 def validate(config, schema_path, source="config"):
     """Raise ConfigError (one line) for the first schema violation, deepest first.
 
@@ -252,8 +260,7 @@ def validate(config, schema_path, source="config"):
     from command-line overrides are converted first (in place), and so is a float equal to
     an integer where the schema wants an integer (10.0, 1e1 -> 10); any other float there
     is refused. Every number must be finite (YAML's .nan, .inf and -.inf are refused by key)."""
-    with open(schema_path) as f:
-        schema = yaml.safe_load(f)
+    schema = _schema(str(schema_path))
     check_size(config, source)
     coerce_scalars(config)
     found = non_finite(config)

@@ -17,8 +17,10 @@ from nnlab import variants as nnlab_variants
 from nnlab.tasks import TASKS
 from nnlab.experiments.autoencoder import resolve_sparsity
 
+SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
+
 try:
-    validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+    validate(config, SCHEMA)
 except ConfigError as error:
     sys.exit(f"error: {error}")
 
@@ -51,8 +53,6 @@ if not DEMO:
 def course_file(name):
     return f"{DATA_DIR}/{name}.h5"
 
-
-SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 
 try:
     # The variants of each task, by task name (nnlab.tasks: the one registry), and the named
