@@ -125,11 +125,15 @@ def _npy_header(archive, key):
     return shape, dtype
 
 
+# What read_npz raises for a file that is not an .npz, or one it refuses: catch these.
+NPZ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile)
+
+
 def read_npz(path, keys=None, optional=(), max_bytes=MAX_ARRAY_BYTES):
     """{key: read-only array} of `keys` (all required; None: every array of the file) and those of
     `optional` present; nothing else is read. Each array is checked from its .npy header first:
     one that needs pickle or declares more than `max_bytes` raises ValueError, unread. A file
-    that is not an .npz raises OSError, ValueError, EOFError or zipfile.BadZipFile."""
+    that is not an .npz raises one of NPZ_ERRORS."""
     with zipfile.ZipFile(path) as archive:
         present = [name[:-4] for name in archive.namelist() if name.endswith(".npy")]
         keys = present if keys is None else list(keys)

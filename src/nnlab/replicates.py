@@ -10,7 +10,6 @@ same way as many.
 import itertools
 import json
 import math
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 
 from nnlab import stats
 from nnlab.errors import DataError, reason
-from nnlab.io import read_npz, save_csv, write_json
+from nnlab.io import NPZ_ERRORS, read_npz, save_csv, write_json
 from nnlab.results import _plain
 from nnlab.tasks import TASKS, run_of
 
@@ -152,7 +151,7 @@ def read_scores(path, keys):
     """The arrays `keys` of a run's scores.npz (header-checked), or one DataError line."""
     try:
         return read_npz(path, keys)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    except NPZ_ERRORS as error:
         raise DataError(f"{path}: expected the per-sample scores of a run ({', '.join(keys)}), found "
                         f"{reason(error)}; {_redo(path)}") from None
 

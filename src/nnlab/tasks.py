@@ -8,6 +8,7 @@ which metrics its runs report (the first is its key metric), how each is read (l
 is better, its range), which are compared between variants, and which learning curves and
 figures the app shows.
 """
+import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,11 @@ class Task:
     @property
     def model_module(self):
         return self.model.split(":")[0]
+
+    @property
+    def model_class(self):
+        """The class Task.model names ("module:Class"), its module imported on first use."""
+        return getattr(importlib.import_module(self.model_module), self.model.split(":")[1])
 
 
 TASKS = {task.name: task for task in (

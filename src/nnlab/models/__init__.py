@@ -12,21 +12,12 @@
 
 `save(path, model)` writes params.npz atomically; `load(path)` rebuilds any model from one.
 """
-import importlib
-import zipfile
-
-from nnlab.errors import DataError
-from nnlab.io import read_npz
+from nnlab.errors import DataError, reason
+from nnlab.io import NPZ_ERRORS, read_npz
 from nnlab.tasks import TASKS
 
 
-def model_class(task):
-    """The model class of a task (nnlab.tasks: Task.model, "module:Class")."""
-    module, name = TASKS[task].model.split(":")
-    return getattr(importlib.import_module(module), name)
-
-
-MODELS = {task: model_class(task) for task in TASKS}
+MODELS = {name: task.model_class for name, task in TASKS.items()}
 
 
 def save(path, model):
@@ -41,9 +32,9 @@ def load(path):
     read with allow_pickle=False)."""
     try:
         arrays = read_npz(path)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    except NPZ_ERRORS as error:
         raise DataError(f"{path}: expected a params.npz written by nnlab, found an unreadable file "
-                        f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})") from None
+                        f"({reason(error)})") from None
     kind = str(arrays["model"]) if "model" in arrays else None
     if kind not in MODELS:
         raise DataError(f"{path}: key 'model': expected one of {', '.join(MODELS)}, found "
