@@ -268,11 +268,8 @@ def experiment_comparisons(task, baseline, experiments, sweeps):
         for variant, (runs, scores) in variants.items():
             for metric in spec.compared:
                 a, b = f"{variant} ({name})", f"{variant} (baseline)"
-                if variant in baseline:
-                    row = _compare(metric, a, b, runs, baseline[variant][0], scores, baseline[variant][1])
-                else:
-                    row = {"question": f"{a} vs {b}: {metric.name}", "metric": metric.name, "a": a, "b": b,
-                           "seeds": 0, "difference": math.nan, "low": math.nan, "high": math.nan, "p": math.nan}
+                base_runs, base_scores = baseline.get(variant, ([], None))   # none: a renamed variant
+                row = _compare(metric, a, b, runs, base_runs, scores, base_scores)
                 selection = [scalar_metrics(r).get(spec.selection) for r in runs]
                 row.update(experiment=name, sweep=sweeps.get(name) or "", variant=variant,
                            selected_on=spec.selection,
