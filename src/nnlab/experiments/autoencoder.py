@@ -7,7 +7,7 @@ import pandas as pd
 from nnlab import models
 from nnlab.data.preprocess import split_holdout
 from nnlab.figures import normalize_each, save_curves, save_mosaic, tile
-from nnlab.io import save_npz, write_json
+from nnlab.io import read_npz, save_npz, write_json
 from nnlab.models.autoencoder import SparseAutoencoder
 from nnlab.replicates import read_run
 from nnlab.results import mean_with_interval, write_metrics
@@ -112,7 +112,7 @@ def grid_figure(params_paths, hp_by_path, path):
     for p in params_paths:
         hp = hp_by_path[p]
         ax = axes[hiddens.index(hp["hidden"])][lambdas.index(hp["lambda"])]
-        W1 = np.load(p, allow_pickle=False)["W1"]
+        W1 = read_npz(p, ["W1"])["W1"]
         ax.imshow(tile(feature_images(W1)), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(f"L_hid {hp['hidden']}, lambda {hp['lambda']:g}", fontsize=9)
     for ax in axes.ravel():

@@ -5,7 +5,7 @@ import pandas as pd
 
 from nnlab import models
 from nnlab.figures import save_curves
-from nnlab.io import save_csv, save_figure, save_npz
+from nnlab.io import read_npz, save_csv, save_figure, save_npz
 from nnlab.models.language_model import LanguageModel, top_k
 from nnlab.results import accuracy_with_interval, mean_with_interval, write_metrics
 from nnlab.tasks import TASKS
@@ -91,7 +91,7 @@ def embedding_map(params_path, variant, path):
     """2-D PCA map of the learned word embeddings R, each point labelled with its word."""
     import matplotlib.pyplot as plt
 
-    arrays = np.load(params_path, allow_pickle=False)
+    arrays = read_npz(params_path, ["R", "words"])
     (xy, explained), words = pca_2d(arrays["R"]), arrays["words"]
     fig, ax = plt.subplots(figsize=(14, 14))
     ax.scatter(xy[:, 0], xy[:, 1], s=4, color="tab:blue", alpha=0.5)
