@@ -20,15 +20,16 @@ min_version("9.0")
 # expands YAML aliases while merging, so an alias bomb would take minutes. --configfile
 # files Snakemake reads itself, before this file runs: a YAML error in one stays Snakemake's
 # message, without file or line; a key given twice in one is refused here.
+CONFIG_FILES = workflow.overwrite_configfiles or [os.path.join(workflow.basedir, "config.yaml")]
 try:
-    for _path in workflow.overwrite_configfiles or [os.path.join(workflow.basedir, "config.yaml")]:
+    for _path in CONFIG_FILES:
         load_yaml(_path)
 except ConfigError as error:
     sys.exit(f"error: {error}")
 
 if not workflow.overwrite_configfiles:
 
-    configfile: os.path.join(workflow.basedir, "config.yaml")
+    configfile: CONFIG_FILES[0]
 
 
 include: "workflow/rules/common.smk"

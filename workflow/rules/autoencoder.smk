@@ -63,7 +63,7 @@ checkpoint autoencoder_select:
     params:
         tolerance=lambda w: root_config(w.root)["autoencoder"]["selection_tolerance"],
     wildcard_constraints:
-        root=one_of([root for root in roots_of("autoencoder") if ae_sweep(root)]),
+        root=one_of([root for root in ROOTS if ae_sweep(root)]),
     threads: 1
     priority: SUMMARY_PRIORITY
     resources:

@@ -37,7 +37,6 @@ if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
 
 RESULTS = nnlab_tasks.RESULTS
 LOGS = f"{RESULTS}/logs"
-BENCH = f"{RESULTS}/benchmarks"
 DATA_DIR = str(config["data_dir"]).rstrip("/")
 DEMO = Path(DATA_DIR) == Path(DEMO_DATA_DIR)
 
@@ -65,8 +64,10 @@ except ConfigError as error:
 
 # Every results root and what it trains, {root: {task: {variant: settings}}}: the baseline in
 # results/ (the layout of the results contract), each experiment in results/experiments/<name>/.
-ROOTS = {RESULTS: TASK_VARIANTS,
-         **{nnlab_tasks.experiment_dir(RESULTS, name): e.variants for name, e in EXPERIMENTS.items()}}
+# EXPERIMENT_ROOT and EXPERIMENT_OF_ROOT map each experiment's name to its root and back.
+EXPERIMENT_ROOT = {name: nnlab_tasks.experiment_dir(RESULTS, name) for name in EXPERIMENTS}
+EXPERIMENT_OF_ROOT = {root: name for name, root in EXPERIMENT_ROOT.items()}
+ROOTS = {RESULTS: TASK_VARIANTS, **{root: EXPERIMENTS[name].variants for root, name in EXPERIMENT_OF_ROOT.items()}}
 
 
 def roots_of(task):
@@ -82,17 +83,21 @@ def part(root, variant):
     return ROOTS[root]["autoencoder"][variant]["part"]
 
 
+def ae_part(root, name):
+    """The autoencoder variants of one part ("sweep" or "grid") a root trains."""
+    return [v for v, hp in ROOTS[root].get("autoencoder", {}).items() if hp["part"] == name]
+
+
 def ae_sweep(root):
-    """The autoencoder sweep variants a root trains."""
-    return [v for v, hp in ROOTS[root].get("autoencoder", {}).items() if hp["part"] == "sweep"]
+    return ae_part(root, "sweep")
 
 
 def root_config(root):
     """The effective configuration of a root: the config, or an experiment's."""
-    return config if root == RESULTS else EXPERIMENTS[root.rsplit("/", 1)[-1]].config
+    return config if root == RESULTS else EXPERIMENTS[EXPERIMENT_OF_ROOT[root]].config
 
 
-AE_GRID = {v: hp for v, hp in TASK_VARIANTS["autoencoder"].items() if hp["part"] == "grid"}
+AE_GRID = {v: TASK_VARIANTS["autoencoder"][v] for v in ae_part(RESULTS, "grid")}
 ALL_VARIANTS = sorted({v for task in TASKS for v in variants_of(task)})
 
 # Replicates: every variant is trained once per seed, run r with seed + r, each run its own
@@ -174,7 +179,7 @@ def experiments_input(wildcards):
     task, files = wildcards.task, {"metrics": [], "scores": []}
     compared = set()
     for name, e in experiments_of(task).items():
-        root = nnlab_tasks.experiment_dir(RESULTS, name)
+        root = EXPERIMENT_ROOT[name]
         files["metrics"] += run_files(task, e.variants[task], root=root)
         files["scores"] += run_files(task, e.variants[task], "scores.npz", seeds=[FIRST_SEED], root=root)
         compared |= set(e.variants[task]) & set(TASK_VARIANTS[task])
@@ -191,7 +196,7 @@ def ae_needs_selection(root, variant):
 def ae_selection_root(root):
     """Where the sparsity of a root's grid comes from: its own sweep, or the baseline's when it
     trains no sweep variant (an experiment restricted to grid variants)."""
-    return root if any(hp["part"] == "sweep" for hp in ROOTS[root]["autoencoder"].values()) else RESULTS
+    return root if ae_sweep(root) else RESULTS
 
 
 def ae_selection_input(wildcards):
@@ -219,7 +224,7 @@ def ae_hp(wildcards):
 
 def config_sources():
     """Where this run's configuration came from, in words: its files and --config overrides."""
-    files = workflow.overwrite_configfiles or [os.path.join(workflow.basedir, "config.yaml")]
+    files = CONFIG_FILES
     quoted = [f'"{arg}"' if set(arg) & set(" '{[") else arg for arg in workflow.config_settings.config_args or []]
     return {"files": [str(f) for f in files], "overrides": " ".join(quoted)}
 
@@ -270,7 +275,6 @@ def light_resources():
 # every root's runs). An experiment's groups carry its name ("autoencoder_sweep_<name>",
 # "<task>_summary_<name>"): one results root's jobs never wait in a group for another's.
 DATA_GROUP = "data"
-EXPERIMENT_OF_ROOT = {nnlab_tasks.experiment_dir(RESULTS, name): name for name in EXPERIMENTS}
 
 
 def group_name(base, root):
@@ -297,9 +301,9 @@ def check_group_components():
     Snakemake builds the jobs (the group settings are not known yet when this file is read)."""
     settings = getattr(workflow, "group_settings", None)
     components = dict(settings.group_components) if settings is not None else {}
-    for root, variants in ROOTS.items():
+    for root in ROOTS:
         for part_name in ("sweep", "grid"):
-            runs = sum(hp["part"] == part_name for hp in variants.get("autoencoder", {}).values()) * len(SEEDS)
+            runs = len(ae_part(root, part_name)) * len(SEEDS)
             name = group_name(f"autoencoder_{part_name}", root)
             allowed = components.get(name, 1)
             if 1 < allowed < runs:
