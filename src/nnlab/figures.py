@@ -5,6 +5,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from nnlab import stats  # noqa: E402
 from nnlab.io import save_figure  # noqa: E402
 
 
@@ -71,7 +72,7 @@ def save_forest(path, table, metric, title=None):
     for i, row in rows.iterrows():
         y = len(rows) - 1 - i
         d, low, high = (row[k] * scale for k in ("difference", "low", "high"))
-        real = row["p_holm"] < 0.05
+        real = stats.is_real(row["p_holm"])
         if np.isfinite(low) and np.isfinite(high):
             ax.plot([low, high], [y, y], color="tab:blue", lw=2)
         ax.plot([d], [y], "o", color="tab:blue", mfc="tab:blue" if real else "white", ms=7)

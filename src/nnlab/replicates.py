@@ -337,7 +337,7 @@ def _p(p):
 def answer(task, row):
     """The comparison in words and numbers, e.g. 'gru-full is better than lstm-full by 0.9 points
     of test_accuracy (95% CI -0.4 to 2.2, p = 0.17, 5 seeds): not distinguishable'. Intervals
-    are those of the difference a - b; 'real' means a Holm-adjusted p below 0.05."""
+    are those of the difference a - b; 'real' means a Holm-adjusted p below stats.ALPHA."""
     metric, name, parts = TASKS[task].metric(row["metric"]), row["metric"], []
     if row["seeds"] >= stats.MIN_SEEDS and math.isnan(row["p"]):
         parts.append(f"Every one of the {row['seeds']} seeds gave the same difference of {name} "
@@ -348,7 +348,7 @@ def answer(task, row):
             head = f"{row['a']} and {row['b']} have the same mean {name}"
         else:
             head = f"{_direction(row, metric, row['difference'])} by {_amount(metric, row['difference'])} of {name}"
-        real = row["p_holm"] < 0.05
+        real = stats.is_real(row["p_holm"])
         parts.append(f"{head} ({_span(metric, row['low'], row['high'])}, {_p(row['p'])}, {row['seeds']} seeds): "
                      + ("a real difference" if real else "not distinguishable")
                      + f" (Holm-adjusted {_p(row['p_holm'])})")
@@ -360,7 +360,7 @@ def answer(task, row):
         d = row["test_set_difference"]
         head = (f"{row['a']} and {row['b']} are level" if d == 0
                 else f"{_direction(row, metric, d)} by {_amount(metric, d)}")
-        real = row["test_set_p_holm"] < 0.05
+        real = stats.is_real(row["test_set_p_holm"])
         parts.append(f"on the test set of the first seed, {head} ({_span(metric, row['test_set_low'], row['test_set_high'])}, "
                      f"{row['test_set_method']} {_p(row['test_set_p'])}): "
                      + ("a real difference" if real else "not distinguishable") + " on this test set"

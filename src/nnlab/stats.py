@@ -22,6 +22,12 @@ import numpy as np
 
 LEVEL = 0.95
 MIN_SEEDS = 3          # fewer seeds than this: too few to say anything about a difference
+ALPHA = 0.05           # a difference is real when its Holm-adjusted p is below this
+
+
+def is_real(p_holm):
+    """Whether Holm-adjusted p-values (a number or a column) call differences real; NaN: no."""
+    return p_holm < ALPHA
 
 
 def _scipy_stats():

@@ -304,7 +304,7 @@ def answer(task, row):
         st.warning(f"**Too few seeds to say anything about training randomness**: {seeds} seed"
                    f"{'s' if seeds != 1 else ''} per variant, at least {stats.MIN_SEEDS} are needed "
                    "(`snakemake --config replicates=5`).\n\n" + text, icon=":material/casino:")
-    elif math.isfinite(row["p_holm"]) and row["p_holm"] < 0.05:
+    elif stats.is_real(row["p_holm"]):
         st.success(text, icon=":material/check_circle:")
     else:
         st.info(text, icon=":material/compare_arrows:")
@@ -320,4 +320,4 @@ def answer(task, row):
     accuracy = row["metric"] in [m.name for m in task.all_metrics if m.is_accuracy]
     st.caption("Differences are A − B" + (" (accuracies as fractions: 0.01 is 1 point)" if accuracy else "")
                + "; a difference is called real when its Holm-adjusted p (over every comparison of the task, "
-                 "one order each) is below 0.05.")
+                 f"one order each) is below {stats.ALPHA:g}.")

@@ -4,10 +4,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nnlab import tasks
+from nnlab import stats, tasks
 from nnlab.app import charts, task_page, ui
 
-NEEDED = ["experiment", "variant", "metric", "difference", "low", "high", "p_holm", "answer"]
+NEEDED = ["experiment", "variant", "a", "metric", "difference", "low", "high", "p_holm", "answer"]
 
 
 def forest(task, table):
@@ -17,11 +17,12 @@ def forest(task, table):
     if rows.empty:
         st.caption(f"No comparison of {ui.md(metric.label)}.")
         return
-    data = pd.DataFrame({"variant": rows["variant"] + " (" + rows["experiment"] + ")",
-                         "value": rows["difference"], "low": rows["low"], "high": rows["high"],
-                         "interval": [f"t, {s} seeds" for s in rows["seeds"]], "real": rows["p_holm"] < 0.05})
+    data = pd.DataFrame({"variant": rows["a"], "value": rows["difference"], "low": rows["low"], "high": rows["high"],
+                         "interval": [f"t, {s} seeds" if pd.notna(low) else "none"
+                                      for s, low in zip(rows["seeds"], rows["low"])],
+                         "real": stats.is_real(rows["p_holm"])})
     charts.intervals(data, metric, f"{metric.label}: experiment − baseline, with its 95% CI", zero=True)
-    st.caption("Filled: a real difference (Holm-adjusted p < 0.05); open: not distinguishable from seed-to-seed "
+    st.caption(f"Filled: a real difference (Holm-adjusted p < {stats.ALPHA:g}); open: not distinguishable from seed-to-seed "
                "noise, or too few seeds to tell (no interval)." + (" Accuracies as fractions: 0.01 is 1 point."
                                                                     if metric.is_accuracy else ""))
 
