@@ -1294,3 +1294,16 @@ def test_an_extra_huge_array_is_ignored_and_a_needed_one_refused(tmp_path, monke
     assert ("could not read `data/activity.npz`: ValueError: key 'x_train' declares (100000, 1000, 3) float32 "
             "(1,144 MiB), over the 256 MiB limit: not loaded") in texts(at, ("error",))
     assert len(at.get("image")) == 2 and any("word" in f.columns for f in frames(at))    # the rest as usual
+
+
+def test_how_an_interval_was_computed_keeps_the_aggregates_clipped_note():
+    """aggregate.json says when a t interval was clipped to the metric's range; the captions say it too."""
+    from nnlab.app import ui
+    from nnlab.replicates import CLIPPED
+    from nnlab.tasks import TASKS
+
+    metric = TASKS["recurrent"].key_metric
+    clipped = {"mean": 0.99, "sd": 0.02, "n": 5, "low": 0.97, "high": 1.0, "interval": "t, 5 seeds" + CLIPPED}
+    assert ui.how(metric, clipped) == "t over 5 seeds, clipped to the metric's range"
+    assert ui.ci_text(metric, clipped) == "95% CI 0.97–1, t over 5 seeds, clipped to the metric's range"
+    assert ui.how(metric, dict(clipped, interval="t, 5 seeds")) == "t over 5 seeds"

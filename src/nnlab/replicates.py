@@ -39,6 +39,9 @@ def scalar_metrics(record):
             if k not in SKIPPED and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+CLIPPED = ", clipped to the metric's range"   # the end of an aggregate's interval text when clipped
+
+
 def _interval(values, bounds=(None, None)):
     """The aggregate of one metric over the runs of a variant; a t interval reaching outside the
     metric's range (an accuracy's [0, 1]) is clipped to it, and says so."""
@@ -50,7 +53,7 @@ def _interval(values, bounds=(None, None)):
         if (lowest is not None and low < lowest) or (highest is not None and high > highest):
             entry["low"] = low if lowest is None else max(low, lowest)
             entry["high"] = high if highest is None else min(high, highest)
-            entry["interval"] += ", clipped to the metric's range"
+            entry["interval"] += CLIPPED
     else:
         entry["interval"] = "none"
     return entry

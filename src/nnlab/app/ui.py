@@ -13,6 +13,7 @@ from streamlit.errors import FragmentHandledException
 from nnlab import tasks
 from nnlab.config import load_yaml, validate
 from nnlab.errors import ConfigError, reason
+from nnlab.replicates import CLIPPED
 from nnlab.app import loaders, settings as settings_module
 
 SETTINGS_KEY = "nnlab_settings"
@@ -169,15 +170,20 @@ def how(metric, estimate):
     if interval.endswith(" set"):          # one run's own interval on its test, validation, ... set
         return f"Wilson, {interval}" if metric.is_accuracy else f"normal over per-sample losses, {interval}"
     if interval.startswith("t,"):
-        return f"t over {number(estimate.get('n'), 6)} seeds"
+        return f"t over {number(estimate.get('n'), 6)} seeds" + (CLIPPED if interval.endswith(CLIPPED) else "")
     return ""
+
+
+def ci_text(metric, estimate, digits=3):
+    """e.g. "95% CI 0.93–0.96, t over 5 seeds" (the estimate has an interval)."""
+    return f"95% CI {span(estimate, digits)}, {how(metric, estimate)}"
 
 
 def estimate_text(metric, estimate, digits=3):
     """e.g. "0.948 ± 0.012 sd (95% CI 0.93–0.96, t over 5 seeds)"; "no interval" said so."""
     text = fmt(estimate.get("mean"), digits) + sd_text(estimate)
     if has_interval(estimate):
-        return f"{text} (95% CI {span(estimate, digits)}, {how(metric, estimate)})"
+        return f"{text} ({ci_text(metric, estimate, digits)})"
     n = estimate.get("n")
     return f"{text} (no interval: {'one run' if n in (None, 1) else f'{number(n, 6)} runs'})"
 
@@ -200,7 +206,7 @@ def estimate_row(task, estimates, names):
     for column, name in zip(st.columns(len(shown)) if shown else [], shown):
         e, metric = estimates[name], task.metric(name)
         column.metric(metric.label, fmt(e["mean"], 3))
-        interval = f"95% CI {span(e)}, {how(metric, e)}" if has_interval(e) else "no interval"
+        interval = ci_text(metric, e) if has_interval(e) else "no interval"
         column.caption(" · ".join(filter(None, [sd_text(e).strip(), interval])))
 
 
