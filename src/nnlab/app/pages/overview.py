@@ -90,11 +90,14 @@ def live_progress(running):
             charts.curves(frames, task.panels[0])
 
 
-def variants_section(config, expected):
-    states = all_states(config)
-    full_run = st.session_state.pop("overview-full-run", False)
-    if not full_run and signature(states) != expected:
-        st.rerun()                    # a run started or ended, or a summary changed: refresh the page
+def variants_section(config, expected, first):
+    """first: [the states the page's run just read], for the fragment's first run, which is part of it."""
+    if first:
+        states = first.pop()
+    else:
+        states = all_states(config)
+        if signature(states) != expected:
+            st.rerun()                # a run started or ended, or a summary changed: refresh the page
     for name, (task_states, message) in states.items():
         task_progress(tasks.TASKS[name], task_states, message)
     running = [r for task_states, _ in states.values() for v in task_states for r in v.runs if r.state == "running"]
@@ -120,8 +123,8 @@ if config_message:
                icon=":material/settings_alert:")
 st.header("Variants")
 st.caption(ui.INTERVALS_CAPTION)
-expected = signature(all_states(config))
-st.session_state["overview-full-run"] = True         # the fragment's first run is part of this one
-ui.live(lambda: variants_section(config, expected), active=expected[0], key="overview-variants",
+states = all_states(config)
+expected, first = signature(states), [states]
+ui.live(lambda: variants_section(config, expected, first), active=expected[0], key="overview-variants",
         idle=ui.IDLE_POLL_SECONDS)
 ui.section("Summary tables", summary_tables)
