@@ -12,6 +12,7 @@ from nnlab import runner, tasks, variants
 STATES = ("done", "running", "failed", "interrupted", "not started")
 STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
 LOG_TAIL_BYTES = 64 * 1024
+LOG_TAIL_LINES = 15            # the lines of a failed run's log the Overview shows
 MAX_EPOCHS = 200_000           # the most rows a history.csv can need: the schema's epochs (<= 100,000)
 MAX_HISTORY_BYTES = 64 * 2**20  # plus the recurrent fine-tuning's (<= 100,000); nothing beyond is read
 
@@ -22,7 +23,6 @@ class VariantState:
     task: str
     variant: str
     state: str
-    in_config: bool
     hyperparameters: dict = field(default_factory=dict)
     epochs_done: int = 0
     epochs_planned: int | None = None
@@ -117,9 +117,9 @@ def read_log_tail(path, max_bytes=LOG_TAIL_BYTES):
         return ""
 
 
-def run_state(results, task, variant, seed, hyperparameters=None, in_config=True, now=None, tail_lines=15):
+def run_state(results, task, variant, seed, hyperparameters=None):
     """The VariantState of one run (variant, seed) from the files in `results`."""
-    now = time.time() if now is None else now
+    now = time.time()
     folder = Path(tasks.run_dir(results, task, variant, seed))
     metrics, history = folder / "metrics.json", folder / "history.csv"
     log = Path(tasks.run_log(results, task, variant, seed))
@@ -129,7 +129,7 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
     if planned and isinstance(finetune.get("epochs"), int):          # a second training stage
         planned += finetune["epochs"]
     times = [t for t in (_mtime(metrics), _mtime(history), _mtime(log)) if t is not None]
-    out = VariantState(task, variant, "not started", in_config, hp, 0, planned, max(times, default=None), seed=seed)
+    out = VariantState(task, variant, "not started", hp, 0, planned, max(times, default=None), seed=seed)
     if metrics.exists():                 # done: its epochs are in metrics.json (no history read)
         out.state = "done"
         return out
@@ -137,7 +137,7 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
     epochs, slowest = _history_rows(str(history), stat) if stat else (0, 0.0)
     out.epochs_done = epochs
     lines, error = runner.attempt(read_log_tail(log))        # "" when there is no log
-    out.log_tail = [line for line in lines if line.strip()][-tail_lines:]
+    out.log_tail = [line for line in lines if line.strip()][-LOG_TAIL_LINES:]
     stale_after = max(STALE_MIN_SECONDS, 3 * slowest)
     recent = any(now - t <= stale_after for t in (_mtime(history), _mtime(log)) if t is not None)
     if error is not None:
@@ -153,12 +153,12 @@ def run_state(results, task, variant, seed, hyperparameters=None, in_config=True
     return out
 
 
-def variant_state(results, task, variant, hyperparameters=None, in_config=True, seeds=(), now=None):
+def variant_state(results, task, variant, hyperparameters=None, seeds=()):
     """The VariantState of a variant over the runs of `seeds` (none: the seed folders found)."""
     found = disk_seeds(results, task, variant)
     seeds = sorted(seeds) or found or [0]
-    runs = [run_state(results, task, variant, s, hyperparameters, in_config, now) for s in seeds]
-    out = VariantState(task, variant, "not started", in_config, dict(hyperparameters or {}), runs=runs,
+    runs = [run_state(results, task, variant, s, hyperparameters) for s in seeds]
+    out = VariantState(task, variant, "not started", dict(hyperparameters or {}), runs=runs,
                        epochs_planned=runs[0].epochs_planned, unused=[s for s in found if s not in seeds])
     out.updated = max((r.updated for r in runs if r.updated is not None), default=None)
     lead = next((r for name in ("failed", "running", "interrupted") for r in runs if r.state == name), None)
@@ -186,7 +186,7 @@ def task_states(results, task, config):
     states = [variant_state(results, task, v, hp, seeds=seeds) for v, hp in defined.items()]
     for extra in result_variants(results, task):
         if extra not in defined:
-            state = variant_state(results, task, extra, in_config=False)
+            state = variant_state(results, task, extra)
             state.detail = (state.detail + "; " if state.detail else "") + "not defined by the current config"
             states.append(state)
     return states, message
