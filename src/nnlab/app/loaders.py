@@ -95,6 +95,11 @@ def run_estimates(task, record, seed=0):
     return estimates(replicates.aggregate([one]))
 
 
+def parse_bytes(path):
+    """A file's bytes (a download button's data)."""
+    return Path(path).read_bytes()
+
+
 def parse_png(path):
     """The bytes of a PNG that decodes completely."""
     from PIL import Image
@@ -159,6 +164,7 @@ load_csv = functools.partial(_load, reader="csv")
 load_history = functools.partial(_load, reader="history")
 load_confusion = functools.partial(_load, reader="confusion")
 load_png = functools.partial(_load, reader="png")
+load_bytes = functools.partial(_load, reader="bytes")
 
 
 def load_npz(path, keys, optional=()):

@@ -248,11 +248,11 @@ def random_button(column, n, pick, **kwargs):
 
 
 def csv_download(path, key=None):
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
+    """A download button for the file at `path` (read once per modification), none when unreadable."""
+    loaded = loaders.load_bytes(path)
+    if not loaded.ok:
         return
-    st.download_button(f"Download {Path(path).name}", data=data, file_name=Path(path).name, mime="text/csv", key=key,
+    st.download_button(f"Download {Path(path).name}", data=loaded.value, file_name=Path(path).name, mime="text/csv", key=key,
                        on_click="ignore", icon=":material/download:")
 
 
