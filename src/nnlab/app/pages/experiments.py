@@ -37,8 +37,8 @@ def pick(task, table):
     row = mine[(mine["variant"] == variant) & (mine["metric"] == metric)].iloc[0].to_dict()
     task_page.answer(task, row)
     if row.get("winner") is True or str(row.get("winner")) == "True":
-        st.caption(f"The winner of sweep {ui.md(row['sweep'])}: the best mean {ui.md(row['selected_on'])} "
-                   "over its seeds, picked on validation, never on the test set.")
+        st.caption(f"{ui.md(row['selected_on'])} is a validation metric: the sweep's winner is never picked "
+                   "on the test set.")
 
 
 def overlaid(task, table):
