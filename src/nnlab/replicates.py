@@ -269,15 +269,13 @@ def experiment_comparisons(task, baseline, experiments, sweeps):
     rows = []
     for name, variants in experiments.items():
         for variant, (runs, scores) in variants.items():
+            a, b = f"{variant} ({name})", f"{variant} (baseline)"
+            base_runs, base_scores = baseline.get(variant, ([], None))   # none: a renamed variant
+            selection = [scalar_metrics(r).get(spec.selection) for r in runs]
+            common = dict(experiment=name, sweep=sweeps.get(name) or "", variant=variant, selected_on=spec.selection,
+                          selection_mean=float(np.mean(selection)) if None not in selection else math.nan)
             for metric in spec.compared:
-                a, b = f"{variant} ({name})", f"{variant} (baseline)"
-                base_runs, base_scores = baseline.get(variant, ([], None))   # none: a renamed variant
-                row = _compare(metric, a, b, runs, base_runs, scores, base_scores)
-                selection = [scalar_metrics(r).get(spec.selection) for r in runs]
-                row.update(experiment=name, sweep=sweeps.get(name) or "", variant=variant,
-                           selected_on=spec.selection,
-                           selection_mean=float(np.mean(selection)) if None not in selection else math.nan)
-                rows.append(row)
+                rows.append({**_compare(metric, a, b, runs, base_runs, scores, base_scores), **common})
     table = pd.DataFrame(rows)
     if table.empty:
         return table
