@@ -299,8 +299,7 @@ def check_group_components():
     per set) and a number at least the group's size are safe. The autoencoder groups are the
     ones whose size follows the config: each of their runs is an independent set. Called while
     Snakemake builds the jobs (the group settings are not known yet when this file is read)."""
-    settings = getattr(workflow, "group_settings", None)
-    components = dict(settings.group_components) if settings is not None else {}
+    components = workflow.group_settings.group_components
     for root in ROOTS:
         for part_name in ("sweep", "grid"):
             runs = len(ae_part(root, part_name)) * len(SEEDS)
