@@ -184,3 +184,19 @@ def test_the_experiments_page_without_experiments_says_how_to_add_them(tiny_run,
 
     at = run_page(tiny_run, None, "experiments", monkeypatch=monkeypatch)
     assert "No experiment results yet" in texts(at)
+
+
+def test_the_experiments_page_says_when_a_variant_lacks_the_picked_metric(tmp_path, monkeypatch):
+    from test_app import run_page, texts
+
+    summary = tmp_path / "results" / "summary"
+    summary.mkdir(parents=True)
+    row = dict(experiment="e", sweep="", a="rnn-full (e)", difference=0.01, low=-0.01, high=0.03, p=0.2,
+               p_holm=0.4, seeds=3, answer="not distinguishable", winner=False, selected_on="")
+    pd.DataFrame([{**row, "variant": "rnn-full", "metric": "test_accuracy"},
+                  {**row, "variant": "gru-full", "metric": "test_cross_entropy"}]).to_csv(
+        summary / "recurrent_experiments.csv", index=False)
+    at = run_page(tmp_path / "results", None, "experiments", monkeypatch=monkeypatch)
+    at.selectbox[1].select("gru-full").run()            # its only metric is not the one picked
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "No comparison of gru-full on test_accuracy in e." in texts(at)

@@ -34,7 +34,11 @@ def pick(task, table):
     mine = table[table["experiment"] == experiment]
     variant = mid.selectbox("Variant", list(dict.fromkeys(mine["variant"])), key=f"{task.name}-exp-variant")
     metric = task_page.metric_picker(right, task, mine["metric"], f"{task.name}-exp-metric")
-    row = mine[(mine["variant"] == variant) & (mine["metric"] == metric)].iloc[0].to_dict()
+    rows = mine[(mine["variant"] == variant) & (mine["metric"] == metric)]
+    if rows.empty:
+        st.info(f"No comparison of {ui.md(variant)} on {ui.md(metric)} in {ui.md(experiment)}.", icon=ui.WAIT)
+        return
+    row = rows.iloc[0].to_dict()
     task_page.answer(task, row)
     if row.get("winner") is True or str(row.get("winner")) == "True":
         st.caption(f"{ui.md(row['selected_on'])} is a validation metric: the sweep's winner is never picked "
