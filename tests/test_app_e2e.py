@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -31,7 +32,7 @@ import pytest
 
 from test_app import APP, ROOT, write_experiment, write_results
 
-from nnlab.tasks import TASKS
+from nnlab.tasks import TASKS, run_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path("/tmp/nnlab_screens")
@@ -82,6 +83,16 @@ def server(request, tmp_path):
     env = dict(os.environ, NNLAB_RESULTS=str(results), NNLAB_CONFIG=str(config), PYTHONWARNINGS="ignore")
     log_path = tmp_path / "streamlit.log"
     log = open(log_path, "w")
+    # The running run stays running as a live job does, by writing its history every few seconds:
+    # untouched, it would read as interrupted once the test outlasts STALE_MIN_SECONDS on a slow machine.
+    history = Path(run_dir(results, "autoencoder", info["running"], info["seeds"][-1])) / "history.csv"
+    stop = threading.Event()
+
+    def keep_running():
+        while not stop.wait(5):
+            os.utime(history)
+
+    threading.Thread(target=keep_running, daemon=True).start()
     # No file watcher: other edits of the source tree must not rerun or prompt mid-test.
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
                                 "--server.headless", "true", "--server.fileWatcherType", "none",
@@ -98,6 +109,7 @@ def server(request, tmp_path):
                 raise AssertionError(f"streamlit exited:\n{log_path.read_text()[-3000:]}")
         yield url, results, info, log_path, request.param
     finally:
+        stop.set()
         process.terminate()
         try:
             process.wait(10)
@@ -363,6 +375,10 @@ def test_every_page_renders_in_chromium(server, tab, tmp_path):
             render[name] = visit(name)
             expect(tab.locator(EXCEPTION)).to_have_count(0)
             if name == "Overview":
+                nav = tab.get_by_role("navigation")              # every page of the app is visited here
+                expect(nav.get_by_role("link")).to_have_count(len(pages))
+                for page in pages:
+                    expect(nav.get_by_role("link", name=page, exact=True)).to_have_count(1)
                 check_overview(tab, info)
             else:
                 no_alerts(tab, name)

@@ -182,17 +182,22 @@ def variant_dir(root, task, variant):
     return f"{root}/{task}/{variant}"
 
 
+def seed_folder(seed):
+    """The name of a run's folder (and of its log and benchmark files): seed<S>; seed_of reads it back."""
+    return f"seed{seed}"
+
+
 def run_dir(root, task, variant, seed):
     """The folder of one run: <root>/<task>/<variant>/seed<S>."""
-    return f"{variant_dir(root, task, variant)}/seed{seed}"
+    return f"{variant_dir(root, task, variant)}/{seed_folder(seed)}"
 
 
 def run_log(root, task, variant, seed):
-    return f"{root}/logs/{task}/{variant}/seed{seed}.log"
+    return f"{root}/logs/{task}/{variant}/{seed_folder(seed)}.log"
 
 
 def run_benchmark(root, task, variant, seed):
-    return f"{root}/benchmarks/{task}/{variant}/seed{seed}.tsv"
+    return f"{root}/benchmarks/{task}/{variant}/{seed_folder(seed)}.tsv"
 
 
 def aggregate_file(root, task, variant):

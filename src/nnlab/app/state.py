@@ -57,7 +57,7 @@ def disk_seeds(results, task, variant):
 
 def result_variants(results, task):
     """Variant folders present under results/<task>/ (any with a run folder or an aggregate)."""
-    folder = Path(results) / task
+    folder = Path(tasks.task_dir(results, task))
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir()
@@ -169,7 +169,7 @@ def variant_state(results, task, variant, hyperparameters=None, seeds=()):
         out.state = "done"
     if out.unused:
         out.detail = "; ".join(filter(None, [out.detail, "not used by the config: "
-                                             + ", ".join(f"seed{s}" for s in out.unused)]))
+                                             + ", ".join(map(tasks.seed_folder, out.unused))]))
     return out
 
 
