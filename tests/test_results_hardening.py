@@ -204,3 +204,79 @@ def test_a_tasks_summary_is_written_while_other_tasks_still_train(tiny_run):
     summary = (tiny_run / "summary" / "recurrent.csv").stat().st_mtime
     last_lm = max(p.stat().st_mtime for p in (tiny_run / "language_model").glob("*/seed*/metrics.json"))
     assert summary < last_lm
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("parameters", "NaN", "'parameters': expected a finite number, found nan"),
+    ("steps", '"24"', "'steps': expected a finite number, found '24'"),
+    ("test_accuracy_low", "0.99", "expected test_accuracy_low <= test_accuracy <= test_accuracy_high, found 0.99"),
+    ("test_accuracy_high", '"0.95"', "'test_accuracy_high': expected a finite number, found '0.95'"),
+])
+def test_every_number_the_aggregate_reads_is_checked(tmp_path, key, value, expected):
+    """Not only the registry's metrics: the run's size and step count, and its own interval of a metric."""
+    runs, _ = runs_and_scores(3)
+    for r in runs["gru-full"]:
+        r.update(parameters=1000, steps=24, test_accuracy_low=r["test_accuracy"] - 0.02,
+                 test_accuracy_high=r["test_accuracy"] + 0.02)
+    paths, _ = write_runs(tmp_path, {"gru-full": runs["gru-full"][:1]})
+    aggregate_of(paths, tmp_path)                       # as written: accepted
+    damaged = json.loads(paths[0].read_text())
+    paths[0].write_text(json.dumps(damaged).replace(f'"{key}": {json.dumps(damaged[key])}', f'"{key}": {value}'))
+    with pytest.raises(DataError) as excinfo:
+        aggregate_of(paths, tmp_path / "again")
+    one_line(excinfo, str(paths[0]), expected, "delete")
+
+
+@pytest.mark.parametrize("history, found", [
+    ("a,b\n1,2\n", "no 'epoch' column"),
+    ("epoch,val_loss\n1,0.5\n2,lots\n", "text in column 'val_loss'"),
+    ("epoch,val_loss\n1.5,0.5\n", "not a whole number"),
+])
+def test_a_history_that_is_not_a_table_of_numbers_by_epoch_stops_the_aggregate(tmp_path, history, found):
+    runs, _ = runs_and_scores(3)
+    paths, _ = write_runs(tmp_path, {"gru-full": runs["gru-full"]})
+    (paths[1].parent / "history.csv").write_text(history)
+    with pytest.raises(DataError) as excinfo:
+        aggregate_of(paths, tmp_path)
+    one_line(excinfo, str(paths[1].parent / "history.csv"), found, "delete")
+    assert not (tmp_path / "history_mean.csv").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "a list"])
+def test_a_damaged_aggregate_stops_the_summary_naming_it(tmp_path, damage):
+    runs, scores = runs_and_scores(3)
+    metrics, score_paths = write_runs(tmp_path, runs, scores)
+    aggregates = []
+    for variant in runs:
+        folder = tmp_path / "recurrent" / variant
+        mine = [p for p in metrics if p.parent.parent == folder]
+        replicates.write_aggregate(mine, [p.parent / "history.csv" for p in mine], folder / "aggregate.json",
+                                   folder / "history_mean.csv")
+        aggregates.append(folder / "aggregate.json")
+    bad = aggregates[1]
+    bad.write_text(bad.read_text()[:30] if damage == "truncated" else "[1, 2]")
+    with pytest.raises(DataError) as excinfo:
+        replicates.write_summary("recurrent", aggregates, metrics, score_paths, tmp_path / "s.csv", tmp_path / "c.csv")
+    one_line(excinfo, str(bad), "expected a variant's aggregate", "delete it and rerun")
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_differences_equal_but_for_rounding_are_not_tested():
+    from nnlab import stats
+
+    result = stats.paired_t([0.3, 0.1 + 0.2, 0.3], [0.0, 0.0, 0.0])   # 0.1 + 0.2 is 0.30000000000000004
+    assert math.isnan(result["p"]) and result["difference"] == pytest.approx(0.3)
+    assert stats.paired_t([0.3, 0.31, 0.29], [0.0, 0.0, 0.0])["p"] < 0.01       # real spread: tested
+
+
+def test_a_metric_beyond_float_range_after_training_is_diverged_and_nothing_written(tmp_path):
+    from types import SimpleNamespace
+
+    from nnlab.results import write_metrics
+
+    fit = SimpleNamespace(epochs_run=3, best_epoch=3, stopped_early=False, seconds_per_epoch=0.1)
+    with pytest.raises(Diverged) as excinfo:
+        write_metrics(tmp_path / "metrics.json", "language_model", "d4-p8", {"seed": 0}, fit,
+                      test_cross_entropy=733.0, test_perplexity=math.inf)
+    one_line(excinfo, "diverged", "test_perplexity is inf", "learning rate")
+    assert not (tmp_path / "metrics.json").exists()

@@ -111,7 +111,9 @@ def _redo(path):
 def read_run(path):
     """The metrics.json record of a finished run at <task>/<variant>/seed<S>/metrics.json, checked
     against its folder (task, variant, seed) and its task's metrics (each a finite number in the
-    metric's range); anything else is one DataError line naming the file and the key."""
+    metric's range); every other number in it is finite, and a run's own interval of a metric
+    (metric_low, metric_high) holds the metric. Anything else is one DataError line naming the
+    file and the key."""
     path = Path(path)
     _, task, variant, seed = run_of(path)
     try:
@@ -140,14 +142,49 @@ def read_run(path):
             span = f"[{low:g}, {high:g}]" if high is not None else f">= {low:g}"
             raise DataError(f"{path}: key '{metric.name}': expected a value in {span}, found {value!r}; "
                             f"{_redo(path)}")
+    for key, value in record.items():       # every other number the aggregate reads (parameters, steps, ...)
+        interval_end = key.endswith(("_low", "_high"))
+        if key in SKIPPED or isinstance(value, (bool, dict, list)) or (interval_end and value is None):
+            continue                        # null interval ends: a split too small for an interval
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise DataError(f"{path}: key '{key}': expected a finite number, found {repr(value)[:40]}; "
+                            f"{_redo(path)}")
+        if interval_end:                    # a run's own interval holds its value
+            name = key.rsplit("_", 1)[0]
+            mean, low, high = record.get(name), record.get(f"{name}_low"), record.get(f"{name}_high")
+            if not all(isinstance(v, (int, float)) for v in (mean, low, high)) or not low <= mean <= high:
+                raise DataError(f"{path}: keys '{name}_low', '{name}_high': expected {name}_low <= {name} <= "
+                                f"{name}_high, found {low!r} <= {mean!r} <= {high!r}; {_redo(path)}")
     return record
 
 
 def read_history(path):
+    """A run's history.csv: an integer epoch column and numbers, or one DataError line."""
     try:
-        return pd.read_csv(path)
+        frame = pd.read_csv(path)
     except (OSError, UnicodeDecodeError, ValueError) as error:   # pandas' parser errors are ValueErrors
         raise DataError(f"{path}: expected a run's history table, found {reason(error)}; {_redo(path)}") from None
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if "epoch" not in frame.columns or text or not (frame["epoch"] % 1 == 0).all():
+        found = (f"no 'epoch' column (columns {', '.join(map(str, frame.columns))})" if "epoch" not in frame.columns
+                 else f"text in column '{text[0]}'" if text else "an epoch that is not a whole number")
+        raise DataError(f"{path}: expected a run's history table of numbers by epoch, found {found[:120]}; "
+                        f"{_redo(path)}")
+    return frame
+
+
+def read_aggregate(path):
+    """A variant's aggregate.json as write_aggregate wrote it, or one DataError line."""
+    try:
+        aggregate_ = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        aggregate_ = error
+    if (not isinstance(aggregate_, dict) or not isinstance(aggregate_.get("variant"), str)
+            or not isinstance(aggregate_.get("metrics"), dict) or not isinstance(aggregate_.get("seeds"), list)):
+        found = reason(aggregate_) if isinstance(aggregate_, Exception) else "no variant, seeds or metrics"
+        raise DataError(f"{path}: expected a variant's aggregate (JSON with variant, seeds and metrics), found "
+                        f"{found}; delete it and rerun the workflow")
+    return aggregate_
 
 
 def read_scores(path, keys):
@@ -372,7 +409,7 @@ def answer(task, row):
 def write_summary(task, aggregate_paths, metrics_paths, scores_paths, summary_path, comparisons_path):
     """summary/<task>.csv and summary/<task>_comparisons.csv from the variants' aggregates, every
     run's metrics.json and the first seed's scores.npz (the files the summary rule declares)."""
-    aggregates = [json.loads(Path(p).read_text()) for p in aggregate_paths]
+    aggregates = [read_aggregate(p) for p in aggregate_paths]
     runs = {agg["variant"]: [] for agg in aggregates}
     for path in metrics_paths:
         runs[run_of(path)[2]].append(read_run(path))

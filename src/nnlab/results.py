@@ -2,6 +2,7 @@
 with provenance and test-set intervals. The per-variant aggregates and the per-task summary
 tables are nnlab.replicates'."""
 import hashlib
+import math
 import platform
 import subprocess
 from importlib import metadata
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnlab.errors import Diverged
 from nnlab.io import write_json
 
 PACKAGES = ["nnlab", "numpy", "scipy", "h5py", "pandas", "matplotlib", "snakemake", "threadpoolctl"]
@@ -80,7 +82,12 @@ def accuracy_with_interval(name, correct):
 
 def write_metrics(path, task, variant, hyperparameters, fit, data_files=(), **metrics):
     """metrics.json with the contract's common keys, task metrics and provenance, written
-    atomically; non-finite floats are written as null."""
+    atomically; a metric that is not finite (a test loss beyond float range) is Diverged, and
+    nothing is written; an interval end that is not (a split too small for one) is null."""
+    for name, value in metrics.items():
+        if isinstance(value, float) and not math.isfinite(value) and not name.endswith(("_low", "_high")):
+            raise Diverged(f"diverged: after training, {name} is {value} (lower the learning rate or enable "
+                           "gradient clipping)")
     record = {
         "task": task,
         "variant": variant,

@@ -23,6 +23,7 @@ import numpy as np
 LEVEL = 0.95
 MIN_SEEDS = 3          # fewer seeds than this: too few to say anything about a difference
 ALPHA = 0.05           # a difference is real when its Holm-adjusted p is below this
+SAME = 1e-9            # paired differences whose sd is below this share of their size differ by rounding only
 
 
 def is_real(p_holm):
@@ -109,8 +110,8 @@ def paired_t(values_a, values_b, level=LEVEL):
     if k < MIN_SEEDS:
         return {"k": k, "difference": mean, "low": math.nan, "high": math.nan, "p": math.nan}
     _, _, low, high = t_interval(d, level)
-    if float(d.std(ddof=1)) == 0:      # identical differences: no estimate of the noise, no test
-        p = math.nan
+    if float(d.std(ddof=1)) <= SAME * float(np.abs(d).max()):     # identical differences, but for rounding
+        p = math.nan                                              # (0.1 + 0.2 - 0.3): no noise known, no test
     else:
         p = float(_scipy_stats().ttest_rel(a, b).pvalue)
     return {"k": k, "difference": mean, "low": low, "high": high, "p": p}
