@@ -19,7 +19,8 @@ min_version("9.0")
 # JSON or YAML" (no file, line or column), keeps the second value of a key given twice, and
 # expands YAML aliases while merging, so an alias bomb would take minutes. --configfile
 # files Snakemake reads itself, before this file runs: a YAML error in one stays Snakemake's
-# message, without file or line; a key given twice in one is refused here.
+# message, without file or line (`python -m nnlab.config FILE` gives them); a key given
+# twice in one is refused here.
 CONFIG_FILES = workflow.overwrite_configfiles or [os.path.join(workflow.basedir, "config.yaml")]
 try:
     for _path in CONFIG_FILES:

@@ -2,6 +2,7 @@
 YAML files with a syntax error, and YAML alias bombs; each refused in one line, before any job."""
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -325,6 +326,24 @@ def test_a_malformed_default_config_names_file_line_and_column(tmp_path):
     assert error_lines(proc) == [f"error: {home / 'config.yaml'}, line {line}, column 12: expected valid YAML "
                                  "(mapping values are not allowed here)"], proc.stderr[-2000:]
     assert "not valid JSON or YAML" not in proc.stderr
+
+
+def test_python_m_nnlab_config_names_line_and_column_of_a_configfile(tmp_path):
+    """A --configfile is read by Snakemake before the workflow runs, so its YAML errors stay
+    Snakemake's, without file or line; `python -m nnlab.config FILE` gives them."""
+    bad = tmp_path / "bad.yaml"
+    text = TINY.read_text().replace("  hidden: 8\n", "  hidden: 8: 9\n")
+    bad.write_text(text)
+    line = text.splitlines().index("  hidden: 8: 9") + 1
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(TINY.read_text() + "learning_rat: 0.1\n")
+    proc = subprocess.run([sys.executable, "-m", "nnlab.config", str(TINY), str(bad), str(unknown)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == f"{TINY}: ok\n"
+    assert proc.stderr.splitlines() == [
+        f"error: {bad}, line {line}, column 12: expected valid YAML (mapping values are not allowed here)",
+        f"error: {unknown}: unknown key 'learning_rat': expected one of autoencoder, data, data_dir, demo, "
+        "experiments, language_model, recurrent, replicates, resources, seed, threads"], proc.stderr
 
 
 def test_an_alias_bomb_in_the_default_config_is_refused_in_one_line(tmp_path):

@@ -278,3 +278,33 @@ def validate(config, schema_path, source="config"):
         error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))
         raise ConfigError(describe(error, source))
     return config
+
+
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def main(argv=None):
+    """`python -m nnlab.config FILE ...`: each file read as the workflow reads config.yaml (YAML
+    errors with their line and column, which Snakemake's reader of a --configfile leaves out,
+    then the schema); one line per file, exit status 1 when any is refused."""
+    import sys
+
+    files = sys.argv[1:] if argv is None else list(argv)
+    if not files:
+        print("usage: python -m nnlab.config FILE [FILE ...]", file=sys.stderr)
+        return 2
+    status = 0
+    for path in files:
+        try:
+            config = load_yaml(path)
+            if SCHEMA.is_file():
+                validate(config, SCHEMA, source=path)
+            print(f"{path}: ok")
+        except ConfigError as error:
+            print(f"error: {error}", file=sys.stderr)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
