@@ -2,6 +2,8 @@
 one), and the README stays a two-minute read that starts with `make run` and tests with
 `make test` (CI calls it)."""
 import re
+import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,53 @@ def test_readme_is_short_and_starts_with_make_run():
     assert len(text.splitlines()) <= 120
     commands = re.findall(r"^make (\w+)", text, flags=re.M)
     assert commands[0] == "run" and "test" in commands
+
+
+def code_lines(path):
+    """The page's lines inside fenced code blocks."""
+    lines, fenced = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if FENCE.match(line.strip()):
+            fenced = not fenced
+        elif fenced:
+            lines.append(line)
+    return lines
+
+
+COURSE_FILES = "/path/to/course/files"     # the docs' placeholder: a folder of (empty) course files here
+USERS_FILES = {"screen.yaml"}              # a file the page asks the user to write
+
+
+def snakemake_commands():
+    """Every `snakemake` command of a code block in the README and docs, its comment dropped."""
+    found = {}
+    for page in PAGES:
+        for line in code_lines(page):
+            words = shlex.split(line, comments=True)
+            if words[:1] == ["snakemake"] and not USERS_FILES & set(words):
+                found.setdefault(" ".join(words), words)
+    return list(found.values())
+
+
+@pytest.mark.parametrize("words", snakemake_commands(), ids=" ".join)
+def test_every_snakemake_command_in_the_docs_plans_its_jobs(words, tmp_path):
+    """Each command, as written, builds its jobs (a dry run in a scratch folder)."""
+    from conftest import SNAKEMAKE
+
+    course = tmp_path / "course"
+    course.mkdir()
+    for name in ("data1.h5", "data2.h5", "data3.h5"):
+        (course / name).touch()
+    args = [w.replace(COURSE_FILES, str(course)) for w in words[1:]]
+    if "--directory" in args:
+        args[args.index("--directory") + 1] = str(tmp_path / "work")
+    else:
+        args += ["--directory", str(tmp_path / "work")]
+    proc = subprocess.run([str(SNAKEMAKE), *args, "-n", "--quiet", "rules"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "rule" in proc.stdout or "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-2000:]
+
+
+def test_the_docs_have_snakemake_commands_to_check():
+    assert len(snakemake_commands()) >= 10
