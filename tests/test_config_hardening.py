@@ -122,7 +122,14 @@ def test_a_repeated_truncation_written_once_as_a_float_is_refused():
     ("recurrent.truncation.1", 100001, "expected a value <= 100000 or a value of type null, found 100001"),
     ("demo.activity_steps", 100001, "expected a value <= 100000, found 100001"),
     ("seed", 10**300, "expected a value <= 1000000000, found a 301-digit number"),
-], ids=["truncation-250-digits", "truncation-100001", "activity_steps-100001", "seed-301-digits"])
+    ("threads", 1025, "expected a value <= 1024, found 1025"),
+    ("demo.patches", 10**6 + 1, "expected a value <= 1000000, found 1000001"),
+    ("demo.vocab_size", 10**5 + 1, "expected a value <= 100000, found 100001"),
+    ("demo.activity_train", 10**12, "expected a value <= 1000000, found 1000000000000"),
+    ("language_model.prediction_samples", 10**6 + 1, "expected a value <= 1000000, found 1000001"),
+    ("resources.mem_mb", 10**20, "expected a value <= 1000000000, found a 21-digit number"),
+], ids=["truncation-250-digits", "truncation-100001", "activity_steps-100001", "seed-301-digits", "threads",
+        "demo-patches", "demo-vocab", "demo-activity", "prediction-samples", "mem_mb"])
 def test_truncation_and_seed_are_bounded(path, value, words):
     """Both are part of file names: hundreds of digits made 'File name too long' after the data jobs."""
     cfg = tiny()
