@@ -82,11 +82,11 @@ def classify(page, name, sequence, classes):
 
 
 def live_classification(page):
-    data = loaders.load_npz(ui.results() / "data" / "activity.npz", ["x_test", "y_test", "classes"],
-                            optional=["mean", "sd"])
     if not page.trained:
         st.info("Live classification needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
+    data = loaders.load_npz(ui.results() / "data" / "activity.npz", ["x_test", "y_test", "classes"],
+                            optional=["mean", "sd"])
     if ui.problem(data, "test sequences"):
         return
     classes, x_test, y_test = [str(c) for c in data.value["classes"]], data.value["x_test"], data.value["y_test"]
