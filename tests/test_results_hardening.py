@@ -37,6 +37,20 @@ def write_runs(root, runs, scores=None):
     return metrics, score_paths
 
 
+def write_aggregates(root, runs, scores):
+    """The run folders of `runs` and each variant's aggregate; (metrics, first-seed scores,
+    aggregate paths)."""
+    metrics, score_paths = write_runs(root, runs, scores)
+    aggregates = []
+    for variant in runs:
+        folder = root / "recurrent" / variant
+        mine = [p for p in metrics if p.parent.parent == folder]
+        replicates.write_aggregate(mine, [p.parent / "history.csv" for p in mine], folder / "aggregate.json",
+                                   folder / "history_mean.csv")
+        aggregates.append(folder / "aggregate.json")
+    return metrics, score_paths, aggregates
+
+
 def aggregate_of(metrics_paths, tmp_path):
     return replicates.write_aggregate(metrics_paths, [p.parent / "history.csv" for p in metrics_paths],
                                       tmp_path / "aggregate.json", tmp_path / "history_mean.csv")
@@ -102,14 +116,7 @@ def test_seed_zero_copied_over_the_other_seeds_is_caught(tmp_path):
 @pytest.mark.parametrize("damage", ["truncated", "no correct", "other length"])
 def test_damaged_first_seed_scores_stop_the_summary_naming_the_file(tmp_path, damage):
     runs, scores = runs_and_scores(3)
-    metrics, score_paths = write_runs(tmp_path, runs, scores)
-    aggregates = []
-    for variant in runs:
-        folder = tmp_path / "recurrent" / variant
-        mine = [p for p in metrics if p.parent.parent == folder]
-        replicates.write_aggregate(mine, [p.parent / "history.csv" for p in mine], folder / "aggregate.json",
-                                   folder / "history_mean.csv")
-        aggregates.append(folder / "aggregate.json")
+    metrics, score_paths, aggregates = write_aggregates(tmp_path, runs, scores)
     bad = score_paths[1]
     if damage == "truncated":
         bad.write_bytes(bad.read_bytes()[:100])
@@ -245,14 +252,7 @@ def test_a_history_that_is_not_a_table_of_numbers_by_epoch_stops_the_aggregate(t
 @pytest.mark.parametrize("damage", ["truncated", "a list"])
 def test_a_damaged_aggregate_stops_the_summary_naming_it(tmp_path, damage):
     runs, scores = runs_and_scores(3)
-    metrics, score_paths = write_runs(tmp_path, runs, scores)
-    aggregates = []
-    for variant in runs:
-        folder = tmp_path / "recurrent" / variant
-        mine = [p for p in metrics if p.parent.parent == folder]
-        replicates.write_aggregate(mine, [p.parent / "history.csv" for p in mine], folder / "aggregate.json",
-                                   folder / "history_mean.csv")
-        aggregates.append(folder / "aggregate.json")
+    metrics, score_paths, aggregates = write_aggregates(tmp_path, runs, scores)
     bad = aggregates[1]
     bad.write_text(bad.read_text()[:30] if damage == "truncated" else "[1, 2]")
     with pytest.raises(DataError) as excinfo:
