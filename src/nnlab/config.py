@@ -283,6 +283,15 @@ def validate(config, schema_path, source="config"):
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
+def read(path):
+    """The config file at `path` as the workflow reads it: load_yaml, then the schema (when the
+    package sits in its repository, beside workflow/); ConfigError (one line) otherwise."""
+    config = load_yaml(path)
+    if SCHEMA.is_file():
+        validate(config, SCHEMA, source=path)
+    return config
+
+
 def main(argv=None):
     """`python -m nnlab.config FILE ...`: each file read as the workflow reads config.yaml (YAML
     errors with their line and column, which Snakemake's reader of a --configfile leaves out,
@@ -296,9 +305,7 @@ def main(argv=None):
     status = 0
     for path in files:
         try:
-            config = load_yaml(path)
-            if SCHEMA.is_file():
-                validate(config, SCHEMA, source=path)
+            read(path)
             print(f"{path}: ok")
         except ConfigError as error:
             print(f"error: {error}", file=sys.stderr)

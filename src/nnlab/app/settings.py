@@ -15,7 +15,6 @@ MIN_REFRESH = 0.5
 class Settings:
     results: Path          # the results folder (may not exist yet)
     config: Path           # config.yaml whose variants and seeds the pages list
-    schema: Path           # its JSON schema (validation is skipped when missing)
     refresh: float         # seconds between live-progress checks of running variants
 
 
@@ -46,5 +45,4 @@ def resolve(app_dir, argv=(), environ=None):
     if raw is None:         # an empty NNLAB_REFRESH is as if unset
         raw, name = environ.get("NNLAB_REFRESH") or None, "NNLAB_REFRESH"
     refresh = DEFAULT_REFRESH if raw is None else seconds(raw, name)
-    return Settings(results=results, config=Path(config).expanduser().absolute(),
-                    schema=app_dir / "workflow" / "schemas" / "config.schema.yaml", refresh=refresh)
+    return Settings(results=results, config=Path(config).expanduser().absolute(), refresh=refresh)

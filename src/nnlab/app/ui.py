@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.errors import FragmentHandledException
 
 from nnlab import tasks
-from nnlab.config import load_yaml, validate
+from nnlab import config as nnlab_config
 from nnlab.errors import ConfigError, reason
 from nnlab.replicates import CLIPPED
 from nnlab.app import loaders, settings as settings_module
@@ -40,22 +40,19 @@ def rel(path):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _config(path, schema, key, schema_key):
-    if not Path(path).is_file():
+def _config(path, key, schema_key):
+    if key is None:
         return None, f"no config file at {path}"
     try:
-        config = load_yaml(Path(path))
-        if Path(schema).is_file():
-            validate(config, schema, source=path)      # the workflow would not run it either
+        return nnlab_config.read(Path(path)), None      # the workflow would not run a config it refuses
     except ConfigError as error:
         return None, str(error)
-    return config, None
 
 
 def config():
-    """(config dict or None, message or None) of the settings' config file, cached on its and its schema's mtime."""
-    s = settings()
-    return _config(str(s.config), str(s.schema), loaders.file_key(s.config), loaders.file_key(s.schema))
+    """(config dict or None, message or None) of the settings' config file, cached on its and the schema's mtime."""
+    path = settings().config
+    return _config(str(path), loaders.file_key(path), loaders.file_key(nnlab_config.SCHEMA))
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
