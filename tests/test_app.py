@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from nnlab import tasks
+from nnlab.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -542,7 +543,7 @@ def run_job(log, job, rule="x_train"):
 def test_job_state_is_read_with_the_runners_own_definition(tmp_path):
     """The runner writes the lines the app reads: a user error's one line, an unexpected
     failure's type and message, and only the latest attempt counts."""
-    from nnlab.app.state import run_state
+    from nnlab.status import run_state
     from nnlab.errors import DataError
 
     def variant_state(results, task, variant):
@@ -574,7 +575,7 @@ def test_a_job_killed_with_kill_9_shows_as_interrupted(tmp_path):
               f"    log('epoch 1/5'); print('started', flush=True); time.sleep(60)\n"
               f"runner.run(SimpleNamespace(log=[{str(tmp_path / 'logs' / 't' / 'a' / 'seed3.log')!r}], rule='x_train', "
               f"threads=1), job)\n")
-    from nnlab.app.state import variant_state
+    from nnlab.status import variant_state
 
     (tmp_path / "t" / "a" / "seed3").mkdir(parents=True)
     (tmp_path / "logs" / "t" / "a").mkdir(parents=True)
@@ -595,7 +596,7 @@ def test_a_job_killed_with_kill_9_shows_as_interrupted(tmp_path):
 
 
 def test_variant_states(tmp_path):
-    from nnlab.app.state import run_state
+    from nnlab.status import run_state
 
     results = tmp_path
     assert run_state(results, "t", "a", 0).state == "not started"
@@ -616,7 +617,7 @@ def test_variant_states(tmp_path):
 
 def test_a_variant_is_done_when_every_seed_is(tmp_path):
     """A variant over its runs: the config's seeds and any seed folder found; done when all are."""
-    from nnlab.app.state import variant_state
+    from nnlab.status import variant_state
 
     for seed in (0, 1):
         _json(tmp_path / "t" / "a" / f"seed{seed}" / "metrics.json", {})
@@ -659,24 +660,28 @@ def test_history_parser_drops_a_partly_written_line(tmp_path):
     frame = parse_history(path)
     assert list(frame["epoch"]) == [1, 2] and not frame.attrs["cut"]
     path.write_text("a,b\n1,2\n")
-    with pytest.raises(ValueError, match="epoch"):
+    with pytest.raises(DataError, match="epoch"):
         parse_history(path)
+    path.write_text("epoch,train_loss\n")                 # a run that has just started
+    assert parse_history(path).empty
 
 
 def test_history_is_read_only_as_far_as_the_schema_allows(tmp_path, monkeypatch):
-    from nnlab.app import state
+    from nnlab import replicates
 
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     most = schema["definitions"]["epochs"]["maximum"]
     finetune = schema["definitions"]["recurrent_recipe"]["properties"]["finetune"]["properties"]["epochs"]["maximum"]
-    assert state.MAX_EPOCHS == most + finetune                   # the recurrent recipe's two stages
-    monkeypatch.setattr(state, "MAX_EPOCHS", 50)
+    assert replicates.MAX_EPOCHS == most + finetune                   # the recurrent recipe's two stages
+    monkeypatch.setattr(replicates, "MAX_EPOCHS", 50)
     path = tmp_path / "history.csv"
     _history(path, 80)
-    frame = state.parse_history(path)
+    frame = replicates.read_history(path, whole=False)
     assert list(frame["epoch"]) == list(range(1, 51)) and frame.attrs["cut"]
-    monkeypatch.setattr(state, "MAX_HISTORY_BYTES", 300)               # a byte bound too: whole lines only
-    frame = state.parse_history(path)
+    with pytest.raises(DataError, match="more than 50 epochs"):      # the workflow's aggregate refuses it
+        replicates.read_history(path)
+    monkeypatch.setattr(replicates, "MAX_HISTORY_BYTES", 300)               # a byte bound too: whole lines only
+    frame = replicates.read_history(path, whole=False)
     assert frame.attrs["cut"] and 0 < len(frame) < 10 and frame["seconds"].notna().all()
 
 
@@ -710,6 +715,28 @@ def test_confusion_parser_accepts_labelled_and_bare_matrices(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="square"):
         parse_confusion(path)
+
+
+def test_status_command_prints_the_overview_states_in_a_terminal(synthetic, tmp_path, capsys):
+    """`python -m nnlab.status`: per task the Overview's progress line and a row per variant with
+    its state; exit status 1 when a run failed, 2 and one line for a folder that is not there."""
+    from nnlab import status
+
+    results, config, info = synthetic
+    assert status.main([str(results), "--config", str(config)]) == 1          # one autoencoder run failed
+    out = capsys.readouterr().out
+    states = dict(line.split()[:2][::-1] for line in out.splitlines() if line.split()[:1] and
+                  line.split()[0] in ("done", "running", "failed", "interrupted"))
+    assert states[info["running"]] == "running" and states[info["failed"]] == "failed"
+    assert states[info["chosen"]] == "done" and "diverged at epoch 3" in out
+    assert re.search(rf"not started +{re.escape(info['not_started'])}", out)
+    runs = len(info["language_model"])
+    assert f"Neural language model: {runs} of {runs} runs done\n" in out
+    assert "Sparse autoencoder: " in out and " · 1 running · 1 failed" in out
+    with pytest.raises(SystemExit) as stop:
+        status.main([str(tmp_path / "nowhere")])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nowhere'}: expected the workflow's results folder, found no folder\n"
 
 
 # ------------------------------------------------------------------------- pages
@@ -837,7 +864,8 @@ def test_a_huge_history_is_read_within_bounds_and_drawn_thinned(tmp_path, monkey
     """Issue 20 (3): 10^6 rows in a done run's history.csv (the Recurrent page) and in a running
     run's (the Overview): both pages answer, each curve is drawn from at most charts.MAX_POINTS
     epochs, and the pages say what they did not read and did not draw."""
-    from nnlab.app import charts as app_charts, state
+    from nnlab import replicates
+    from nnlab.app import charts as app_charts
 
     results, config, info = write_results(tmp_path)
     n = 10**6
@@ -850,15 +878,15 @@ def test_a_huge_history_is_read_within_bounds_and_drawn_thinned(tmp_path, monkey
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch, timeout=120)
     seconds = time.perf_counter() - start
     shown = texts(at, ("caption",))
-    assert f"is longer than the app reads ({state.MAX_EPOCHS:,} epochs, the most the config schema allows" in shown
-    assert f"only its first {state.MAX_EPOCHS:,} epochs were read" in shown
-    assert f"{info['recurrent'][0]}: {state.MAX_EPOCHS:,} epochs, drawn every 400 epochs and at the last." in shown
+    assert f"is longer than the app reads ({replicates.MAX_EPOCHS:,} epochs, the most the config schema allows" in shown
+    assert f"only its first {replicates.MAX_EPOCHS:,} epochs were read" in shown
+    assert f"{info['recurrent'][0]}: {replicates.MAX_EPOCHS:,} epochs, drawn every 400 epochs and at the last." in shown
     for chart in charts(at):
         if "epoch" in chart["data"]:
             assert chart["data"].groupby(["variant", "split"]).size().max() <= app_charts.MAX_POINTS + 1
     at = run_page(results, config, monkeypatch=monkeypatch, timeout=120)
     assert dict(zip(board(at)["variant"], board(at)["state"]))[info["running"]] == "running"
-    assert f"only its first {state.MAX_EPOCHS:,} epochs were read" in texts(at, ("caption",))
+    assert f"only its first {replicates.MAX_EPOCHS:,} epochs were read" in texts(at, ("caption",))
     print(f"recurrent page over a 10^6-row history: {seconds:.1f} s")
 
 
@@ -1060,7 +1088,7 @@ def test_overview_with_a_broken_config(synthetic, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("page, messages", [
-    (None, ["could not read `summary/autoencoder.csv`", "aggregate.json unreadable: JSONDecodeError"]),
+    (None, ["could not read `summary/autoencoder.csv`", "aggregate.json unreadable: expected a variant's aggregate (JSON with variant, seeds and metrics), found JSONDecodeError"]),
     ("data", ["could not read `data/patches.npz`", "could not read `data/patches_rgb.png`",
               "could not read `data/trigrams.npz`: ValueError: key 'words' holds Python objects"]),
     ("autoencoder", ["could not read `autoencoder/selection.json`"]),
@@ -1227,8 +1255,8 @@ def test_one_implausible_metric_leaves_the_other_recurrent_variants(tmp_path, mo
     assert (table.loc[good, "test accuracy"] != "–").all()
     assert not table.loc[good, "note"].str.contains("unreadable").any()
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
-    assert (f"metrics: could not read `recurrent/{bad}/aggregate.json`: unreadable metrics: metric "
-            "'best_epoch', key 'mean'") in texts(at, ("error",))
+    assert (f"metrics: could not read `recurrent/{bad}/aggregate.json`: metric 'best_epoch', key 'mean': "
+            "expected a number, found 100000000000000000000") in texts(at, ("error",))
     assert len([f for f in frames(at) if "predicted" in f.columns][0]) == len(info["recurrent"])   # still classifies
     at.selectbox(key="recurrent-variant").set_value(good[0]).run()
     assert not at.error and [m.label for m in at.metric] == ["test accuracy", "test cross-entropy"]
@@ -1238,15 +1266,19 @@ def test_one_grid_variant_with_a_string_metric_leaves_the_grid(tmp_path, monkeyp
     from nnlab import variants
 
     results, config, info = write_results(tmp_path)
-    grid = list(variants.autoencoder_grid(yaml.safe_load(config.read_text())))
+    settings = dict(variants.autoencoder_grid(yaml.safe_load(config.read_text())))
+    grid = list(settings)
+    done = json.loads((run_folder(results, "autoencoder", info["chosen"]) / "metrics.json").read_text())
     for i, name in enumerate(grid):                      # all done (one run, no aggregate yet); the first
         (results / "autoencoder" / name / "aggregate.json").unlink(missing_ok=True)    # with a string metric
         _json(run_folder(results, "autoencoder", name) / "metrics.json",
-              {"reconstruction_mse": "low" if i == 0 else 0.01 * i, "mean_activation": 0.05})
+              {**done, "variant": name, "hyperparameters": {**settings[name], "seed": 0},
+               "reconstruction_mse": "low" if i == 0 else 0.01 * i, "reconstruction_mse_low": 0.0,
+               "reconstruction_mse_high": 1.0})
         _png(run_folder(results, "autoencoder", name) / "features.png", i)
     bad, good = grid[0], grid[1:]
     at = run_page(results, config, "autoencoder", monkeypatch=monkeypatch)
-    assert (f"{bad} metrics: unreadable metrics: key 'reconstruction_mse': expected a number, found 'low'"
+    assert (f"{bad} metrics: key 'reconstruction_mse': expected a finite number, found 'low'; delete "
             in texts(at, ("error",)))
     captions = [c.caption for image in at.get("image") for c in image.proto.imgs]
     tiles = [c for c in captions if c.startswith("L_hid = ")]

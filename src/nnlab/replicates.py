@@ -7,6 +7,7 @@ scores.npz, figures); beside the seed folders, aggregate.json and history_mean.c
 results/summary/<task>.csv and results/summary/<task>_comparisons.csv. One seed reads the
 same way as many.
 """
+import io
 import itertools
 import json
 import math
@@ -158,23 +159,43 @@ def read_run(path):
     return record
 
 
-def read_history(path):
-    """A run's history.csv: an integer epoch column and numbers, or one DataError line."""
+MAX_EPOCHS = 200_000            # the most rows a history.csv can need: the schema's epochs (<= 100,000)
+MAX_HISTORY_BYTES = 64 * 2**20  # plus the recurrent fine-tuning's (<= 100,000); nothing beyond is read
+
+
+def read_history(path, whole=True):
+    """A run's history.csv: numbers by integer epoch, or one DataError line. A last line still
+    being written is left out; at most MAX_EPOCHS rows and MAX_HISTORY_BYTES are read: beyond
+    them, attrs["cut"] is set (whole: a DataError, as no run of a valid config is that long)."""
     try:
-        frame = pd.read_csv(path)
+        with open(path, "rb") as f:
+            raw = f.read(MAX_HISTORY_BYTES + 1)
+        cut = len(raw) > MAX_HISTORY_BYTES
+        if (cut or not raw.endswith(b"\n")) and raw.count(b"\n") >= 1:
+            raw = raw[:raw.rfind(b"\n") + 1]
+        frame = pd.read_csv(io.BytesIO(raw), nrows=MAX_EPOCHS + 1)
     except (OSError, UnicodeDecodeError, ValueError) as error:   # pandas' parser errors are ValueErrors
         raise DataError(f"{path}: expected a run's history table, found {reason(error)}; {_redo(path)}") from None
+    frame = frame.astype(float) if frame.empty else frame      # a header alone: a run that has just started
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if "epoch" not in frame.columns or text or not (frame["epoch"] % 1 == 0).all():
+    cut = cut or len(frame) > MAX_EPOCHS
+    if "epoch" not in frame.columns or text or not (frame["epoch"] % 1 == 0).all() or (cut and whole):
         found = (f"no 'epoch' column (columns {', '.join(map(str, frame.columns))})" if "epoch" not in frame.columns
-                 else f"text in column '{text[0]}'" if text else "an epoch that is not a whole number")
+                 else f"text in column '{text[0]}'" if text else "an epoch that is not a whole number"
+                 if not cut else f"more than {MAX_EPOCHS:,} epochs or {MAX_HISTORY_BYTES // 2**20} MiB")
         raise DataError(f"{path}: expected a run's history table of numbers by epoch, found {found[:120]}; "
                         f"{_redo(path)}")
+    frame = frame.head(MAX_EPOCHS).astype({"epoch": int})
+    frame.attrs["cut"] = cut
     return frame
 
 
+MAX_METRIC = 2**53               # a number of an aggregate beyond this (say best_epoch 10**20) is implausible
+
+
 def read_aggregate(path):
-    """A variant's aggregate.json as write_aggregate wrote it, or one DataError line."""
+    """A variant's aggregate.json as write_aggregate wrote it: every metric's mean, sd, n, low and
+    high a finite number or null, its interval a text; or one DataError line."""
     try:
         aggregate_ = json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -184,6 +205,15 @@ def read_aggregate(path):
         found = reason(aggregate_) if isinstance(aggregate_, Exception) else "no variant, seeds or metrics"
         raise DataError(f"{path}: expected a variant's aggregate (JSON with variant, seeds and metrics), found "
                         f"{found}; delete it and rerun the workflow")
+    for name, entry in aggregate_["metrics"].items():
+        for key in ("mean", "sd", "n", "low", "high", "interval"):
+            value = entry.get(key) if isinstance(entry, dict) else entry
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not (value is None or (isinstance(value, str) if key == "interval" else
+                                      number and math.isfinite(value) and abs(value) <= MAX_METRIC)):
+                expected = "an object" if not isinstance(entry, dict) else "a text" if key == "interval" else "a number"
+                raise DataError(f"{path}: metric '{name}', key '{key}': expected {expected}, found "
+                                f"{repr(value)[:40]}; delete it and rerun the workflow")
     return aggregate_
 
 

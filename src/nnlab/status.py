@@ -1,20 +1,19 @@
-"""The state of each run and variant of a results folder (no Streamlit); the states are docs/app.md's."""
+"""The state of each run and variant of a results folder, as the app's Overview and `python -m nnlab.status`
+show it; the states are docs/app.md's."""
 import functools
-import io
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from nnlab import runner, tasks, variants
+from nnlab.errors import DataError
+from nnlab.replicates import read_history
 
 STATES = ("done", "running", "failed", "interrupted", "not started")
 STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
 LOG_TAIL_BYTES = 64 * 1024
 LOG_TAIL_LINES = 15            # the lines of a failed run's log the Overview shows
-MAX_EPOCHS = 200_000           # the most rows a history.csv can need: the schema's epochs (<= 100,000)
-MAX_HISTORY_BYTES = 64 * 2**20  # plus the recurrent fine-tuning's (<= 100,000); nothing beyond is read
 
 
 @dataclass
@@ -78,32 +77,12 @@ def _mtime(path):
     return key[0] / 1e9 if (key := file_key(path)) else None
 
 
-def parse_history(path):
-    """history.csv as numbers, without a partly written last line, at most MAX_EPOCHS rows (attrs["cut"])."""
-    with open(path, "rb") as f:
-        raw = f.read(MAX_HISTORY_BYTES + 1)
-    if not raw.strip():
-        raise ValueError("empty file")
-    cut = len(raw) > MAX_HISTORY_BYTES
-    if (cut or not raw.endswith(b"\n")) and raw.count(b"\n") >= 1:
-        raw = raw[:raw.rfind(b"\n") + 1]     # the last line is still being written, or cut off here
-    frame = pd.read_csv(io.BytesIO(raw), nrows=MAX_EPOCHS + 1)
-    if "epoch" not in frame.columns:
-        raise ValueError(f"no 'epoch' column (found {', '.join(map(str, frame.columns)) or 'none'})")
-    cut = cut or len(frame) > MAX_EPOCHS
-    frame = frame.head(MAX_EPOCHS).apply(pd.to_numeric, errors="coerce")
-    frame = frame[frame["epoch"].notna()].reset_index(drop=True)
-    frame["epoch"] = frame["epoch"].astype(int)
-    frame.attrs["cut"] = cut
-    return frame
-
-
 @functools.lru_cache(maxsize=256)
 def _history_rows(path, key):
     """(completed epochs, the slowest epoch's seconds) of a history.csv; key: its (mtime, size)."""
     try:
-        frame = parse_history(path)
-    except (OSError, ValueError):
+        frame = read_history(path, whole=False)
+    except DataError:
         return 0, 0.0
     return len(frame), float(frame["seconds"].max()) if "seconds" in frame and len(frame) else 0.0
 
@@ -190,3 +169,54 @@ def task_states(results, task, config):
             state.detail = (state.detail + "; " if state.detail else "") + "not defined by the current config"
             states.append(state)
     return states, message
+
+
+def progress(states):
+    """(fraction of runs done, "3 of 6 runs done · 1 running · 1 failed") of a task's variant states."""
+    runs = [r for v in states for r in v.runs]
+    count = {name: sum(r.state == name for r in runs) for name in STATES}
+    text = f"{count['done']} of {len(runs)} runs done" + "".join(
+        f" · {count[name]} {name}" for name in STATES[1:-1] if count[name])
+    return count["done"] / max(len(runs), 1), text
+
+
+def main(argv=None):
+    """`python -m nnlab.status [RESULTS] [--config FILE]`: every variant's state, in a terminal (a
+    cluster's login node, say); exit status 1 when a run failed."""
+    import argparse
+
+    from nnlab import config as nnlab_config
+    from nnlab.errors import ConfigError
+
+    parser = argparse.ArgumentParser(prog="python -m nnlab.status", description=main.__doc__.split(":")[1])
+    parser.add_argument("results", nargs="?", default="results", help="the results folder (default: results)")
+    parser.add_argument("--config", help="the config whose variants to list (default: RESULTS/config.yaml, "
+                                         "else config.yaml)")
+    args = parser.parse_args(argv)
+    results = Path(args.results)
+    if not results.is_dir():
+        parser.exit(2, f"error: {results}: expected the workflow's results folder, found no folder\n")
+    path = Path(args.config or next((p for p in (results / "config.yaml", "config.yaml") if Path(p).is_file()),
+                                    "config.yaml"))
+    try:
+        config = nnlab_config.read(path)
+    except ConfigError as error:
+        config = None
+        print(f"note: {error}; variants listed from the results folder only", file=sys.stderr)
+    failed = False
+    for name, task in tasks.TASKS.items():
+        states, message = task_states(results, name, config)
+        print(f"{task.title}: {progress(states)[1]}" + (f" ({message})" if message and config else ""))
+        rows = [{"state": v.state, "variant": v.variant, "seeds done": v.seeds_done,
+                 "epochs": f"{v.epochs_done}/{v.epochs_planned or '?'}" if v.state in STATES[1:4] else "",
+                 "note": v.detail} for v in states]
+        widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in rows[0]} if rows else {}
+        for row in [dict(zip(widths, widths))] + rows:
+            print("  ".join(row[c].ljust(w) for c, w in widths.items()).rstrip())
+        print()
+        failed = failed or any(v.state == "failed" for v in states)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,8 +2,6 @@
 import functools
 import io
 import json
-import math
-import numbers
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from nnlab import models, replicates
-from nnlab.errors import reason
+from nnlab.errors import NnlabError, reason
 from nnlab.io import read_npz
-from nnlab.app.state import file_key, parse_history  # noqa: F401 - parse_history: a parser, by name (_parsed)
-
-MAX_METRIC = 2**53               # a finite metric beyond this (say best_epoch 10**20) is implausible
-
+from nnlab.status import file_key
 
 @dataclass(frozen=True)
 class Loaded:
@@ -57,42 +52,20 @@ def parse_csv(path):
     return frame
 
 
-def metric_values(metrics, keys):
-    """{key: value} of `keys` in a metrics.json dict: None or a plausible number (NaN, inf kept), else ValueError."""
-    out = {}
-    for key in keys:
-        value = metrics.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                                  or math.isfinite(value) and abs(value) > MAX_METRIC):
-            raise ValueError(f"key '{key}': expected a number, found {str(value)[:40]!r}")
-        out[key] = value
-    return out
+def parse_aggregate(path):
+    """{metric: {mean, sd, n, low, high, interval}} of an aggregate.json (nnlab.replicates.read_aggregate)."""
+    metrics = replicates.read_aggregate(path)["metrics"]
+    return {str(name): {**entry, "interval": entry.get("interval") or "none"} for name, entry in metrics.items()}
 
 
-def estimates(aggregate):
-    """{metric: {mean, sd, n, low, high, interval}} of an aggregate.json dict, checked as metric_values does."""
-    metrics = aggregate.get("metrics")
-    if not isinstance(metrics, dict):
-        raise ValueError("no 'metrics' object")
-    out = {}
-    for name, entry in metrics.items():
-        if not isinstance(entry, dict):
-            raise ValueError(f"metric '{name}': expected an object, found {str(entry)[:40]!r}")
-        try:
-            values = metric_values(entry, ("mean", "sd", "n", "low", "high"))
-        except ValueError as error:
-            raise ValueError(f"metric '{name}', {error}") from None
-        out[str(name)] = {**values, "interval": str(entry.get("interval") or "none")}
-    return out
+def parse_run(path):
+    """The estimates of one run's metrics.json as the workflow's aggregate of that one run gives them."""
+    return replicates.aggregate([replicates.read_run(path)])["metrics"]
 
 
-def run_estimates(task, record, seed=0):
-    """The estimates of one run's metrics.json record, as nnlab.replicates.aggregate gives them for one seed."""
-    metric_values(record, [m.name for m in task.all_metrics])
-    hp = record.get("hyperparameters")
-    one = {**record, "task": task.name, "variant": "", "hyperparameters": {**(hp if isinstance(hp, dict) else {}),
-                                                                            "seed": seed}}
-    return estimates(replicates.aggregate([one]))
+def parse_history(path):
+    """A history.csv, maybe still being written (nnlab.replicates.read_history)."""
+    return replicates.read_history(path, whole=False)
 
 
 def parse_bytes(path):
@@ -135,6 +108,8 @@ def _safe(parse, path, *args):
     """(True, value) or (False, reason): any error only makes this one file unreadable."""
     try:
         return True, parse(path, *args)
+    except NnlabError as error:        # one line of its own, after the file's name, which the app shows itself
+        return False, str(error).replace(f"{path}: ", "")
     except Exception as error:  # noqa: BLE001 - the app must keep going
         return False, reason(error)
 
@@ -162,6 +137,8 @@ def _load(path, reader):
 load_json = functools.partial(_load, reader="json")
 load_csv = functools.partial(_load, reader="csv")
 load_history = functools.partial(_load, reader="history")
+load_aggregate = functools.partial(_load, reader="aggregate")
+load_run = functools.partial(_load, reader="run")
 load_confusion = functools.partial(_load, reader="confusion")
 load_png = functools.partial(_load, reader="png")
 load_bytes = functools.partial(_load, reader="bytes")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nnlab import stats, tasks
-from nnlab.app import charts, loaders, state, ui
+from nnlab import replicates, stats, status, tasks
+from nnlab.app import charts, loaders, ui
 
 DRAWN_HERE = ("curves.png",)       # run figures this page draws itself (from history.csv)
 COMPARISON_COLUMNS = ["question", "metric", "a", "b", "seeds", "difference", "low", "high", "p", "p_holm", "answer"]
@@ -54,20 +54,17 @@ class TaskPage:
         return loaders.load_json(self.run(name, seed) / "metrics.json")
 
     def run_estimates(self, name, seed):
-        """Loaded estimates of one run's metrics.json (loaders.run_estimates)."""
-        return self.metrics(name, seed).parsed(lambda record: loaders.run_estimates(self.task, record, seed),
-                                               "unreadable metrics: ")
+        """Loaded estimates of one run's metrics.json (loaders.parse_run)."""
+        return loaders.load_run(self.run(name, seed) / "metrics.json")
 
     def estimates(self, name):
         """Loaded estimates of aggregate.json; before it is written, those of a lone done run's metrics.json."""
         cache = self.__dict__.setdefault("_estimates", {})
         if name not in cache:
-            loaded = loaders.load_json(tasks.aggregate_file(ui.results(), self.task.name, name))
+            loaded = loaders.load_aggregate(tasks.aggregate_file(ui.results(), self.task.name, name))
             v = self.by_name.get(name)
-            if loaded.missing and v is not None and len(v.runs) == 1 and v.state == "done":
-                cache[name] = self.run_estimates(name, v.seeds[0])
-            else:
-                cache[name] = loaded.parsed(loaders.estimates, "unreadable metrics: ")
+            lone = loaded.missing and v is not None and len(v.runs) == 1 and v.state == "done"
+            cache[name] = self.run_estimates(name, v.seeds[0]) if lone else loaded
         return cache[name]
 
     def hyperparameters(self, name):
@@ -80,7 +77,7 @@ class TaskPage:
 def load(task):
     """The task's variants in the results folder, after a note on the config when it has one."""
     cfg, _ = ui.config()
-    states, message = state.task_states(ui.results(), task.name, cfg)
+    states, message = status.task_states(ui.results(), task.name, cfg)
     if message:
         st.caption(f"Config: {ui.md(message)}")
     if not states:
@@ -147,8 +144,8 @@ def history(label, path, is_mean):
     frame = loaded.value
     if frame.attrs.get("cut"):
         st.caption(f"{ui.md(label)}: {ui.rel(path)} is longer than the app reads "
-                   f"({state.MAX_EPOCHS:,} epochs, the most the config schema allows, or "
-                   f"{state.MAX_HISTORY_BYTES // 2**20} MiB): only its first {len(frame):,} epochs were read.")
+                   f"({replicates.MAX_EPOCHS:,} epochs, the most the config schema allows, or "
+                   f"{replicates.MAX_HISTORY_BYTES // 2**20} MiB): only its first {len(frame):,} epochs were read.")
     frame, k = charts.thin(frame)
     if k > 1:
         st.caption(f"{ui.md(label)}: {len(loaded.value):,} epochs, drawn every {k} epochs and at the last.")

@@ -26,7 +26,10 @@ def per_class(metrics):
             values = metrics.get(f"{split}_{score}")
             if not isinstance(values, dict):
                 raise ValueError(f"metrics.json has no per-class {split}_{score}")
-            scores[score] = pd.Series(loaders.metric_values(values, list(values)), dtype=float)
+            try:
+                scores[score] = pd.Series(values, dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"metrics.json: expected numbers in {split}_{score}, found {values}"[:120]) from None
         p, r = scores["precision"], scores["recall"]
         for name, values in (("precision", p), ("recall", r), ("F1", 2 * p * r / (p + r))):
             table[f"{split} {name}"] = values.map(lambda x: ui.fmt(None if pd.isna(x) else x, 3))

@@ -5,12 +5,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nnlab import tasks
-from nnlab.app import charts, loaders, state, task_page, ui
+from nnlab import status, tasks
+from nnlab.app import charts, loaders, task_page, ui
 
 
 def all_states(config):
-    return {name: state.task_states(ui.results(), name, config) for name in tasks.TASKS}
+    return {name: status.task_states(ui.results(), name, config) for name in tasks.TASKS}
 
 
 def signature(states):
@@ -58,11 +58,7 @@ def task_progress(task, task_states, message):
         return
     if message:
         st.caption(f"Config: {ui.md(message)}")
-    runs = [r for v in task_states for r in v.runs]
-    count = {name: sum(r.state == name for r in runs) for name in state.STATES}
-    text = f"{count['done']} of {len(runs)} runs done" + "".join(
-        f" · {count[name]} {name}" for name in state.STATES[1:-1] if count[name])
-    st.progress(count["done"] / max(len(runs), 1), text=text)
+    st.progress(*status.progress(task_states))
     with st.expander(f"Every variant ({len(task_states)}, {sum(v.state == 'done' for v in task_states)} done)"):
         with ui.guard(f"The {task.title.lower()} table"):
             ui.state_table(overview_rows(task_page.TaskPage(task, task_states)))
