@@ -225,7 +225,7 @@ def screenshot(tab, path):
 def page_markers(tab, info, vocabulary):
     """What each page must show once rendered: page title -> locators."""
     return {
-        "Overview": [title(tab, "nnlab"), heading(tab, "Summary tables"), heading(tab, "Live progress"),
+        "Overview": [title(tab, "nnlab"), heading(tab, "Variants"), heading(tab, "Live progress"),
                      *(heading(tab, t.title) for t in TASKS.values()), text(tab, re.compile(r"\d+ of \d+ runs done"))],
         "Data": [title(tab, "Data"), heading(tab, "Image patches"), heading(tab, "Trigrams"),
                  heading(tab, "Activity windows"), text(tab, f"{len(vocabulary)} words"),

@@ -191,7 +191,7 @@ def curves_section(page, extras):
             key=f"{page.task.name}-curves-live")
 
 
-def metrics_table(task, key=None, caption=True):
+def metrics_table(task):
     """summary/<task>.csv, formatted by st.column_config, in docs/app.md's column order."""
     path = tasks.summary_file(ui.results(), task.name)
     table = ui.table_file(path, ["variant"], "summary table")
@@ -212,12 +212,11 @@ def metrics_table(task, key=None, caption=True):
     order = first + [c for c in numbers if c not in first]
     order += [f"{n}_interval" for n in names if f"{n}_interval" in table]
     st.dataframe(table[order + [c for c in table.columns if c not in order]], hide_index=True, width="stretch",
-                 key=key or f"{task.name}-summary",
+                 key=f"{task.name}-summary",
                  column_config={"variant": st.column_config.TextColumn("variant", pinned=True),
                                 **ui.metric_columns(task, table)})
-    if caption:
-        st.caption(ui.INTERVALS_CAPTION + " Click a column header to sort.")
-    ui.csv_download(path, key=f"{key or task.name}-download")
+    st.caption(ui.INTERVALS_CAPTION + " Click a column header to sort.")
+    ui.csv_download(path, key=f"{task.name}-download")
 
 
 def run_picker(page, names, default=None):

@@ -1,4 +1,4 @@
-"""Overview: per task, how far its runs are, every variant's state and key metrics; live curves; summary tables."""
+"""Overview: per task, how far its runs are, every variant's state and key metrics; live curves."""
 import time
 from pathlib import Path
 
@@ -6,17 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from nnlab import status, tasks
-from nnlab.app import charts, loaders, task_page, ui
+from nnlab.app import charts, task_page, ui
 
 
 def all_states(config):
     return {name: status.task_states(ui.results(), name, config) for name in tasks.TASKS}
 
 
-def signature(states):
-    """Whether anything runs and the summary tables' keys: when this changes the whole page reruns."""
-    running = any(v.state == "running" for task_states, _ in states.values() for v in task_states)
-    return running, tuple(loaders.file_key(tasks.summary_file(ui.results(), name)) for name in tasks.TASKS)
+def any_running(states):
+    """Whether any run runs: when this changes the whole page reruns."""
+    return any(v.state == "running" for task_states, _ in states.values() for v in task_states)
 
 
 def overview_rows(page):
@@ -92,7 +91,7 @@ def variants_section(config, expected, first):
         states = first.pop()
     else:
         states = all_states(config)
-        if signature(states) != expected:
+        if any_running(states) != expected:
             st.rerun()                # a run started or ended, or a summary changed: refresh the page
     for name, (task_states, message) in states.items():
         task_progress(tasks.TASKS[name], task_states, message)
@@ -101,18 +100,9 @@ def variants_section(config, expected, first):
         live_progress(running)
 
 
-def summary_tables():
-    st.caption("Each task's summary/<task>.csv: per variant its seeds, the hyper-parameters that differ, then each "
-               "metric's mean and 95% interval (its sd and how the interval was computed further right). Click a "
-               "column header to sort.")
-    for task in tasks.TASKS.values():
-        st.subheader(task.title, anchor=f"summary-{task.name}")
-        task_page.metrics_table(task, key=f"summary-{task.name}", caption=False)
-
-
 ui.intro("nnlab results", "Three neural-network experiments from scratch in NumPy: a sparse autoencoder, a trigram "
          "language model and recurrent activity classifiers. This page lists every variant the config defines "
-         "and the state of its runs.")
+         "and the state of its runs; each task's page has its results.")
 config, config_message = ui.config()
 if config_message:
     st.warning(f"Config: {ui.md(config_message)}. Variants are listed from the results folder only.",
@@ -120,7 +110,6 @@ if config_message:
 st.header("Variants")
 st.caption(ui.INTERVALS_CAPTION)
 states = all_states(config)
-expected, first = signature(states), [states]
-ui.live(lambda: variants_section(config, expected, first), active=expected[0], key="overview-variants",
+expected, first = any_running(states), [states]
+ui.live(lambda: variants_section(config, expected, first), active=expected, key="overview-variants",
         idle=ui.IDLE_POLL_SECONDS)
-ui.section("Summary tables", summary_tables)
