@@ -238,8 +238,11 @@ def test_every_number_the_aggregate_reads_is_checked(tmp_path, key, value, expec
     ("a,b\n1,2\n", "no 'epoch' column"),
     ("epoch,val_loss\n1,0.5\n2,lots\n", "text in column 'val_loss'"),
     ("epoch,val_loss\n1.5,0.5\n", "not a whole number"),
+    ("epoch,val_loss\n" + "".join(f"{e},0.5\n" for e in range(1, 12)), "more than 10 epochs"),
 ])
-def test_a_history_that_is_not_a_table_of_numbers_by_epoch_stops_the_aggregate(tmp_path, history, found):
+def test_a_history_that_is_not_a_table_of_numbers_by_epoch_stops_the_aggregate(tmp_path, history, found,
+                                                                             monkeypatch):
+    monkeypatch.setattr(replicates, "MAX_EPOCHS", 10)          # longer than any valid config's run
     runs, _ = runs_and_scores(3)
     paths, _ = write_runs(tmp_path, {"gru-full": runs["gru-full"]})
     (paths[1].parent / "history.csv").write_text(history)
@@ -249,15 +252,29 @@ def test_a_history_that_is_not_a_table_of_numbers_by_epoch_stops_the_aggregate(t
     assert not (tmp_path / "history_mean.csv").exists()
 
 
-@pytest.mark.parametrize("damage", ["truncated", "a list"])
-def test_a_damaged_aggregate_stops_the_summary_naming_it(tmp_path, damage):
+@pytest.mark.parametrize("damage, expected", [
+    ("truncated", "expected a variant's aggregate"),
+    ("a list", "expected a variant's aggregate"),
+    ('"mean": "high"', "metric 'test_accuracy', key 'mean': expected a number, found 'high'"),
+    ('"sd": 1e300', "metric 'test_accuracy', key 'sd': expected a number, found 1e+300"),
+    ('"interval": 3', "metric 'test_accuracy', key 'interval': expected a text, found 3"),
+    ("not an object", "metric 'test_accuracy': expected an object, found [1]"),
+])
+def test_a_damaged_aggregate_stops_the_summary_naming_it(tmp_path, damage, expected):
     runs, scores = runs_and_scores(3)
     metrics, score_paths, aggregates = write_aggregates(tmp_path, runs, scores)
     bad = aggregates[1]
-    bad.write_text(bad.read_text()[:30] if damage == "truncated" else "[1, 2]")
+    record = json.loads(bad.read_text())
+    if damage.startswith('"'):
+        key, value = damage.split(": ")
+        record["metrics"]["test_accuracy"][key.strip('"')] = json.loads(value)
+    elif damage == "not an object":
+        record["metrics"]["test_accuracy"] = [1]
+    bad.write_text(bad.read_text()[:30] if damage == "truncated" else "[1, 2]" if damage == "a list"
+                   else json.dumps(record))
     with pytest.raises(DataError) as excinfo:
         replicates.write_summary("recurrent", aggregates, metrics, score_paths, tmp_path / "s.csv", tmp_path / "c.csv")
-    one_line(excinfo, str(bad), "expected a variant's aggregate", "delete it and rerun")
+    one_line(excinfo, str(bad), expected, "delete it and rerun")
     assert not (tmp_path / "s.csv").exists()
 
 

@@ -206,14 +206,17 @@ def read_aggregate(path):
         raise DataError(f"{path}: expected a variant's aggregate (JSON with variant, seeds and metrics), found "
                         f"{found}; delete it and rerun the workflow")
     for name, entry in aggregate_["metrics"].items():
+        if not isinstance(entry, dict):
+            raise DataError(f"{path}: metric '{name}': expected an object, found {repr(entry)[:40]}; delete it and "
+                            "rerun the workflow")
         for key in ("mean", "sd", "n", "low", "high", "interval"):
-            value = entry.get(key) if isinstance(entry, dict) else entry
+            value = entry.get(key)
+            text = key == "interval"
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not (value is None or (isinstance(value, str) if key == "interval" else
+            if not (value is None or (isinstance(value, str) if text else
                                       number and math.isfinite(value) and abs(value) <= MAX_METRIC)):
-                expected = "an object" if not isinstance(entry, dict) else "a text" if key == "interval" else "a number"
-                raise DataError(f"{path}: metric '{name}', key '{key}': expected {expected}, found "
-                                f"{repr(value)[:40]}; delete it and rerun the workflow")
+                raise DataError(f"{path}: metric '{name}', key '{key}': expected {'a text' if text else 'a number'}, "
+                                f"found {repr(value)[:40]}; delete it and rerun the workflow")
     return aggregate_
 
 
