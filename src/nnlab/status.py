@@ -1,6 +1,7 @@
 """The state of each run and variant of a results folder, as the app's Overview and `python -m nnlab.status`
 show it; the states are docs/app.md's."""
 import functools
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -219,4 +220,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except BrokenPipeError:             # `python -m nnlab.status | head`: the reader has stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
