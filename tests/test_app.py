@@ -898,6 +898,11 @@ def replicated(tmp_path_factory):
     return write_results(tmp_path_factory.mktemp("app-5-seeds"), seeds=5, config=ROOT / "config.yaml")
 
 
+def pct(fraction, digits=3):
+    """An accuracy as the app shows it: in percent, `digits` significant digits."""
+    return f"{100 * fraction:.{digits}g}%"
+
+
 def test_one_seed_looks_as_before_plus_test_set_intervals(synthetic, monkeypatch):
     results, config, info = synthetic
     at = run_page(results, config, monkeypatch=monkeypatch)
@@ -905,18 +910,18 @@ def test_one_seed_looks_as_before_plus_test_set_intervals(synthetic, monkeypatch
     assert "seeds done" not in table.columns                          # one seed: no seeds column
     row = table.set_index("variant").loc[info["recurrent"][0]]
     metrics = json.loads((run_folder(results, "recurrent", info["recurrent"][0]) / "metrics.json").read_text())
-    assert row["test accuracy"] == (f"{metrics['test_accuracy']:.4g} ({metrics['test_accuracy_low']:.3g}–"
-                                    f"{metrics['test_accuracy_high']:.3g})")
+    assert row["test accuracy"] == (f"{pct(metrics['test_accuracy'], 4)} ({pct(metrics['test_accuracy_low'])}–"
+                                    f"{pct(metrics['test_accuracy_high'])})")          # in percent, as the tables
     assert row["95% CI"] == "test set"
     assert "Wilson for accuracies" in texts(at, ("caption",))
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
     assert "Seed" not in [s.label for s in at.selectbox]              # nothing to pick with one run
     shown = texts(at)
-    assert f"accuracy {metrics['test_accuracy']:.3g} (95% CI" not in shown   # (the chart title holds it)
+    assert f"accuracy {pct(metrics['test_accuracy'])} (95% CI" not in shown   # (the chart title holds it)
     titles = [c["title"] for c in charts(at)]
     assert titles, titles
-    assert f"test: accuracy {metrics['test_accuracy']:.3g} (95% CI {metrics['test_accuracy_low']:.3g}–" \
-           f"{metrics['test_accuracy_high']:.3g}, Wilson, test set)" in titles
+    assert f"test: accuracy {pct(metrics['test_accuracy'])} (95% CI {pct(metrics['test_accuracy_low'])}–" \
+           f"{pct(metrics['test_accuracy_high'])}, Wilson, test set)" in titles
     every = next(f for f in frames(at) if "computed as" in f.columns).set_index("key")
     assert every.loc["test_accuracy", "computed as"] == "Wilson, test set"
     assert every.loc["test_cross_entropy", "computed as"] == "normal over per-sample losses, test set"
@@ -987,13 +992,13 @@ def test_task_page_over_five_seeds(replicated, monkeypatch):
     assert "bands: its 95% t interval per epoch" in texts(at, ("caption",))
     every = next(f for f in frames(at) if "computed as" in f.columns).set_index("key")
     assert every.loc["test_accuracy", "computed as"] == "t over 5 seeds"
-    assert "± " in every.loc["test_accuracy", "value"]
+    assert "± " in every.loc["test_accuracy", "value"] and every.loc["test_accuracy", "value"].endswith("% sd")
     # one seed's run: seed 0 by default, then seed 3
     assert at.selectbox(key=f"recurrent-seed-{info['recurrent'][0]}").value == 0
     at.selectbox(key=f"recurrent-seed-{info['recurrent'][0]}").set_value(3).run()
     run = json.loads((run_folder(results, "recurrent", info["recurrent"][0], 3) / "metrics.json").read_text())
     assert "Seed 3" in texts(at, ("subheader",))
-    assert any(c["title"].startswith(f"test: accuracy {run['test_accuracy']:.3g} (95% CI") for c in charts(at))
+    assert any(c["title"].startswith(f"test: accuracy {pct(run['test_accuracy'])} (95% CI") for c in charts(at))
 
 
 def answer_shown(at):
@@ -1336,5 +1341,5 @@ def test_how_an_interval_was_computed_keeps_the_aggregates_clipped_note():
     metric = TASKS["recurrent"].key_metric
     clipped = {"mean": 0.99, "sd": 0.02, "n": 5, "low": 0.97, "high": 1.0, "interval": "t, 5 seeds" + CLIPPED}
     assert ui.how(metric, clipped) == "t over 5 seeds, clipped to the metric's range"
-    assert ui.ci_text(metric, clipped) == "95% CI 0.97–1, t over 5 seeds, clipped to the metric's range"
+    assert ui.ci_text(metric, clipped) == "95% CI 97%–100%, t over 5 seeds, clipped to the metric's range"
     assert ui.how(metric, dict(clipped, interval="t, 5 seeds")) == "t over 5 seeds"

@@ -147,18 +147,25 @@ def number(value, digits=3):
     return fmt(value, digits) if isinstance(value, (int, float)) and math.isfinite(value) else "–"
 
 
+def metric_value(metric, x, digits=3):
+    """A metric's value as the summary tables show it: an accuracy in percent ("94.8%"), others as numbers."""
+    accuracy = metric is not None and metric.is_accuracy and isinstance(x, (int, float)) and math.isfinite(x)
+    return f"{fmt(100.0 * x, digits)}%" if accuracy else fmt(x, digits)
+
+
 def has_interval(estimate):
     return all(isinstance(estimate.get(k), (int, float)) and math.isfinite(estimate[k]) for k in ("low", "high"))
 
 
-def span(estimate, digits=3):
-    return f"{fmt(estimate['low'], digits)}–{fmt(estimate['high'], digits)}" if has_interval(estimate) else "–"
+def span(estimate, digits=3, metric=None):
+    return (f"{metric_value(metric, estimate['low'], digits)}–{metric_value(metric, estimate['high'], digits)}"
+            if has_interval(estimate) else "–")
 
 
-def sd_text(estimate):
-    """" ± 0.012 sd" when the interval is a t interval over seeds, else ""."""
+def sd_text(estimate, metric=None):
+    """" ± 0.012 sd" (" ± 1.2% sd" for an accuracy) when the interval is a t interval over seeds, else ""."""
     t = has_interval(estimate) and estimate["interval"].startswith("t,")
-    return f" ± {fmt(estimate['sd'], 2)} sd" if t else ""
+    return f" ± {metric_value(metric, estimate['sd'], 2)} sd" if t else ""
 
 
 def how(metric, estimate):
@@ -172,23 +179,23 @@ def how(metric, estimate):
 
 
 def ci_text(metric, estimate, digits=3):
-    """e.g. "95% CI 0.93–0.96, t over 5 seeds" (the estimate has an interval)."""
-    return f"95% CI {span(estimate, digits)}, {how(metric, estimate)}"
+    """e.g. "95% CI 93%–96%, t over 5 seeds" (the estimate has an interval)."""
+    return f"95% CI {span(estimate, digits, metric)}, {how(metric, estimate)}"
 
 
 def estimate_text(metric, estimate, digits=3):
-    """e.g. "0.948 ± 0.012 sd (95% CI 0.93–0.96, t over 5 seeds)"; "no interval" said so."""
-    text = fmt(estimate.get("mean"), digits) + sd_text(estimate)
+    """e.g. "94.8% ± 1.2% sd (95% CI 93%–96%, t over 5 seeds)"; "no interval" said so."""
+    text = metric_value(metric, estimate.get("mean"), digits) + sd_text(estimate, metric)
     if has_interval(estimate):
         return f"{text} ({ci_text(metric, estimate, digits)})"
     n = estimate.get("n")
     return f"{text} (no interval: {'one run' if n in (None, 1) else f'{number(n, 6)} runs'})"
 
 
-def estimate_cell(estimate, digits=4):
-    """A table cell: "0.9517 (0.934–0.966)", or the value alone when it has no interval."""
-    text = fmt(estimate.get("mean"), digits)
-    return f"{text} ({span(estimate)})" if has_interval(estimate) else text
+def estimate_cell(estimate, digits=4, metric=None):
+    """A table cell: "95.17% (93.4%–96.6%)", or the value alone when it has no interval."""
+    text = metric_value(metric, estimate.get("mean"), digits)
+    return f"{text} ({span(estimate, 3, metric)})" if has_interval(estimate) else text
 
 
 INTERVALS_CAPTION = ("Values: the mean over a variant's seeds, with its 95% confidence interval; **t, k seeds**: "
@@ -202,9 +209,9 @@ def estimate_row(task, estimates, names):
     shown = [n for n in names if n in estimates]
     for column, name in zip(st.columns(len(shown)) if shown else [], shown):
         e, metric = estimates[name], task.metric(name)
-        column.metric(metric.label, fmt(e["mean"], 3))
+        column.metric(metric.label, metric_value(metric, e["mean"], 3))
         interval = ci_text(metric, e) if has_interval(e) else "no interval"
-        column.caption(" · ".join(filter(None, [sd_text(e).strip(), interval])))
+        column.caption(" · ".join(filter(None, [sd_text(e, metric).strip(), interval])))
 
 
 def estimates_table(task, estimates):
@@ -215,8 +222,8 @@ def estimates_table(task, estimates):
             metric = task.metric(name)
         except KeyError:
             metric = tasks.Metric(name, name.replace("_", " "), "value")
-        rows.append({"metric": metric.label, "key": name, "value": fmt(e["mean"], 4) + sd_text(e),
-                     "95% CI": span(e, 4), "computed as": how(metric, e) or "no interval"})
+        rows.append({"metric": metric.label, "key": name, "value": metric_value(metric, e["mean"], 4) + sd_text(e, metric),
+                     "95% CI": span(e, 4, metric), "computed as": how(metric, e) or "no interval"})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 

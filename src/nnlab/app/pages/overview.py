@@ -41,7 +41,8 @@ def overview_rows(page):
             notes.append(f"{estimates.path.name} unreadable: {estimates.error}")
         elif v.state == "done":
             notes.append("aggregate.json not written yet")
-        row.update({m.label: ui.estimate_cell(values[m.name]) if m.name in values else "–" for m in compared})
+        row.update({m.label: ui.estimate_cell(values[m.name], metric=m) if m.name in values else "–"
+                    for m in compared})
         row["95% CI"] = ", ".join(sorted({values[m.name]["interval"] for m in compared if m.name in values
                                           and ui.has_interval(values[m.name])})) or ""
         row["updated"] = "–" if v.updated is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v.updated))
