@@ -275,8 +275,9 @@ def _write_recurrent(results, config, seeds):
                  "val_cross_entropy": 1.2 + 0.01 * r, "val_accuracy": 0.6 + 0.01 * r, "train_accuracy": 0.7,
                  **mean_with_interval("test_cross_entropy", scores["loss"]),
                  **accuracy_with_interval("test_accuracy", scores["correct"]), "classes": CLASSES,
-                 "train_precision": per_class, "train_recall": per_class,
-                 "test_precision": {**per_class, "sitting": None}, "test_recall": per_class}  # 'sitting' never predicted
+                 "train_precision": per_class, "train_recall": per_class, "train_f1": per_class,
+                 "test_precision": {**per_class, "sitting": None}, "test_recall": per_class,  # 'sitting' never
+                 "test_f1": {**per_class, "sitting": 0.0}}                                    # predicted
             runs.setdefault(name, []).append(_run(results, task, name, seed, m, scores, files))
     _aggregate(results, task, runs, seeds)
     return list(names)
@@ -846,7 +847,7 @@ def test_recurrent_page_and_live_classification(synthetic, monkeypatch):
     per_class = next(f for f in frames(at) if "test recall" in f.columns).set_index("class")
     assert list(per_class.index) == CLASSES                          # as metrics.json says, not recomputed
     assert per_class.loc["jogging", "test recall"] == "0.5" and per_class.loc["walking", "train F1"] == "0.9"
-    assert per_class.loc["sitting", "test precision"] == "–" and per_class.loc["sitting", "test F1"] == "–"
+    assert per_class.loc["sitting", "test precision"] == "–" and per_class.loc["sitting", "test F1"] == "0"
     subheaders = texts(at, ("subheader",))
     assert "Full BPTT" in subheaders and "Truncated BPTT" in subheaders
     at.selectbox(key="rec-class").set_value("jogging").run()

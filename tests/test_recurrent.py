@@ -12,7 +12,7 @@ import yaml
 from nnlab.config import validate
 from nnlab.errors import ConfigError
 from nnlab import models
-from nnlab.experiments.recurrent import confusion_matrix, precision_recall, train_variant
+from nnlab.experiments.recurrent import confusion_matrix, precision_recall_f1, train_variant
 from nnlab.models.recurrent import RecurrentClassifier, gradcheck
 from nnlab.nn import recurrent
 from nnlab.nn.recurrent import CELLS
@@ -236,18 +236,22 @@ def test_evaluate_in_chunks_equals_one_pass(monkeypatch):
 # ------------------------------------------------------------------------ results
 
 
-def test_confusion_counts_and_precision_recall_on_a_hand_case():
+def test_confusion_counts_and_precision_recall_f1_on_a_hand_case():
     y_true = [0, 0, 1, 2, 2, 2, 3]
     y_pred = [0, 1, 1, 2, 0, 2, 0]
-    counts = confusion_matrix(y_true, y_pred, 4)
-    np.testing.assert_array_equal(counts, [[1, 1, 0, 0],
-                                           [0, 1, 0, 0],
-                                           [1, 0, 2, 0],
-                                           [1, 0, 0, 0]])
-    precision, recall = precision_recall(counts)
+    counts = confusion_matrix(y_true, y_pred, 5)
+    np.testing.assert_array_equal(counts, [[1, 1, 0, 0, 0],
+                                           [0, 1, 0, 0, 0],
+                                           [1, 0, 2, 0, 0],
+                                           [1, 0, 0, 0, 0],
+                                           [0, 0, 0, 0, 0]])
+    precision, recall, f1 = precision_recall_f1(counts)
     np.testing.assert_allclose(precision[:3], [1 / 3, 1 / 2, 1])
-    assert np.isnan(precision[3])                   # class 3 never predicted
-    np.testing.assert_allclose(recall, [1 / 2, 1, 2 / 3, 0])
+    assert np.isnan(precision[3]) and np.isnan(recall[4])   # class 3 never predicted, class 4 never present
+    np.testing.assert_allclose(recall[:4], [1 / 2, 1, 2 / 3, 0])
+    # F1 = 2 p r / (p + r) where both exist; 0 for class 3 (present, never predicted, so p is undefined)
+    np.testing.assert_allclose(f1[:4], [2 / 5, 2 / 3, 4 / 5, 0])
+    assert np.isnan(f1[4])                          # neither predicted nor present
 
 
 def activity_npz(path, n=40, T=12, C=3, K=3, seed=0):

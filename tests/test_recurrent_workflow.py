@@ -31,7 +31,7 @@ def test_results_contract_per_variant(tiny_run):
         for key in ("epochs_run", "seconds_per_epoch", "best_epoch", "val_cross_entropy", "val_accuracy",
                     "train_accuracy", "test_accuracy"):
             assert isinstance(metrics[key], (int, float)), key
-        assert set(metrics["test_precision"]) == set(metrics["test_recall"]) == set(classes)
+        assert set(metrics["test_precision"]) == set(metrics["test_recall"]) == set(metrics["test_f1"]) == set(classes)
         assert metrics["provenance"]["data_sha256"]["data3.h5"]
 
         history = pd.read_csv(folder / "history.csv")

@@ -21,12 +21,13 @@ def confusion_matrix(y_true, y_pred, k):
     return counts
 
 
-def precision_recall(counts):
-    """Per-class precision (of the predictions of each class) and recall (of each true class);
-    NaN where a class was never predicted (precision) or never present (recall)."""
-    hits = np.diag(counts).astype(np.float64)
+def precision_recall_f1(counts):
+    """Per-class precision (of the predictions of each class), recall (of each true class) and
+    F1 = 2 tp / (predicted + present); NaN where a class was never predicted (precision), never
+    present (recall), or neither (F1)."""
+    hits, predicted, present = np.diag(counts).astype(np.float64), counts.sum(axis=0), counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return hits / counts.sum(axis=0), hits / counts.sum(axis=1)
+        return hits / predicted, hits / present, 2 * hits / (predicted + present)
 
 
 def train_stages(model, data, hp, history_path, log):
@@ -77,10 +78,10 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
         y = data[f"y_{split}"]
         losses, predicted = model.sample_scores(data[f"x_{split}"], y)
         counts = confusion_matrix(y, predicted, len(classes))
-        precision, recall = precision_recall(counts)
+        per_class = dict(zip(("precision", "recall", "f1"), precision_recall_f1(counts)))
         scores[split] = {"cross_entropy": float(losses.mean()), "accuracy": float(np.trace(counts) / len(y)),
-                         "counts": counts, "precision": dict(zip(classes, precision)),
-                         "recall": dict(zip(classes, recall)), "losses": losses, "correct": predicted == y}
+                         "counts": counts, **{k: dict(zip(classes, v)) for k, v in per_class.items()},
+                         "losses": losses, "correct": predicted == y}
     save_npz(out["scores"], loss=scores["test"]["losses"].astype(np.float32), correct=scores["test"]["correct"])
     for split in ("train", "test"):
         counts = scores[split]["counts"]
@@ -101,8 +102,7 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
         **{k: v for split in ("train", "val", "test") for k, v in {
             **mean_with_interval(f"{split}_cross_entropy", scores[split]["losses"]),
             **accuracy_with_interval(f"{split}_accuracy", scores[split]["correct"])}.items()},
-        test_precision=scores["test"]["precision"], test_recall=scores["test"]["recall"],
-        train_precision=scores["train"]["precision"], train_recall=scores["train"]["recall"],
+        **{f"{split}_{k}": scores[split][k] for split in ("train", "test") for k in ("precision", "recall", "f1")},
     )
     return scores
 

@@ -18,21 +18,20 @@ def groups(page, names):
 
 
 def per_class(metrics):
-    """Per class, precision and recall as metrics.json stores them (null: '–') and their F1, as text."""
+    """Per class, precision, recall and F1 as metrics.json stores them (null: '–'), as text."""
     table = {}
     for split in SPLITS:
-        scores = {}
-        for score in ("precision", "recall"):
+        for score, label in (("precision", "precision"), ("recall", "recall"), ("f1", "F1")):
             values = metrics.get(f"{split}_{score}")
-            if not isinstance(values, dict):
-                raise ValueError(f"metrics.json has no per-class {split}_{score}")
+            if score == "f1" and values is None:
+                continue                        # results written before F1 was: precision and recall only
             try:
-                scores[score] = pd.Series(values, dtype=float)
+                if not isinstance(values, dict):
+                    raise TypeError
+                values = pd.Series(values, dtype=float)
             except (TypeError, ValueError):
-                raise ValueError(f"metrics.json: expected numbers in {split}_{score}, found {values}"[:120]) from None
-        p, r = scores["precision"], scores["recall"]
-        for name, values in (("precision", p), ("recall", r), ("F1", 2 * p * r / (p + r))):
-            table[f"{split} {name}"] = values.map(lambda x: ui.fmt(None if pd.isna(x) else x, 3))
+                raise ValueError(f"expected per-class numbers in {split}_{score}, found {str(values)[:60]}") from None
+            table[f"{split} {label}"] = values.map(lambda x: ui.fmt(None if pd.isna(x) else x, 3))
     return pd.DataFrame(table).rename_axis("class").reset_index()
 
 
