@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -594,6 +595,13 @@ def test_a_job_killed_with_kill_9_shows_as_interrupted(tmp_path):
         os.utime(path, (old, old))
     interrupted = variant_state(tmp_path, "t", "a", seeds=[2, 3])
     assert interrupted.state == "interrupted" and "seed 3: history.csv stopped at epoch 1" in interrupted.detail
+    history = tmp_path / "t" / "a" / "seed3" / "history.csv"
+    history.write_text("epoch,seconds\n1,lots\n")
+    os.utime(history, (old, old))
+    damaged = variant_state(tmp_path, "t", "a", seeds=[2, 3])           # says so, not "epoch 0"
+    assert damaged.state == "interrupted" and damaged.detail == (
+        "seed 3: history.csv unreadable: expected a run's history table of numbers by epoch, found text in column "
+        "'seconds'")
 
 
 def test_variant_states(tmp_path):
@@ -738,6 +746,13 @@ def test_status_command_prints_the_overview_states_in_a_terminal(synthetic, tmp_
         status.main([str(tmp_path / "nowhere")])
     assert stop.value.code == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'nowhere'}: expected the workflow's results folder, found no folder\n"
+    with pytest.raises(SystemExit) as stop:                       # a config asked for but unreadable: no listing
+        status.main([str(results), "--config", str(tmp_path / "none.yaml")])
+    assert stop.value.code == 2 and not capsys.readouterr().out
+    done = tmp_path / "done"                                      # nothing failed: exit status 0
+    shutil.copytree(results / "language_model", done / "language_model")
+    assert status.main([str(done), "--config", str(config)]) == 0
+    assert f"Neural language model: {runs} of {runs} runs done\n" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------- pages
@@ -1259,11 +1274,14 @@ def test_one_implausible_metric_leaves_the_other_recurrent_variants(tmp_path, mo
     assert (table.loc[good, "test accuracy"] != "–").all()
     assert not table.loc[good, "note"].str.contains("unreadable").any()
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
-    assert (f"metrics: could not read `recurrent/{bad}/aggregate.json`: metric 'best_epoch', key 'mean': "
-            "expected a number, found 100000000000000000000") in texts(at, ("error",))
+    assert (f"metrics: could not read `recurrent/{bad}/aggregate.json`: metric 'best_epoch', key 'mean': expected "
+            "a finite number of size at most 2^53, or null, found 100000000000000000000") in texts(at, ("error",))
     assert len([f for f in frames(at) if "predicted" in f.columns][0]) == len(info["recurrent"])   # still classifies
     at.selectbox(key="recurrent-variant").set_value(good[0]).run()
     assert not at.error and [m.label for m in at.metric] == ["test accuracy", "test cross-entropy"]
+    (results / "recurrent" / bad / "aggregate.json").unlink()        # a lone run is read as the workflow reads it
+    note = board(run_page(results, config, monkeypatch=monkeypatch), "recurrent").set_index("variant").loc[bad, "note"]
+    assert "metrics.json unreadable: key 'best_epoch': expected a finite number of size at most 2^53" in note
 
 
 def test_one_grid_variant_with_a_string_metric_leaves_the_grid(tmp_path, monkeypatch):
@@ -1282,7 +1300,7 @@ def test_one_grid_variant_with_a_string_metric_leaves_the_grid(tmp_path, monkeyp
         _png(run_folder(results, "autoencoder", name) / "features.png", i)
     bad, good = grid[0], grid[1:]
     at = run_page(results, config, "autoencoder", monkeypatch=monkeypatch)
-    assert (f"{bad} metrics: key 'reconstruction_mse': expected a finite number, found 'low'; delete "
+    assert (f"{bad} metrics: key 'reconstruction_mse': expected a finite number of size at most 2^53, found 'low'; "
             in texts(at, ("error",)))
     captions = [c.caption for image in at.get("image") for c in image.proto.imgs]
     tiles = [c for c in captions if c.startswith("L_hid = ")]

@@ -214,10 +214,11 @@ def test_a_tasks_summary_is_written_while_other_tasks_still_train(tiny_run):
 
 
 @pytest.mark.parametrize("key, value, expected", [
-    ("parameters", "NaN", "'parameters': expected a finite number, found nan"),
-    ("steps", '"24"', "'steps': expected a finite number, found '24'"),
+    ("parameters", "NaN", "'parameters': expected a finite number of size at most 2^53, found nan"),
+    ("parameters", "1e20", "'parameters': expected a finite number of size at most 2^53, found 1e+20"),
+    ("steps", '"24"', "'steps': expected a finite number of size at most 2^53, found '24'"),
     ("test_accuracy_low", "0.99", "expected test_accuracy_low <= test_accuracy <= test_accuracy_high, found 0.99"),
-    ("test_accuracy_high", '"0.95"', "'test_accuracy_high': expected a finite number, found '0.95'"),
+    ("test_accuracy_high", '"0.95"', "'test_accuracy_high': expected a finite number of size at most 2^53, found '0.95'"),
 ])
 def test_every_number_the_aggregate_reads_is_checked(tmp_path, key, value, expected):
     """Not only the registry's metrics: the run's size and step count, and its own interval of a metric."""
@@ -255,8 +256,12 @@ def test_a_history_that_is_not_a_table_of_numbers_by_epoch_stops_the_aggregate(t
 @pytest.mark.parametrize("damage, expected", [
     ("truncated", "expected a variant's aggregate"),
     ("a list", "expected a variant's aggregate"),
-    ('"mean": "high"', "metric 'test_accuracy', key 'mean': expected a number, found 'high'"),
-    ('"sd": 1e300', "metric 'test_accuracy', key 'sd': expected a number, found 1e+300"),
+    ('"mean": "high"', "metric 'test_accuracy', key 'mean': expected a finite number of size at most 2^53, or null, "
+                       "found 'high'"),
+    ('"sd": 1e300', "metric 'test_accuracy', key 'sd': expected a finite number of size at most 2^53, or null, found "
+                    "1e+300"),
+    ("no mean", "metric 'test_accuracy', key 'mean': expected a finite number of size at most 2^53, or null, found "
+                "no such key"),
     ('"interval": 3', "metric 'test_accuracy', key 'interval': expected a text, found 3"),
     ("not an object", "metric 'test_accuracy': expected an object, found [1]"),
 ])
@@ -270,6 +275,8 @@ def test_a_damaged_aggregate_stops_the_summary_naming_it(tmp_path, damage, expec
         record["metrics"]["test_accuracy"][key.strip('"')] = json.loads(value)
     elif damage == "not an object":
         record["metrics"]["test_accuracy"] = [1]
+    elif damage == "no mean":
+        del record["metrics"]["test_accuracy"]["mean"]
     bad.write_text(bad.read_text()[:30] if damage == "truncated" else "[1, 2]" if damage == "a list"
                    else json.dumps(record))
     with pytest.raises(DataError) as excinfo:

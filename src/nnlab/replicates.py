@@ -109,12 +109,21 @@ def _redo(path):
     return f"delete {Path(path).parent} and rerun the workflow"
 
 
+MAX_METRIC = 2**53               # a number of a run or an aggregate beyond this (say best_epoch 10**20) is implausible
+
+
+def plausible(value):
+    """A finite int or float (not a bool) of size at most MAX_METRIC."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and abs(value) <= MAX_METRIC)
+
+
 def read_run(path):
     """The metrics.json record of a finished run at <task>/<variant>/seed<S>/metrics.json, checked
     against its folder (task, variant, seed) and its task's metrics (each a finite number in the
-    metric's range); every other number in it is finite, and a run's own interval of a metric
-    (metric_low, metric_high) holds the metric. Anything else is one DataError line naming the
-    file and the key."""
+    metric's range); every other number in it is finite and of size at most 2^53, and a run's
+    own interval of a metric (metric_low, metric_high) holds the metric. Anything else is one
+    DataError line naming the file and the key."""
     path = Path(path)
     _, task, variant, seed = run_of(path)
     try:
@@ -136,8 +145,8 @@ def read_run(path):
     for metric in TASKS[task].all_metrics:
         value = record.get(metric.name)
         low, high = metric.bounds
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise DataError(f"{path}: key '{metric.name}': expected a finite number, found "
+        if not plausible(value):
+            raise DataError(f"{path}: key '{metric.name}': expected a finite number of size at most 2^53, found "
                             f"{'no such key' if metric.name not in record else repr(value)[:40]}; {_redo(path)}")
         if (low is not None and value < low) or (high is not None and value > high):
             span = f"[{low:g}, {high:g}]" if high is not None else f">= {low:g}"
@@ -147,9 +156,9 @@ def read_run(path):
         interval_end = key.endswith(("_low", "_high"))
         if key in SKIPPED or isinstance(value, (bool, dict, list)) or (interval_end and value is None):
             continue                        # null interval ends: a split too small for an interval
-        if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise DataError(f"{path}: key '{key}': expected a finite number, found {repr(value)[:40]}; "
-                            f"{_redo(path)}")
+        if not plausible(value):
+            raise DataError(f"{path}: key '{key}': expected a finite number of size at most 2^53, found "
+                            f"{repr(value)[:40]}; {_redo(path)}")
         if interval_end:                    # a run's own interval holds its value
             name = key.rsplit("_", 1)[0]
             mean, low, high = record.get(name), record.get(f"{name}_low"), record.get(f"{name}_high")
@@ -164,38 +173,43 @@ MAX_HISTORY_BYTES = 64 * 2**20  # plus the recurrent fine-tuning's (<= 100,000);
 
 
 def read_history(path, whole=True):
-    """A run's history.csv: numbers by integer epoch, or one DataError line. A last line still
-    being written is left out; at most MAX_EPOCHS rows and MAX_HISTORY_BYTES are read: beyond
-    them, attrs["cut"] is set (whole: a DataError, as no run of a valid config is that long)."""
+    """A run's history.csv: numbers by a whole epoch in 0..MAX_EPOCHS, or one DataError line. At
+    most MAX_EPOCHS rows and MAX_HISTORY_BYTES are read: beyond them, attrs["cut"] is set.
+    whole=False, a run still being written: an empty file is no rows yet, a last line without its
+    newline is left out, and a cut is no error (whole=True it is: no valid config's run is that long)."""
+    advice = f"; {_redo(path)}" if whole else ""        # a live run's file: not for deleting
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_HISTORY_BYTES + 1)
         cut = len(raw) > MAX_HISTORY_BYTES
-        if (cut or not raw.endswith(b"\n")) and raw.count(b"\n") >= 1:
-            raw = raw[:raw.rfind(b"\n") + 1]
-        frame = pd.read_csv(io.BytesIO(raw), nrows=MAX_EPOCHS + 1)
+        if (cut or not whole) and raw.count(b"\n") >= 1:
+            raw = raw[:raw.rfind(b"\n") + 1]            # a line cut off here, or still being written
+        frame = pd.DataFrame({"epoch": []}) if not (whole or raw.strip()) else pd.read_csv(io.BytesIO(raw),
+                                                                                           nrows=MAX_EPOCHS + 1)
     except (OSError, UnicodeDecodeError, ValueError) as error:   # pandas' parser errors are ValueErrors
-        raise DataError(f"{path}: expected a run's history table, found {reason(error)}; {_redo(path)}") from None
+        raise DataError(f"{path}: expected a run's history table, found {reason(error)}"
+                        f"{advice}") from None
     frame = frame.astype(float) if frame.empty else frame      # a header alone: a run that has just started
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     cut = cut or len(frame) > MAX_EPOCHS
-    if "epoch" not in frame.columns or text or not (frame["epoch"] % 1 == 0).all() or (cut and whole):
-        found = (f"no 'epoch' column (columns {', '.join(map(str, frame.columns))})" if "epoch" not in frame.columns
-                 else f"text in column '{text[0]}'" if text else "an epoch that is not a whole number"
-                 if not cut else f"more than {MAX_EPOCHS:,} epochs or {MAX_HISTORY_BYTES // 2**20} MiB")
-        raise DataError(f"{path}: expected a run's history table of numbers by epoch, found {found[:120]}; "
-                        f"{_redo(path)}")
-    frame = frame.head(MAX_EPOCHS).astype({"epoch": int})
+    frame = frame.head(MAX_EPOCHS)
+    epoch = frame.get("epoch", pd.Series(dtype=float))
+    found = (f"no 'epoch' column (columns {', '.join(map(str, frame.columns))})" if "epoch" not in frame.columns
+             else f"text in column '{text[0]}'" if text
+             else f"an epoch that is not a whole number from 0 to {MAX_EPOCHS:,}" if not (
+                 (epoch % 1 == 0) & epoch.between(0, MAX_EPOCHS)).all()
+             else f"more than {MAX_EPOCHS:,} epochs or {MAX_HISTORY_BYTES // 2**20} MiB" if cut and whole else None)
+    if found:
+        raise DataError(f"{path}: expected a run's history table of numbers by epoch, found {found[:120]}"
+                        f"{advice}")
+    frame = frame.astype({"epoch": int})
     frame.attrs["cut"] = cut
     return frame
 
 
-MAX_METRIC = 2**53               # a number of an aggregate beyond this (say best_epoch 10**20) is implausible
-
-
 def read_aggregate(path):
     """A variant's aggregate.json as write_aggregate wrote it: every metric's mean, sd, n, low and
-    high a finite number or null, its interval a text; or one DataError line."""
+    high a finite number (of size at most 2^53) or null, its interval a text; or one DataError line."""
     try:
         aggregate_ = json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -210,13 +224,12 @@ def read_aggregate(path):
             raise DataError(f"{path}: metric '{name}': expected an object, found {repr(entry)[:40]}; delete it and "
                             "rerun the workflow")
         for key in ("mean", "sd", "n", "low", "high", "interval"):
-            value = entry.get(key)
-            text = key == "interval"
-            number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not (value is None or (isinstance(value, str) if text else
-                                      number and math.isfinite(value) and abs(value) <= MAX_METRIC)):
-                raise DataError(f"{path}: metric '{name}', key '{key}': expected {'a text' if text else 'a number'}, "
-                                f"found {repr(value)[:40]}; delete it and rerun the workflow")
+            value, text = entry.get(key), key == "interval"
+            if key not in entry or not (value is None or (isinstance(value, str) if text else plausible(value))):
+                expected = "a text" if text else "a finite number of size at most 2^53, or null"
+                found = repr(value)[:40] if key in entry else "no such key"
+                raise DataError(f"{path}: metric '{name}', key '{key}': expected {expected}, found {found}; delete "
+                                "it and rerun the workflow")
     return aggregate_
 
 

@@ -80,12 +80,13 @@ def _mtime(path):
 
 @functools.lru_cache(maxsize=256)
 def _history_rows(path, key):
-    """(completed epochs, the slowest epoch's seconds) of a history.csv; key: its (mtime, size)."""
+    """(completed epochs, the slowest epoch's seconds, why it is unreadable or "") of a history.csv;
+    key: its (mtime, size)."""
     try:
         frame = read_history(path, whole=False)
-    except DataError:
-        return 0, 0.0
-    return len(frame), float(frame["seconds"].max()) if "seconds" in frame and len(frame) else 0.0
+    except DataError as error:
+        return 0, 0.0, str(error).replace(f"{path}: ", "")
+    return len(frame), float(frame["seconds"].max()) if "seconds" in frame and len(frame) else 0.0, ""
 
 
 def read_log_tail(path, max_bytes=LOG_TAIL_BYTES):
@@ -114,7 +115,7 @@ def run_state(results, task, variant, seed, hyperparameters=None):
         out.state = "done"
         return out
     stat = file_key(history)
-    epochs, slowest = _history_rows(str(history), stat) if stat else (0, 0.0)
+    epochs, slowest, unreadable = _history_rows(str(history), stat) if stat else (0, 0.0, "")
     out.epochs_done = epochs
     lines, error = runner.attempt(read_log_tail(log))        # "" when there is no log
     out.log_tail = [line for line in lines if line.strip()][-LOG_TAIL_LINES:]
@@ -130,6 +131,8 @@ def run_state(results, task, variant, seed, hyperparameters=None):
         out.state = "interrupted"
         out.detail = (f"history.csv stopped at epoch {epochs} with no metrics.json and no error in the log "
                       f"(last written {int(now - out.updated)} s ago)")
+    if unreadable and out.state in ("running", "interrupted"):
+        out.detail = f"history.csv unreadable: {unreadable}"
     return out
 
 
@@ -183,26 +186,30 @@ def progress(states):
 
 def main(argv=None):
     """`python -m nnlab.status [RESULTS] [--config FILE]`: every variant's state, in a terminal (a
-    cluster's login node, say); exit status 1 when a run failed."""
+    cluster's login node, say); exit status 1 when a run failed, 2 for a bad folder or config."""
     import argparse
 
     from nnlab import config as nnlab_config
     from nnlab.errors import ConfigError
 
-    parser = argparse.ArgumentParser(prog="python -m nnlab.status", description=main.__doc__.split(":")[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m nnlab.status", description="Every variant's state, as the app's Overview shows it.",
+        epilog="Exit status: 0, or 1 when a run failed, 2 for a results folder or config that cannot be read.")
     parser.add_argument("results", nargs="?", default="results", help="the results folder (default: results)")
     parser.add_argument("--config", help="the config whose variants to list (default: RESULTS/config.yaml, "
                                          "else config.yaml)")
     args = parser.parse_args(argv)
     results = Path(args.results)
     if not results.is_dir():
-        parser.exit(2, f"error: {results}: expected the workflow's results folder, found no folder\n")
-    path = Path(args.config or next((p for p in (results / "config.yaml", "config.yaml") if Path(p).is_file()),
-                                    "config.yaml"))
+        found = "a file" if results.exists() else "no folder"
+        parser.exit(2, f"error: {results}: expected the workflow's results folder, found {found}\n")
+    default = next((p for p in (results / "config.yaml", Path("config.yaml")) if p.is_file()), None)
+    config = None
     try:
-        config = nnlab_config.read(path)
+        config = nnlab_config.read(Path(args.config or default or "config.yaml"))
     except ConfigError as error:
-        config = None
+        if args.config:                   # the one asked for: no listing from another source
+            parser.exit(2, f"error: {error}\n")
         print(f"note: {error}; variants listed from the results folder only", file=sys.stderr)
     failed = False
     for name, task in tasks.TASKS.items():
@@ -212,7 +219,7 @@ def main(argv=None):
                  "epochs": f"{v.epochs_done}/{v.epochs_planned or '?'}" if v.state in STATES[1:4] else "",
                  "note": v.detail} for v in states]
         widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in rows[0]} if rows else {}
-        for row in [dict(zip(widths, widths))] + rows:
+        for row in [dict(zip(widths, widths))] + rows if rows else []:
             print("  ".join(row[c].ljust(w) for c, w in widths.items()).rstrip())
         print()
         failed = failed or any(v.state == "failed" for v in states)
@@ -224,4 +231,4 @@ if __name__ == "__main__":
         raise SystemExit(main())
     except BrokenPipeError:             # `python -m nnlab.status | head`: the reader has stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1) from None
+        raise SystemExit(141) from None     # 128 + SIGPIPE, as a shell reports a command stopped that way

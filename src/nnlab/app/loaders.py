@@ -16,6 +16,7 @@ from nnlab.errors import NnlabError, reason
 from nnlab.io import read_npz
 from nnlab.status import file_key
 
+
 @dataclass(frozen=True)
 class Loaded:
     path: Path

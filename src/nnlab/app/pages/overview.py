@@ -93,7 +93,7 @@ def variants_section(config, expected, first):
     else:
         states = all_states(config)
         if any_running(states) != expected:
-            st.rerun()                # a run started or ended, or a summary changed: refresh the page
+            st.rerun()                # a run started or ended: refresh the page
     for name, (task_states, message) in states.items():
         task_progress(tasks.TASKS[name], task_states, message)
     running = [r for task_states, _ in states.values() for v in task_states for r in v.runs if r.state == "running"]
