@@ -1045,8 +1045,10 @@ def test_compare_two_variants_in_either_order(replicated, task, monkeypatch):
         assert shown == row["answer"] and shown.startswith(f"{a} ")
         numbers = next(f for f in frames(at) if "difference (A − B)" in f.columns)
         assert numbers["comparison"][0] == "over 5 seeds (paired t)"
-        assert numbers["difference (A − B)"][0] == f"{row['difference']:.3g}"
-        assert numbers["95% CI"][0] == f"{row['low']:.3g} to {row['high']:.3g}" and numbers["p"][0] == f"{row['p']:.2g}"
+        points = 100 if row["metric"].endswith("accuracy") else 1         # accuracies in points, as the answer
+        assert numbers["difference (A − B)"][0] == f"{points * row['difference']:.3g}"
+        assert numbers["95% CI"][0] == f"{points * row['low']:.3g} to {points * row['high']:.3g}"
+        assert numbers["p"][0] == f"{row['p']:.2g}"
     full = next(f for f in frames(at) if "answer" in f.columns and "question" in f.columns)
     assert len(full) == len(table)                                      # the whole table, under an expander
     assert any(e.label.startswith("All comparisons") for e in at.expander)

@@ -305,13 +305,18 @@ def answer(task, row):
     ways = [("", f"over {seeds} seed{'s' if seeds != 1 else ''} (paired t)")]
     if isinstance(row.get("test_set_method"), str):
         ways.append(("test_set_", f"test set of the first seed ({row['test_set_method']})"))
-    st.dataframe(pd.DataFrame([{"comparison": way, "difference (A − B)": ui.number(row.get(f"{p}difference")),
-                                "95% CI": (f"{ui.number(row.get(f'{p}low'))} to {ui.number(row.get(f'{p}high'))}"
+    accuracy = row["metric"] in [m.name for m in task.all_metrics if m.is_accuracy]
+
+    def size(key):                    # an accuracy's difference in points, as the answer says it
+        value = row.get(key)
+        return ui.number(100 * value if accuracy and isinstance(value, (int, float)) else value)
+
+    st.dataframe(pd.DataFrame([{"comparison": way, "difference (A − B)": size(f"{p}difference"),
+                                "95% CI": (f"{size(f'{p}low')} to {size(f'{p}high')}"
                                            if math.isfinite(row.get(f"{p}low", math.nan)) else "–"),
                                 "p": ui.number(row.get(f"{p}p"), 2),
                                 "Holm-adjusted p": ui.number(row.get(f"{p}p_holm"), 2)}
                                for p, way in ways]), hide_index=True, width="stretch")
-    accuracy = row["metric"] in [m.name for m in task.all_metrics if m.is_accuracy]
-    st.caption("Differences are A − B" + (" (accuracies as fractions: 0.01 is 1 point)" if accuracy else "")
+    st.caption("Differences are A − B" + (", accuracies in points (1 point: 0.01 of the fraction)" if accuracy else "")
                + "; a difference is called real when its Holm-adjusted p (over every comparison of the task, "
                  f"one order each) is below {stats.ALPHA:g}.")

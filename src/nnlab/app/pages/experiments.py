@@ -23,8 +23,8 @@ def forest(task, table):
                          "real": stats.is_real(rows["p_holm"])})
     charts.intervals(data, metric, f"{metric.label}: experiment − baseline, with its 95% CI", zero=True)
     st.caption(f"Filled: a real difference (Holm-adjusted p < {stats.ALPHA:g}); open: not distinguishable from seed-to-seed "
-               "noise, or too few seeds to tell (no interval)." + (" Accuracies as fractions: 0.01 is 1 point."
-                                                                    if metric.is_accuracy else ""))
+               "noise, or too few seeds to tell (no interval)." + (" Accuracy differences in points: 1% on the axis is "
+                                                                    "1 point." if metric.is_accuracy else ""))
 
 
 def pick(task, table):
