@@ -745,7 +745,8 @@ def test_status_command_prints_the_overview_states_in_a_terminal(synthetic, tmp_
     with pytest.raises(SystemExit) as stop:
         status.main([str(tmp_path / "nowhere")])
     assert stop.value.code == 2
-    assert capsys.readouterr().err == f"error: {tmp_path / 'nowhere'}: expected the workflow's results folder, found no folder\n"
+    assert capsys.readouterr().err == (f"error: {tmp_path / 'nowhere'}: expected the workflow's results folder, "
+                                       "found no folder\n")
     with pytest.raises(SystemExit) as stop:                       # a config asked for but unreadable: no listing
         status.main([str(results), "--config", str(tmp_path / "none.yaml")])
     assert stop.value.code == 2 and not capsys.readouterr().out

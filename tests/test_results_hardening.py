@@ -218,7 +218,8 @@ def test_a_tasks_summary_is_written_while_other_tasks_still_train(tiny_run):
     ("parameters", "1e20", "'parameters': expected a finite number of size at most 2^53, found 1e+20"),
     ("steps", '"24"', "'steps': expected a finite number of size at most 2^53, found '24'"),
     ("test_accuracy_low", "0.99", "expected test_accuracy_low <= test_accuracy <= test_accuracy_high, found 0.99"),
-    ("test_accuracy_high", '"0.95"', "'test_accuracy_high': expected a finite number of size at most 2^53, found '0.95'"),
+    ("test_accuracy_high", '"0.95"',
+     "'test_accuracy_high': expected a finite number of size at most 2^53, found '0.95'"),
 ])
 def test_every_number_the_aggregate_reads_is_checked(tmp_path, key, value, expected):
     """Not only the registry's metrics: the run's size and step count, and its own interval of a metric."""

@@ -317,6 +317,7 @@ def answer(task, row):
                                 "p": ui.number(row.get(f"{p}p"), 2),
                                 "Holm-adjusted p": ui.number(row.get(f"{p}p_holm"), 2)}
                                for p, way in ways]), hide_index=True, width="stretch")
-    st.caption("Differences are A − B" + (", accuracies in points (1 point: 0.01 of the fraction)" if accuracy else "")
+    st.caption("Differences are A − B" + (", accuracies in points (1 point: 0.01 of the fraction)" if accuracy
+                                          else "")
                + "; a difference is called real when its Holm-adjusted p (over every comparison of the task, "
                  f"one order each) is below {stats.ALPHA:g}.")

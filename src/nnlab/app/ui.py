@@ -222,8 +222,9 @@ def estimates_table(task, estimates):
             metric = task.metric(name)
         except KeyError:
             metric = tasks.Metric(name, name.replace("_", " "), "value")
-        rows.append({"metric": metric.label, "key": name, "value": metric_value(metric, e["mean"], 4) + sd_text(e, metric),
-                     "95% CI": span(e, 4, metric), "computed as": how(metric, e) or "no interval"})
+        rows.append({"metric": metric.label, "key": name,
+                     "value": metric_value(metric, e["mean"], 4) + sd_text(e, metric), "95% CI": span(e, 4, metric),
+                     "computed as": how(metric, e) or "no interval"})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
