@@ -15,15 +15,19 @@ LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 FENCE = re.compile(r"^(```|~~~)")
 
 
-def prose(path):
-    """The page's lines outside fenced code blocks."""
+def lines_of(path, code=False):
+    """The page's lines outside fenced code blocks (code: inside them)."""
     lines, fenced = [], False
     for line in path.read_text(encoding="utf-8").splitlines():
         if FENCE.match(line.strip()):
             fenced = not fenced
-        elif not fenced:
+        elif fenced == code:
             lines.append(line)
     return lines
+
+
+def prose(path):
+    return lines_of(path)
 
 
 def links(path):
@@ -69,17 +73,6 @@ def test_readme_is_short_and_starts_with_make_run():
     assert commands[0] == "run" and "test" in commands
 
 
-def code_lines(path):
-    """The page's lines inside fenced code blocks."""
-    lines, fenced = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if FENCE.match(line.strip()):
-            fenced = not fenced
-        elif fenced:
-            lines.append(line)
-    return lines
-
-
 COURSE_FILES = "/path/to/course/files"     # the docs' placeholder: a folder of (empty) course files here
 USERS_FILES = {"screen.yaml"}              # a file the page asks the user to write
 
@@ -88,7 +81,7 @@ def snakemake_commands():
     """Every `snakemake` command of a code block in the README and docs, its comment dropped."""
     found = {}
     for page in PAGES:
-        for line in code_lines(page):
+        for line in lines_of(page, code=True):
             words = shlex.split(line, comments=True)
             if words[:1] == ["snakemake"] and not USERS_FILES & set(words):
                 found.setdefault(" ".join(words), words)
