@@ -25,3 +25,9 @@ def reason(error):
     """One line: the exception type and the first line of its message."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def beside(error, path):
+    """The error's line as shown next to the file `path` it is about: an NnlabError's own line
+    without its leading "path: ", any other error's reason()."""
+    return str(error).removeprefix(f"{path}: ") if isinstance(error, NnlabError) else reason(error)

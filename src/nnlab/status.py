@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnlab import runner, tasks, variants
-from nnlab.errors import DataError
+from nnlab.errors import DataError, beside
 from nnlab.replicates import read_history
 
 STATES = ("done", "running", "failed", "interrupted", "not started")
@@ -85,7 +85,7 @@ def _history_rows(path, key):
     try:
         frame = read_history(path, whole=False)
     except DataError as error:
-        return 0, 0.0, str(error).replace(f"{path}: ", "")
+        return 0, 0.0, beside(error, path)
     return len(frame), float(frame["seconds"].max()) if "seconds" in frame and len(frame) else 0.0, ""
 
 

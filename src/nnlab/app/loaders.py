@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from nnlab import models, replicates
-from nnlab.errors import NnlabError, reason
+from nnlab.errors import beside
 from nnlab.io import read_npz
 from nnlab.status import file_key
 
@@ -109,10 +109,8 @@ def _safe(parse, path, *args):
     """(True, value) or (False, reason): any error only makes this one file unreadable."""
     try:
         return True, parse(path, *args)
-    except NnlabError as error:        # one line of its own, after the file's name, which the app shows itself
-        return False, str(error).replace(f"{path}: ", "")
-    except Exception as error:  # noqa: BLE001 - the app must keep going
-        return False, reason(error)
+    except Exception as error:  # noqa: BLE001 - the app must keep going; it names the file itself
+        return False, beside(error, path)
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)
