@@ -182,29 +182,32 @@ def read_history(path, whole=True):
         with open(path, "rb") as f:
             raw = f.read(MAX_HISTORY_BYTES + 1)
         cut = len(raw) > MAX_HISTORY_BYTES
-        if (cut or not whole) and raw.count(b"\n") >= 1:
+        if (cut or not whole) and b"\n" in raw:
             raw = raw[:raw.rfind(b"\n") + 1]            # a line cut off here, or still being written
-        frame = pd.DataFrame({"epoch": []}) if not (whole or raw.strip()) else pd.read_csv(io.BytesIO(raw),
-                                                                                           nrows=MAX_EPOCHS + 1)
+        if whole or raw.strip():
+            frame = pd.read_csv(io.BytesIO(raw), nrows=MAX_EPOCHS + 1)
+        else:
+            frame = pd.DataFrame({"epoch": []})          # a live run's file before its header: no rows yet
     except (OSError, UnicodeDecodeError, ValueError) as error:   # pandas' parser errors are ValueErrors
-        raise DataError(f"{path}: expected a run's history table, found {reason(error)}"
-                        f"{advice}") from None
-    frame = frame.astype(float) if frame.empty else frame      # a header alone: a run that has just started
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        raise DataError(f"{path}: expected a run's history table, found {reason(error)}{advice}") from None
+    if frame.empty:
+        frame = frame.astype(float)                      # a header alone: a run that has just started
     cut = cut or len(frame) > MAX_EPOCHS
     frame = frame.head(MAX_EPOCHS)
-    epoch = frame.get("epoch", pd.Series(dtype=float))
-    found = (f"no 'epoch' column (columns {', '.join(map(str, frame.columns))})" if "epoch" not in frame.columns
-             else f"text in column '{text[0]}'" if text
-             else f"an epoch that is not a whole number from 0 to {MAX_EPOCHS:,}" if not (
-                 (epoch % 1 == 0) & epoch.between(0, MAX_EPOCHS)).all()
-             else f"more than {MAX_EPOCHS:,} epochs or {MAX_HISTORY_BYTES // 2**20} MiB" if cut and whole else None)
-    if found:
-        raise DataError(f"{path}: expected a run's history table of numbers by epoch, found {found[:120]}"
-                        f"{advice}")
-    frame = frame.astype({"epoch": int})
-    frame.attrs["cut"] = cut
-    return frame
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if "epoch" not in frame.columns:
+        found = f"no 'epoch' column (columns {', '.join(map(str, frame.columns))})"
+    elif text:
+        found = f"text in column '{text[0]}'"
+    elif not ((frame["epoch"] % 1 == 0) & frame["epoch"].between(0, MAX_EPOCHS)).all():
+        found = f"an epoch that is not a whole number from 0 to {MAX_EPOCHS:,}"
+    elif cut and whole:
+        found = f"more than {MAX_EPOCHS:,} epochs or {MAX_HISTORY_BYTES // 2**20} MiB"
+    else:
+        frame = frame.astype({"epoch": int})
+        frame.attrs["cut"] = cut
+        return frame
+    raise DataError(f"{path}: expected a run's history table of numbers by epoch, found {found[:120]}{advice}")
 
 
 def read_aggregate(path):
