@@ -175,6 +175,14 @@ def task_states(results, task, config):
     return states, message
 
 
+def row(v):
+    """A variant's cells of the status tables (the app's Overview, `python -m nnlab.status`):
+    state, variant, seeds done and epochs ("12 / 60"; "–" when done: its epochs are in metrics.json)."""
+    planned = f" / {v.epochs_planned}" if v.epochs_planned and v.epochs_done <= v.epochs_planned else ""
+    return {"state": v.state, "variant": v.variant, "seeds done": v.seeds_done,
+            "epochs": "–" if v.state == "done" else f"{v.epochs_done}{planned}"}
+
+
 def progress(states):
     """(fraction of runs done, "3 of 6 runs done · 1 running · 1 failed") of a task's variant states."""
     runs = [r for v in states for r in v.runs]
@@ -203,10 +211,10 @@ def main(argv=None):
     if not results.is_dir():
         found = "a file" if results.exists() else "no folder"
         parser.exit(2, f"error: {results}: expected the workflow's results folder, found {found}\n")
-    default = next((p for p in (results / "config.yaml", Path("config.yaml")) if p.is_file()), None)
+    default = next((p for p in (results / "config.yaml", Path("config.yaml")) if p.is_file()), "config.yaml")
     config = None
     try:
-        config = nnlab_config.read(Path(args.config or default or "config.yaml"))
+        config = nnlab_config.read(Path(args.config or default))
     except ConfigError as error:
         if args.config:                   # the one asked for: no listing from another source
             parser.exit(2, f"error: {error}\n")
@@ -215,12 +223,10 @@ def main(argv=None):
     for name, task in tasks.TASKS.items():
         states, message = task_states(results, name, config)
         print(f"{task.title}: {progress(states)[1]}" + (f" ({message})" if message and config else ""))
-        rows = [{"state": v.state, "variant": v.variant, "seeds done": v.seeds_done,
-                 "epochs": f"{v.epochs_done}/{v.epochs_planned or '?'}" if v.state in STATES[1:4] else "",
-                 "note": v.detail} for v in states]
+        rows = [{**row(v), "note": v.detail} for v in states]
         widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in rows[0]} if rows else {}
-        for row in [dict(zip(widths, widths))] + rows if rows else []:
-            print("  ".join(row[c].ljust(w) for c, w in widths.items()).rstrip())
+        for cells in [dict(zip(widths, widths))] + rows if rows else []:
+            print("  ".join(cells[c].ljust(w) for c, w in widths.items()).rstrip())
         print()
         failed = failed or any(v.state == "failed" for v in states)
     return 1 if failed else 0

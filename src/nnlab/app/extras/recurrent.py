@@ -25,8 +25,8 @@ def per_class(metrics):
             values = metrics.get(f"{split}_{score}")
             if score == "f1" and values is None:
                 continue                        # results written before F1 was: precision and recall only
-            numbers = isinstance(values, dict) and all(v is None or isinstance(v, (int, float)) for v in values.values())
-            if not numbers:
+            ok = isinstance(values, dict) and all(v is None or isinstance(v, (int, float)) for v in values.values())
+            if not ok:
                 raise ValueError(f"expected per-class numbers in {split}_{score}, found {str(values)[:60]}")
             table[f"{split} {label}"] = pd.Series({c: ui.fmt(v, 3) for c, v in values.items()})
     return pd.DataFrame(table).rename_axis("class").reset_index()

@@ -23,11 +23,9 @@ def overview_rows(page):
     compared = page.task.compared
     rows = []
     for v in page.states:
-        planned = v.epochs_planned if v.epochs_planned and v.epochs_done <= v.epochs_planned else None
-        row = {"state": v.state, "variant": ui.md(v.variant)}
-        if page.replicated:
-            row["seeds done"] = v.seeds_done
-        row["epochs"] = f"{v.epochs_done}" + (f" / {planned}" if planned else "")
+        row = {**status.row(v), "variant": ui.md(v.variant)}
+        if not page.replicated:
+            del row["seeds done"]
         notes = [v.detail] if v.detail else []
         estimates = page.estimates(v.variant) if v.done_seeds else None
         values = {}
