@@ -152,9 +152,10 @@ def read_run(path):
             span = f"[{low:g}, {high:g}]" if high is not None else f">= {low:g}"
             raise DataError(f"{path}: key '{metric.name}': expected a value in {span}, found {value!r}; "
                             f"{_redo(path)}")
+    checked = set(SKIPPED) | {metric.name for metric in TASKS[task].all_metrics}
     for key, value in record.items():       # every other number the aggregate reads (parameters, steps, ...)
         interval_end = key.endswith(("_low", "_high"))
-        if key in SKIPPED or isinstance(value, (bool, dict, list)) or (interval_end and value is None):
+        if key in checked or isinstance(value, (bool, dict, list)) or (interval_end and value is None):
             continue                        # null interval ends: a split too small for an interval
         if not plausible(value):
             raise DataError(f"{path}: key '{key}': expected a finite number of size at most 2^53, found "
