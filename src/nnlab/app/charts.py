@@ -11,7 +11,7 @@ def show(chart, height):
     """`height`: the plotting area's; the width fits the container, axes and legends come on top."""
     fit_width = alt.AutoSizeParams(type="fit-x", contains="padding")     # Streamlit's default "fit" squeezes the height
     st.altair_chart(chart.properties(height=height, autosize=fit_width).configure_legend(
-        orient="bottom", columns=4, labelLimit=240), width="stretch")
+        orient="bottom", columns=4, labelLimit=240, symbolOpacity=1), width="stretch")   # not a band's pale swatch
 
 
 def title(text, subtitle=""):

@@ -112,7 +112,8 @@ def live_classification(page):
         return
     table = pd.DataFrame(rows)
     st.dataframe(table, hide_index=True, width="stretch", key="rec-live-table",
-                 column_config={c: st.column_config.ProgressColumn(c, format="%.2f", min_value=0.0, max_value=1.0)
+                 column_config={c: st.column_config.ProgressColumn(c, format="%.2f", min_value=0.0, max_value=1.0,
+                                                                   width="small")     # six classes fit the page
                                 for c in classes})
     long = table.melt(["variant", "predicted", "correct"], classes, var_name="class", value_name="probability")
     charts.plot("bar", long, "class probabilities",
