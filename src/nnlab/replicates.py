@@ -43,13 +43,18 @@ def scalar_metrics(record):
 CLIPPED = ", clipped to the metric's range"   # the end of an aggregate's interval text when clipped
 
 
+def t_name(k):
+    """How a t interval over k seeds is named in aggregates and the app: "t, 5 seeds"."""
+    return f"t, {k} seeds"
+
+
 def _interval(values, bounds=(None, None)):
     """The aggregate of one metric over the runs of a variant; a t interval reaching outside the
     metric's range (an accuracy's [0, 1]) is clipped to it, and says so."""
     mean, sd, low, high = stats.t_interval(values)
     entry = {"mean": mean, "sd": sd, "n": len(values), "low": low, "high": high}
     if len(values) > 1:
-        entry["interval"] = f"t, {len(values)} seeds"
+        entry["interval"] = t_name(len(values))
         lowest, highest = bounds
         if (lowest is not None and low < lowest) or (highest is not None and high > highest):
             entry["low"] = low if lowest is None else max(low, lowest)
