@@ -738,6 +738,10 @@ def test_status_command_prints_the_overview_states_in_a_terminal(synthetic, tmp_
                   line.split()[0] in ("done", "running", "failed", "interrupted"))
     assert states[info["running"]] == "running" and states[info["failed"]] == "failed"
     assert states[info["chosen"]] == "done" and "diverged at epoch 3" in out
+    chosen = next(line for line in out.splitlines() if line.split()[1:2] == [info["chosen"]])
+    mse = replicates.read_aggregate(tasks.aggregate_file(results, "autoencoder", info["chosen"]))["metrics"]
+    assert wording.estimate_cell(mse["reconstruction_mse"]) in chosen        # its key metric with its 95% interval
+    assert "held-out MSE" in out and "95% CI" in out
     assert re.search(rf"not started +{re.escape(info['not_started'])}", out)
     runs = len(info["language_model"])
     assert f"Neural language model: {runs} of {runs} runs done\n" in out
@@ -752,8 +756,12 @@ def test_status_command_prints_the_overview_states_in_a_terminal(synthetic, tmp_
     assert stop.value.code == 2 and not capsys.readouterr().out
     done = tmp_path / "done"                                      # nothing failed: exit status 0
     shutil.copytree(results / "language_model", done / "language_model")
+    first = info["language_model"][0]
+    Path(tasks.aggregate_file(done, "language_model", first)).write_text("[]")
     assert status.main([str(done), "--config", str(config)]) == 0
-    assert f"Neural language model: {runs} of {runs} runs done\n" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"Neural language model: {runs} of {runs} runs done\n" in out
+    assert re.search(rf"done +{re.escape(first)} .* aggregate.json unreadable: expected a variant's aggregate", out)
 
 
 # ------------------------------------------------------------------------- pages
@@ -1352,16 +1360,3 @@ def test_an_extra_huge_array_is_ignored_and_a_needed_one_refused(tmp_path, monke
     assert ("could not read `data/activity.npz`: ValueError: key 'x_train' declares (100000, 1000, 3) float32 "
             "(1,144 MiB), over the 256 MiB limit: not loaded") in texts(at, ("error",))
     assert len(at.get("image")) == 2 and any("word" in f.columns for f in frames(at))    # the rest as usual
-
-
-def test_how_an_interval_was_computed_keeps_the_aggregates_clipped_note():
-    """aggregate.json says when a t interval was clipped to the metric's range; the captions say it too."""
-    from nnlab.app import ui
-    from nnlab.replicates import CLIPPED
-    from nnlab.tasks import TASKS
-
-    metric = TASKS["recurrent"].key_metric
-    clipped = {"mean": 0.99, "sd": 0.02, "n": 5, "low": 0.97, "high": 1.0, "interval": "t, 5 seeds" + CLIPPED}
-    assert ui.how(metric, clipped) == "t over 5 seeds, clipped to the metric's range"
-    assert ui.ci_text(metric, clipped) == "95% CI 97%–100%, t over 5 seeds, clipped to the metric's range"
-    assert ui.how(metric, dict(clipped, interval="t, 5 seeds")) == "t over 5 seeds"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nnlab import replicates, stats
+from nnlab import replicates, stats, wording
 from nnlab.tasks import TASKS
 from nnlab.io import save_npz, write_json
 
@@ -75,7 +75,7 @@ def test_comparisons_with_five_seeds_answer_in_words_and_numbers():
     assert row["answer"].startswith("gru-full is better than lstm-full by 4.8 points of test_accuracy (95% CI")
     assert "5 seeds): a real difference (Holm-adjusted p < 0.001)" in row["answer"]
     accuracy = TASKS["recurrent"].metric("test_accuracy")
-    assert replicates._span(accuracy, -0.0004, 0.02) == "95% CI 0.0 to 2.0"     # no "-0.0"
+    assert wording.difference_span(accuracy, -0.0004, 0.02) == "95% CI 0.0 to 2.0"     # no "-0.0"
     ce = table[table["question"] == "gru-full vs lstm-full: test_cross_entropy"].iloc[0]
     assert ce["difference"] == pytest.approx(-0.1) and ce["test_set_method"] == "paired per-sample difference"
     assert ce["answer"].startswith("gru-full is better than lstm-full by 0.1 of test_cross_entropy")

@@ -21,6 +21,7 @@ from nnlab.errors import DataError, reason
 from nnlab.io import NPZ_ERRORS, read_npz, save_csv, write_json
 from nnlab.results import _plain
 from nnlab.tasks import TASKS, run_of
+from nnlab.wording import CLIPPED, amount, difference_span, p_text, signed, t_name
 
 SKIPPED = ("task", "variant", "hyperparameters", "provenance")
 
@@ -38,14 +39,6 @@ def scalar_metrics(record):
     """The numeric top-level metrics of a metrics.json record (no bools, lists or dicts)."""
     return {k: float(v) for k, v in record.items()
             if k not in SKIPPED and isinstance(v, (int, float)) and not isinstance(v, bool)}
-
-
-CLIPPED = ", clipped to the metric's range"   # the end of an aggregate's interval text when clipped
-
-
-def t_name(k):
-    """How a t interval over k seeds is named in aggregates and the app: "t, 5 seeds"."""
-    return f"t, {k} seeds"
 
 
 def _interval(values, bounds=(None, None)):
@@ -401,30 +394,10 @@ def mirrored(table):
     return out
 
 
-def _amount(metric, value):
-    return f"{abs(value) * 100:.1f} points" if metric.is_accuracy else f"{abs(value):.4g}"
-
-
-def _signed(value, spec):
-    """value formatted by spec, without the sign of a value that rounds to zero ("-0.0")."""
-    text = format(value, spec)
-    return text.lstrip("-") if float(text) == 0 else text
-
-
-def _span(metric, low, high):
-    if metric.is_accuracy:
-        return f"95% CI {_signed(low * 100, '.1f')} to {_signed(high * 100, '.1f')}"
-    return f"95% CI {_signed(low, '.4g')} to {_signed(high, '.4g')}"
-
-
 def _direction(row, metric, difference):
     """'a is better than b' or 'a is worse than b' for a difference a - b of `metric`."""
     better = (difference < 0) if metric.lower_is_better else (difference > 0)
     return f"{row['a']} is {'better' if better else 'worse'} than {row['b']}"
-
-
-def _p(p):
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
 def answer(task, row):
@@ -434,17 +407,18 @@ def answer(task, row):
     metric, name, parts = TASKS[task].metric(row["metric"]), row["metric"], []
     if row["seeds"] >= stats.MIN_SEEDS and math.isnan(row["p"]):
         parts.append(f"Every one of the {row['seeds']} seeds gave the same difference of {name} "
-                     f"({_signed(row['difference'], '.4g')}): identical results carry no information about "
+                     f"({signed(row['difference'], '.4g')}): identical results carry no information about "
                      f"seed-to-seed noise, so there is no p-value (are some runs copies of each other?)")
     elif row["seeds"] >= stats.MIN_SEEDS:
         if row["difference"] == 0:
             head = f"{row['a']} and {row['b']} have the same mean {name}"
         else:
-            head = f"{_direction(row, metric, row['difference'])} by {_amount(metric, row['difference'])} of {name}"
+            head = f"{_direction(row, metric, row['difference'])} by {amount(metric, row['difference'])} of {name}"
         real = stats.is_real(row["p_holm"])
-        parts.append(f"{head} ({_span(metric, row['low'], row['high'])}, {_p(row['p'])}, {row['seeds']} seeds): "
+        span = difference_span(metric, row["low"], row["high"])
+        parts.append(f"{head} ({span}, {p_text(row['p'])}, {row['seeds']} seeds): "
                      + ("a real difference" if real else "not distinguishable")
-                     + f" (Holm-adjusted {_p(row['p_holm'])})")
+                     + f" (Holm-adjusted {p_text(row['p_holm'])})")
     else:
         parts.append(f"Too few seeds to say anything about training randomness ({row['seeds']} "
                      f"seed{'s' if row['seeds'] != 1 else ''}; at least {stats.MIN_SEEDS} are needed: "
@@ -452,12 +426,13 @@ def answer(task, row):
     if not math.isnan(row.get("test_set_p", math.nan)):
         d = row["test_set_difference"]
         head = (f"{row['a']} and {row['b']} are level" if d == 0
-                else f"{_direction(row, metric, d)} by {_amount(metric, d)}")
+                else f"{_direction(row, metric, d)} by {amount(metric, d)}")
         real = stats.is_real(row["test_set_p_holm"])
-        parts.append(f"on the test set of the first seed, {head} ({_span(metric, row['test_set_low'], row['test_set_high'])}, "
-                     f"{row['test_set_method']} {_p(row['test_set_p'])}): "
+        span = difference_span(metric, row["test_set_low"], row["test_set_high"])
+        parts.append(f"on the test set of the first seed, {head} ({span}, "
+                     f"{row['test_set_method']} {p_text(row['test_set_p'])}): "
                      + ("a real difference" if real else "not distinguishable") + " on this test set"
-                     + f" (Holm-adjusted {_p(row['test_set_p_holm'])})")
+                     + f" (Holm-adjusted {p_text(row['test_set_p_holm'])})")
     return "; ".join(parts) + "."
 
 

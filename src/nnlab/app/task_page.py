@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nnlab import replicates, stats, status, tasks
+from nnlab import replicates, stats, status, tasks, wording
 from nnlab.app import charts, loaders, ui
 
 DRAWN_HERE = ("curves.png",)       # run figures this page draws itself (from history.csv)
@@ -309,13 +309,13 @@ def answer(task, row):
 
     def size(key):                    # an accuracy's difference in points, as the answer says it
         value = row.get(key)
-        return ui.number(100 * value if accuracy and isinstance(value, (int, float)) else value)
+        return wording.fmt(100 * value if accuracy and isinstance(value, (int, float)) else value, 3)
 
     st.dataframe(pd.DataFrame([{"comparison": way, "difference (A − B)": size(f"{p}difference"),
                                 "95% CI": (f"{size(f'{p}low')} to {size(f'{p}high')}"
                                            if math.isfinite(row.get(f"{p}low", math.nan)) else "–"),
-                                "p": ui.number(row.get(f"{p}p"), 2),
-                                "Holm-adjusted p": ui.number(row.get(f"{p}p_holm"), 2)}
+                                "p": wording.fmt(row.get(f"{p}p"), 2),
+                                "Holm-adjusted p": wording.fmt(row.get(f"{p}p_holm"), 2)}
                                for p, way in ways]), hide_index=True, width="stretch")
     st.caption("Differences are A − B" + (", accuracies in points (1 point: 0.01 of the fraction)" if accuracy
                                           else "")

@@ -1,7 +1,6 @@
 """What every page shares: settings, Markdown-safe text, messages in place of unreadable files, intervals, tables."""
 import contextlib
 import logging
-import math
 import re
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from streamlit.errors import FragmentHandledException
 from nnlab import tasks
 from nnlab import config as nnlab_config
 from nnlab.errors import ConfigError, reason
-from nnlab.replicates import CLIPPED
 from nnlab.app import loaders, settings as settings_module
+from nnlab.wording import ci_text, has_interval, how, level, sd_text, span
 
 SETTINGS_KEY = "nnlab_settings"
 IDLE_POLL_SECONDS = 15.0       # Overview: how often to look for newly started jobs when none runs
@@ -135,69 +134,6 @@ def whole_table(label, path, table, key, **column_config):
         csv_download(path, key=f"{key}-download")
 
 
-def fmt(value, digits=4):
-    if value is None:
-        return "–"
-    if isinstance(value, (float, np.floating)) and math.isfinite(value):
-        return f"{value:.{digits}g}"
-    return str(int(value)) if isinstance(value, np.integer) else str(value)
-
-
-def number(value, digits=3):
-    return fmt(value, digits) if isinstance(value, (int, float)) and math.isfinite(value) else "–"
-
-
-def metric_value(metric, x, digits=3):
-    """A metric's value as the summary tables show it: an accuracy in percent ("94.8%"), others as numbers."""
-    accuracy = metric is not None and metric.is_accuracy and isinstance(x, (int, float)) and math.isfinite(x)
-    return f"{fmt(100.0 * x, digits)}%" if accuracy else fmt(x, digits)
-
-
-def has_interval(estimate):
-    return all(isinstance(estimate.get(k), (int, float)) and math.isfinite(estimate[k]) for k in ("low", "high"))
-
-
-def span(estimate, digits=3, metric=None):
-    return (f"{metric_value(metric, estimate['low'], digits)}–{metric_value(metric, estimate['high'], digits)}"
-            if has_interval(estimate) else "–")
-
-
-def sd_text(estimate, metric=None):
-    """" ± 0.012 sd" (" ± 1.2% sd" for an accuracy) when the interval is a t interval over seeds, else ""."""
-    t = has_interval(estimate) and estimate["interval"].startswith("t,")
-    return f" ± {metric_value(metric, estimate['sd'], 2)} sd" if t else ""
-
-
-def how(metric, estimate):
-    """How an estimate's interval was computed, in words ("" when it has none)."""
-    interval = estimate.get("interval", "none")
-    if interval.endswith(" set"):          # one run's own interval on its test, validation, ... set
-        return f"Wilson, {interval}" if metric.is_accuracy else f"normal over per-sample losses, {interval}"
-    if interval.startswith("t,"):
-        return f"t over {number(estimate.get('n'), 6)} seeds" + (CLIPPED if interval.endswith(CLIPPED) else "")
-    return ""
-
-
-def ci_text(metric, estimate, digits=3):
-    """e.g. "95% CI 93%–96%, t over 5 seeds" (the estimate has an interval)."""
-    return f"95% CI {span(estimate, digits, metric)}, {how(metric, estimate)}"
-
-
-def estimate_text(metric, estimate, digits=3):
-    """e.g. "94.8% ± 1.2% sd (95% CI 93%–96%, t over 5 seeds)"; "no interval" said so."""
-    text = metric_value(metric, estimate.get("mean"), digits) + sd_text(estimate, metric)
-    if has_interval(estimate):
-        return f"{text} ({ci_text(metric, estimate, digits)})"
-    n = estimate.get("n")
-    return f"{text} (no interval: {'one run' if n in (None, 1) else f'{number(n, 6)} runs'})"
-
-
-def estimate_cell(estimate, digits=4, metric=None):
-    """A table cell: "95.17% (93.4%–96.6%)", or the value alone when it has no interval."""
-    text = metric_value(metric, estimate.get("mean"), digits)
-    return f"{text} ({span(estimate, 3, metric)})" if has_interval(estimate) else text
-
-
 INTERVALS_CAPTION = ("Values: the mean over a variant's seeds, with its 95% confidence interval; **t, k seeds**: "
                      "a t interval over the k seeds' values; **test set** (one seed): the run's own interval on "
                      "that set (Wilson for accuracies, normal over the per-sample losses for cross-entropies and "
@@ -209,7 +145,7 @@ def estimate_row(task, estimates, names):
     shown = [n for n in names if n in estimates]
     for column, name in zip(st.columns(len(shown)) if shown else [], shown):
         e, metric = estimates[name], task.metric(name)
-        column.metric(metric.label, metric_value(metric, e["mean"], 3))
+        column.metric(metric.label, level(metric, e["mean"]))
         interval = ci_text(metric, e) if has_interval(e) else "no interval"
         column.caption(" · ".join(filter(None, [sd_text(e, metric).strip(), interval])))
 
@@ -223,7 +159,7 @@ def estimates_table(task, estimates):
         except KeyError:
             metric = tasks.Metric(name, name.replace("_", " "), "value")
         rows.append({"metric": metric.label, "key": name,
-                     "value": metric_value(metric, e["mean"], 4) + sd_text(e, metric), "95% CI": span(e, 4, metric),
+                     "value": level(metric, e["mean"], 4) + sd_text(e, metric), "95% CI": span(e, 4, metric),
                      "computed as": how(metric, e) or "no interval"})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 

@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from nnlab import wording
 from nnlab.app import loaders, ui
 
 
@@ -29,7 +30,7 @@ def sweep(page):
     loaded, pick = selection(page)
     if ui.problem(loaded, "sweep selection"):
         return
-    st.markdown(f"**Chosen:** β = {ui.fmt(pick.get('beta'))}, ρ = {ui.fmt(pick.get('rho'))} "
+    st.markdown(f"**Chosen:** β = {wording.fmt(pick.get('beta'))}, ρ = {wording.fmt(pick.get('rho'))} "
                 f"({ui.md(pick.get('variant', '?'), code=True)}) · criterion: "
                 f"{ui.md(loaded.value.get('criterion', '?'))}")
     candidates = loaded.value.get("candidates")
@@ -38,7 +39,7 @@ def sweep(page):
         st.info("selection.json lists no candidates.", icon=ui.WAIT)
         return
     candidates.insert(0, "chosen", candidates["variant"].eq(pick.get("variant")).map({True: "★", False: ""}))
-    candidates.insert(5, "MSE 95% CI", [ui.span(e) if (e := mse(page, str(n))[0]) else "–"
+    candidates.insert(5, "MSE 95% CI", [wording.span(e) if (e := mse(page, str(n))[0]) else "–"
                                         for n in candidates["variant"]])
     left, right = st.columns([3, 2])
     left.dataframe(candidates, hide_index=True, width="stretch")
@@ -72,7 +73,7 @@ def grid(page):
         for hidden in sorted({h for h, _ in cells if h is not None}):
             for column, lam in zip(st.columns(max(len(lambdas), 3)), lambdas):     # >= 3: tiles stay small
                 with column:
-                    tile(page, cells.get((hidden, lam)), f"L_hid = {ui.fmt(hidden)}, λ = {ui.fmt(lam)}")
+                    tile(page, cells.get((hidden, lam)), f"L_hid = {wording.fmt(hidden)}, λ = {wording.fmt(lam)}")
     with combined:
         ui.image(page.task_file("grid_features.png"), "features of every grid variant", "grid figure", "content")
 
@@ -88,7 +89,7 @@ def tile(page, name, title):
     estimate, error = mse(page, name)
     if error:
         st.error(f"{ui.md(name)} metrics: {ui.md(error)}", icon=ui.BROKEN)
-    extra = f" · MSE {ui.estimate_cell(estimate)}" if estimate else " · metrics unreadable" if error else ""
+    extra = f" · MSE {wording.estimate_cell(estimate)}" if estimate else " · metrics unreadable" if error else ""
     ui.image(page.run(name) / "features.png", caption=title + extra, what=title)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nnlab import wording
 from nnlab.app import charts, loaders, ui
 from nnlab.errors import reason
 
@@ -28,7 +29,7 @@ def per_class(metrics):
             ok = isinstance(values, dict) and all(v is None or isinstance(v, (int, float)) for v in values.values())
             if not ok:
                 raise ValueError(f"expected per-class numbers in {split}_{score}, found {str(values)[:60]}")
-            table[f"{split} {label}"] = pd.Series({c: ui.fmt(v, 3) for c, v in values.items()})
+            table[f"{split} {label}"] = pd.Series({c: wording.fmt(v, 3) for c, v in values.items()})
     return pd.DataFrame(table).rename_axis("class").reset_index()
 
 
@@ -42,7 +43,7 @@ def run(page, name, seed):
             if not ui.problem(loaded, f"{split} confusion matrix"):
                 e = estimates.get(f"{split}_accuracy")
                 metric = page.task.metric(f"{split}_accuracy")
-                charts.confusion(loaded.value, f"{split}: accuracy " + (ui.estimate_text(metric, e) if e else "–"))
+                charts.confusion(loaded.value, f"{split}: accuracy " + (wording.estimate_text(metric, e) if e else "–"))
     st.subheader("Per class")
     scores = page.metrics(name, seed).parsed(per_class)
     if not ui.problem(scores, "per-class scores"):

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nnlab import replicates, stats, tasks
+from nnlab import stats, tasks, wording
 from nnlab.app import charts, task_page, ui
 
 NEEDED = ["experiment", "variant", "a", "metric", "difference", "low", "high", "p_holm", "answer"]
@@ -18,7 +18,7 @@ def forest(task, table):
         st.caption(f"No comparison of {ui.md(metric.label)}.")
         return
     data = pd.DataFrame({"variant": rows["a"], "value": rows["difference"], "low": rows["low"], "high": rows["high"],
-                         "interval": [replicates.t_name(s) if pd.notna(low) else "none"
+                         "interval": [wording.t_name(s) if pd.notna(low) else "none"
                                       for s, low in zip(rows["seeds"], rows["low"])],
                          "real": stats.is_real(rows["p_holm"])})
     charts.intervals(data, metric, f"{metric.label}: experiment − baseline, with its 95% CI", zero=True)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nnlab import status, tasks
+from nnlab import status, tasks, wording
 from nnlab.app import charts, task_page, ui
 
 
@@ -20,31 +20,20 @@ def any_running(states):
 
 def overview_rows(page):
     """The status board of one task, as text cells (a static table keeps them in the page's text)."""
-    compared = page.task.compared
     rows = []
     for v in page.states:
-        row = {**status.row(v), "variant": ui.md(v.variant)}
+        loaded = page.estimates(v.variant) if v.done_seeds else None
+        problem = f"{loaded.path.name} unreadable: {loaded.error}" if loaded is not None and loaded.error else ""
+        row = {**status.row(v, loaded.value if loaded is not None and loaded.ok else None, problem),
+               "variant": ui.md(v.variant)}
+        notes = [row.pop("note")]
+        if len(v.runs) == 1 and v.done_seeds and (metrics := page.metrics(v.variant)).ok \
+                and metrics.value.get("stopped_early"):
+            notes.append(f"stopped early; best epoch {wording.fmt(metrics.value.get('best_epoch'))}")
         if not page.replicated:
             del row["seeds done"]
-        notes = [v.detail] if v.detail else []
-        estimates = page.estimates(v.variant) if v.done_seeds else None
-        values = {}
-        if estimates is not None and estimates.ok:
-            values = estimates.value
-            if v.state == "done" and "epochs_run" in values:
-                row["epochs"] = ui.fmt(values["epochs_run"]["mean"], 3)
-            if len(v.runs) == 1 and (metrics := page.metrics(v.variant)).ok and metrics.value.get("stopped_early"):
-                notes.append(f"stopped early; best epoch {ui.fmt(metrics.value.get('best_epoch'))}")
-        elif estimates is not None and not estimates.missing:
-            notes.append(f"{estimates.path.name} unreadable: {estimates.error}")
-        elif v.state == "done":
-            notes.append("aggregate.json not written yet")
-        row.update({m.label: ui.estimate_cell(values[m.name], metric=m) if m.name in values else "–"
-                    for m in compared})
-        row["95% CI"] = ", ".join(sorted({values[m.name]["interval"] for m in compared if m.name in values
-                                          and ui.has_interval(values[m.name])})) or ""
         row["updated"] = "–" if v.updated is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v.updated))
-        row["note"] = ui.md("; ".join(notes))          # st.table renders its cells as Markdown
+        row["note"] = ui.md("; ".join(filter(None, notes)))          # st.table renders its cells as Markdown
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -71,7 +60,7 @@ def task_progress(task, task_states, message):
 def live_progress(running):
     """running: the running runs (one VariantState per seed)."""
     st.subheader("Live progress", anchor="live-progress")
-    st.caption(f"Curves of running runs, checked every {ui.fmt(ui.settings().refresh)} s "
+    st.caption(f"Curves of running runs, checked every {wording.fmt(ui.settings().refresh)} s "
                "(a history.csv is re-read only when its modification time changes).")
     for r in running:
         fraction = min(r.epochs_done / r.epochs_planned, 1.0) if r.epochs_planned else 0.0

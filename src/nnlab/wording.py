@@ -1,0 +1,98 @@
+"""How nnlab writes its numbers, wherever it shows them (the workflow's answers, the app): a metric's level (an
+accuracy in percent), a difference (an accuracy's in points), a p-value, and an estimate of aggregate.json with
+its 95% interval and how that interval was computed, by the names aggregates give their intervals."""
+import math
+
+import numpy as np
+
+CLIPPED = ", clipped to the metric's range"   # the end of an aggregate's interval text when clipped
+
+
+def t_name(k):
+    """How a t interval over k seeds is named in aggregates and the app: "t, 5 seeds"."""
+    return f"t, {k} seeds"
+
+
+def fmt(value, digits=4):
+    """A number to `digits` significant digits; "–" for none, nan or inf; anything else as its text."""
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.{digits}g}" if math.isfinite(value) else "–"
+    return "–" if value is None else str(int(value)) if isinstance(value, np.integer) else str(value)
+
+
+def level(metric, x, digits=3):
+    """A metric's value: an accuracy in percent ("94.8%"), others as numbers (metric None: a number)."""
+    accuracy = metric is not None and metric.is_accuracy and isinstance(x, (int, float)) and math.isfinite(x)
+    return f"{fmt(100.0 * x, digits)}%" if accuracy else fmt(x, digits)
+
+
+def difference(metric, d):
+    """A difference a − b as its number is said: an accuracy's in points (0.012 -> 1.2)."""
+    return 100 * d if metric.is_accuracy and isinstance(d, (int, float)) else d
+
+
+def signed(value, spec):
+    """value formatted by spec, without the sign of a value that rounds to zero ("-0.0")."""
+    text = format(value, spec)
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+def amount(metric, d):
+    """The size of a difference in words: "1.2 points" of an accuracy, "0.0123" of anything else."""
+    return f"{abs(difference(metric, d)):.1f} points" if metric.is_accuracy else f"{abs(d):.4g}"
+
+
+def difference_span(metric, low, high):
+    """"95% CI -0.4 to 2.2": a difference's interval, an accuracy's in points."""
+    spec = ".1f" if metric.is_accuracy else ".4g"
+    return f"95% CI {signed(difference(metric, low), spec)} to {signed(difference(metric, high), spec)}"
+
+
+def p_text(p):
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
+def has_interval(estimate):
+    return all(isinstance(estimate.get(k), (int, float)) and math.isfinite(estimate[k]) for k in ("low", "high"))
+
+
+def span(estimate, digits=3, metric=None):
+    """"93%–96%": an estimate's interval ("–" when it has none)."""
+    return (f"{level(metric, estimate['low'], digits)}–{level(metric, estimate['high'], digits)}"
+            if has_interval(estimate) else "–")
+
+
+def sd_text(estimate, metric=None):
+    """" ± 0.012 sd" (" ± 1.2% sd" for an accuracy) when the interval is a t interval over seeds, else ""."""
+    t = has_interval(estimate) and estimate["interval"].startswith("t,")
+    return f" ± {level(metric, estimate['sd'], 2)} sd" if t else ""
+
+
+def how(metric, estimate):
+    """How an estimate's interval was computed, in words ("" when it has none)."""
+    interval = estimate.get("interval", "none")
+    if interval.endswith(" set"):          # one run's own interval on its test, validation, ... set
+        return f"Wilson, {interval}" if metric.is_accuracy else f"normal over per-sample losses, {interval}"
+    if interval.startswith("t,"):
+        return f"t over {fmt(estimate.get('n'), 6)} seeds" + (CLIPPED if interval.endswith(CLIPPED) else "")
+    return ""
+
+
+def ci_text(metric, estimate, digits=3):
+    """e.g. "95% CI 93%–96%, t over 5 seeds" (the estimate has an interval)."""
+    return f"95% CI {span(estimate, digits, metric)}, {how(metric, estimate)}"
+
+
+def estimate_text(metric, estimate, digits=3):
+    """e.g. "94.8% ± 1.2% sd (95% CI 93%–96%, t over 5 seeds)"; "no interval" said so."""
+    text = level(metric, estimate.get("mean"), digits) + sd_text(estimate, metric)
+    if has_interval(estimate):
+        return f"{text} ({ci_text(metric, estimate, digits)})"
+    n = estimate.get("n")
+    return f"{text} (no interval: {'one run' if n in (None, 1) else f'{fmt(n, 6)} runs'})"
+
+
+def estimate_cell(estimate, digits=4, metric=None):
+    """A table cell: "95.17% (93.4%–96.6%)", or the value alone when it has no interval."""
+    text = level(metric, estimate.get("mean"), digits)
+    return f"{text} ({span(estimate, 3, metric)})" if has_interval(estimate) else text
