@@ -712,24 +712,28 @@ def test_history_is_re_read_only_when_it_changes(tmp_path, monkeypatch):
     assert list(loaders.load_history(path).value["epoch"]) == [1, 2, 3] and len(calls) == 2
 
 
-def test_confusion_parser_accepts_labelled_and_bare_matrices(tmp_path):
+def test_confusion_parser_reads_the_workflows_matrices_and_refuses_others(tmp_path):
     from nnlab.app.loaders import parse_confusion
 
     path = tmp_path / "c.csv"
-    pd.DataFrame([[3, 1], [0, 4]], index=["a", "b"], columns=["a", "b"]).to_csv(path)
-    assert parse_confusion(path).loc["a", "b"] == 1
-    pd.DataFrame([[3, 1], [0, 4]], columns=["a", "b"]).to_csv(path, index=False)
-    labelled = parse_confusion(path)
-    assert list(labelled.index) == ["a", "b"] and labelled.loc["b", "b"] == 4
-    path.write_text("a,b\n1,2\n")
-    with pytest.raises(ValueError, match="square"):
+    table = pd.DataFrame([[3, 1], [0, 4]], columns=["a", "b"])
+    table.insert(0, "true", ["a", "b"])                    # as nnlab.experiments.recurrent writes it
+    table.to_csv(path, index=False)
+    counts = parse_confusion(path)
+    assert list(counts.index) == ["a", "b"] and counts.loc["a", "b"] == 1 and counts.loc["b", "b"] == 4
+    path.write_text("true,a,b\na,1,2\n")
+    with pytest.raises(ValueError, match="square matrix, found 1 x 2"):
         parse_confusion(path)
+    for text in ("true,a,b\na,1,x\nb,0,4\n", "true,a,b\na,1,\nb,0,4\n", "true\n"):
+        path.write_text(text)
+        with pytest.raises(ValueError, match="expected a count in every cell"):
+            parse_confusion(path)
 
 
 def test_status_command_prints_the_overview_states_in_a_terminal(synthetic, tmp_path, capsys):
     """`python -m nnlab.status`: per task the Overview's progress line and a row per variant with
     its state; exit status 1 when a run failed, 2 and one line for a folder that is not there."""
-    from nnlab import status
+    from nnlab import replicates, status, wording
 
     results, config, info = synthetic
     assert status.main([str(results), "--config", str(config)]) == 1          # one autoencoder run failed

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -87,21 +86,12 @@ def parse_png(path):
 
 
 def parse_confusion(path):
-    """A confusion matrix CSV, labelled or header-only -> square DataFrame (rows true, columns predicted)."""
-    frame = pd.read_csv(path)
-    first = frame.columns[0]
-    if not pd.api.types.is_numeric_dtype(frame[first]):
-        frame = frame.set_index(first)
-        frame.index.name = None
-    elif str(first).startswith("Unnamed"):
-        frame = frame.set_index(first)
-    counts = frame.apply(pd.to_numeric, errors="coerce")
-    if counts.isna().any().any():
-        raise ValueError("non-numeric or missing counts")
-    if counts.shape[0] != counts.shape[1] or counts.shape[0] == 0:
+    """A confusion_<split>.csv (its first column the true classes) -> square DataFrame (rows true, columns predicted)."""
+    counts = pd.read_csv(path, index_col=0).rename_axis(None)
+    if counts.empty or not all(pd.api.types.is_numeric_dtype(c) for _, c in counts.items()) or counts.isna().any().any():
+        raise ValueError("expected a count in every cell, found a non-numeric or missing one")
+    if counts.shape[0] != counts.shape[1]:
         raise ValueError(f"expected a square matrix, found {counts.shape[0]} x {counts.shape[1]}")
-    if len(counts.index) and all(isinstance(i, (int, np.integer)) for i in counts.index):
-        counts.index = list(counts.columns)
     return counts
 
 
