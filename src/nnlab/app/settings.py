@@ -32,17 +32,14 @@ def seconds(raw, name):
 def resolve(app_dir, argv=(), environ=None):
     """Settings from script arguments `argv` (what follows `--`) and `environ`."""
     environ = os.environ if environ is None else environ
-    app_dir = Path(app_dir)
     parser = argparse.ArgumentParser(prog="streamlit run app.py --", allow_abbrev=False, add_help=False)
     for option in ("--results", "--config", "--refresh"):
         parser.add_argument(option)
     args, _unknown = parser.parse_known_args(list(argv))
-    results = Path(args.results or environ.get("NNLAB_RESULTS") or app_dir / "results").expanduser().absolute()
-    config = args.config or environ.get("NNLAB_CONFIG")
-    if not config:      # the workflow writes the config a run used into the results folder
-        config = results / "config.yaml" if (results / "config.yaml").is_file() else app_dir / "config.yaml"
-    raw, name = args.refresh, "--refresh"
-    if raw is None:         # an empty NNLAB_REFRESH is as if unset
-        raw, name = environ.get("NNLAB_REFRESH") or None, "NNLAB_REFRESH"
-    refresh = DEFAULT_REFRESH if raw is None else seconds(raw, name)
+    results = Path(args.results or environ.get("NNLAB_RESULTS") or Path(app_dir) / "results").expanduser().absolute()
+    ran = results / "config.yaml"      # the workflow writes the config a run used into the results folder
+    config = args.config or environ.get("NNLAB_CONFIG") or (ran if ran.is_file() else Path(app_dir) / "config.yaml")
+    refresh = (seconds(args.refresh, "--refresh") if args.refresh is not None
+               else seconds(environ["NNLAB_REFRESH"], "NNLAB_REFRESH") if environ.get("NNLAB_REFRESH")
+               else DEFAULT_REFRESH)     # an empty NNLAB_REFRESH is as if unset
     return Settings(results=results, config=Path(config).expanduser().absolute(), refresh=refresh)
