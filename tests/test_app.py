@@ -712,6 +712,17 @@ def test_history_is_re_read_only_when_it_changes(tmp_path, monkeypatch):
     assert list(loaders.load_history(path).value["epoch"]) == [1, 2, 3] and len(calls) == 2
 
 
+def test_per_class_scores_are_shown_as_metrics_json_has_them_or_refused():
+    from nnlab.app.extras.recurrent import per_class
+
+    table = per_class({"test_precision": {"a": 0.5, "b": None}, "test_recall": {"a": 1, "b": 0.25}, "epochs": 3})
+    assert list(table.columns) == ["class", "test precision", "test recall"]
+    assert table.values.tolist() == [["a", "0.5", "1"], ["b", "–", "0.25"]]
+    for bad in ({}, {"test_recall": 0.5}, {"test_recall": {"a": "high"}}, {"test_f1": {"a": None}}):
+        with pytest.raises(ValueError, match="expected a number or null per class in "):
+            per_class(bad)
+
+
 def test_confusion_parser_reads_the_workflows_matrices_and_refuses_others(tmp_path):
     from nnlab.app.loaders import parse_confusion
 

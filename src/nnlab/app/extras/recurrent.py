@@ -10,6 +10,7 @@ from nnlab.errors import reason
 
 DRAWN = ("confusion_train.png", "confusion_test.png")      # drawn here from the CSVs, not shown twice
 SPLITS = ("train", "test")
+SCORES = {"precision": "precision", "recall": "recall", "f1": "F1"}     # per class, in metrics.json
 
 
 def groups(page, names):
@@ -20,17 +21,12 @@ def groups(page, names):
 
 def per_class(metrics):
     """Per class, precision, recall and F1 as metrics.json stores them (null: '–'), as text."""
-    table = {}
-    for split in SPLITS:
-        for score, label in (("precision", "precision"), ("recall", "recall"), ("f1", "F1")):
-            values = metrics.get(f"{split}_{score}")
-            if score == "f1" and values is None:
-                continue                        # results written before F1 was: precision and recall only
-            ok = isinstance(values, dict) and all(v is None or isinstance(v, (int, float)) for v in values.values())
-            if not ok:
-                raise ValueError(f"expected per-class numbers in {split}_{score}, found {str(values)[:60]}")
-            table[f"{split} {label}"] = pd.Series({c: wording.fmt(v, 3) for c, v in values.items()})
-    return pd.DataFrame(table).rename_axis("class").reset_index()
+    found = {key: metrics[key] for split in SPLITS for score in SCORES if (key := f"{split}_{score}") in metrics}
+    table = pd.DataFrame(found) if all(isinstance(v, dict) for v in found.values()) else pd.DataFrame()
+    if table.empty or not all(pd.api.types.is_numeric_dtype(column) for _, column in table.items()):
+        raise ValueError(f"expected a number or null per class in {', '.join(found) or 'train_precision, ...'}")
+    table.columns = [f"{split} {SCORES[score]}" for split, score in (c.split("_", 1) for c in table.columns)]
+    return table.map(lambda v: wording.fmt(v, 3)).rename_axis("class").reset_index()
 
 
 def run(page, name, seed):

@@ -73,14 +73,11 @@ def live_progress(running):
             charts.curves(frames, task.panels[0])
 
 
-def variants_section(config, expected, first):
-    """first: [the states the page's run just read], for the fragment's first run, which is part of it."""
-    if first:
-        states = first.pop()
-    else:
-        states = all_states(config)
-        if any_running(states) != expected:
-            st.rerun()                # a run started or ended: refresh the page
+def variants_section(config, expected):
+    """expected: whether a run ran when the page ran; when that changes the whole page reruns."""
+    states = all_states(config)
+    if any_running(states) != expected:
+        st.rerun()                # a run started or ended: refresh the page
     for name, (task_states, message) in states.items():
         task_progress(tasks.TASKS[name], task_states, message)
     running = [r for task_states, _ in states.values() for v in task_states for r in v.runs if r.state == "running"]
@@ -97,7 +94,5 @@ if config_message:
                icon=":material/settings_alert:")
 st.header("Variants")
 st.caption(ui.INTERVALS_CAPTION)
-states = all_states(config)
-expected, first = any_running(states), [states]
-ui.live(lambda: variants_section(config, expected, first), active=expected, key="overview-variants",
-        idle=ui.IDLE_POLL_SECONDS)
+expected = any_running(all_states(config))
+ui.live(lambda: variants_section(config, expected), active=expected, key="overview-variants", idle=ui.IDLE_POLL_SECONDS)
