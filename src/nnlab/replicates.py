@@ -59,10 +59,7 @@ def _interval(values, bounds=(None, None)):
 
 
 def _bounds(task, name):
-    try:
-        return TASKS[task].metric(name).bounds
-    except KeyError:           # a metric the registry does not list (say the recurrent 'steps')
-        return None, None
+    return TASKS[task].metric(name, plain=True).bounds     # unbounded for a key the registry does not list
 
 
 def aggregate(records):

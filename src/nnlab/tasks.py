@@ -95,11 +95,14 @@ class Task:
         """The metrics compared between variants, the key metric first."""
         return [m for m in self.metrics if m.compared]
 
-    def metric(self, name):
-        """The Metric called `name` (KeyError if the task has none)."""
+    def metric(self, name, plain=False):
+        """The Metric called `name`; KeyError if the task has none, unless `plain`: then a stand-in
+        shown as is and never compared (a key of metrics.json the registry does not list)."""
         for m in self.all_metrics:
             if m.name == name:
                 return m
+        if plain:
+            return Metric(name, name.replace("_", " "), "value")
         raise KeyError(name)
 
     @property

@@ -59,13 +59,10 @@ class TaskPage:
 
     def estimates(self, name):
         """Loaded estimates of aggregate.json; before it is written, those of a lone done run's metrics.json."""
-        cache = self.__dict__.setdefault("_estimates", {})
-        if name not in cache:
-            loaded = loaders.load_aggregate(tasks.aggregate_file(ui.results(), self.task.name, name))
-            v = self.by_name.get(name)
-            lone = loaded.missing and v is not None and len(v.runs) == 1 and v.state == "done"
-            cache[name] = self.run_estimates(name, v.seeds[0]) if lone else loaded
-        return cache[name]
+        loaded = loaders.load_aggregate(tasks.aggregate_file(ui.results(), self.task.name, name))
+        v = self.by_name.get(name)
+        lone = loaded.missing and v is not None and len(v.runs) == 1 and v.state == "done"
+        return self.run_estimates(name, v.seeds[0]) if lone else loaded
 
     def hyperparameters(self, name):
         """The config's hyper-parameters, updated from the first run's metrics.json."""
@@ -288,8 +285,8 @@ def compare_section(page):
 
 def metric_picker(column, task, names, key):
     """A selectbox of the metrics `names` (in order, once each), labelled as the registry says."""
-    labels = {m.name: m.label for m in task.all_metrics}
-    return column.selectbox("Metric", list(dict.fromkeys(names)), key=key, format_func=lambda m: labels.get(m, m))
+    return column.selectbox("Metric", list(dict.fromkeys(names)), key=key,
+                            format_func=lambda m: task.metric(m, plain=True).label)
 
 
 def answer(task, row):
@@ -305,11 +302,10 @@ def answer(task, row):
     ways = [("", f"over {seeds} seed{'s' if seeds != 1 else ''} (paired t)")]
     if isinstance(row.get("test_set_method"), str):
         ways.append(("test_set_", f"test set of the first seed ({row['test_set_method']})"))
-    accuracy = row["metric"] in [m.name for m in task.all_metrics if m.is_accuracy]
+    metric = task.metric(row["metric"], plain=True)
 
     def size(key):                    # an accuracy's difference in points, as the answer says it
-        value = row.get(key)
-        return wording.fmt(100 * value if accuracy and isinstance(value, (int, float)) else value, 3)
+        return wording.fmt(wording.difference(metric, row.get(key)), 3)
 
     st.dataframe(pd.DataFrame([{"comparison": way, "difference (A − B)": size(f"{p}difference"),
                                 "95% CI": (f"{size(f'{p}low')} to {size(f'{p}high')}"
@@ -317,7 +313,6 @@ def answer(task, row):
                                 "p": wording.fmt(row.get(f"{p}p"), 2),
                                 "Holm-adjusted p": wording.fmt(row.get(f"{p}p_holm"), 2)}
                                for p, way in ways]), hide_index=True, width="stretch")
-    st.caption("Differences are A − B" + (", accuracies in points (1 point: 0.01 of the fraction)" if accuracy
-                                          else "")
-               + "; a difference is called real when its Holm-adjusted p (over every comparison of the task, "
-                 f"one order each) is below {stats.ALPHA:g}.")
+    points = ", accuracies in points (1 point: 0.01 of the fraction)" if metric.is_accuracy else ""
+    st.caption(f"Differences are A − B{points}; a difference is called real when its Holm-adjusted p (over every "
+               f"comparison of the task, one order each) is below {stats.ALPHA:g}.")
