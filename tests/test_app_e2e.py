@@ -32,7 +32,7 @@ import pytest
 
 from test_app import APP, ROOT, write_experiment, write_results
 
-from nnlab.tasks import TASKS, run_dir
+from nnlab.tasks import TASKS, run_dir, summary_file
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path("/tmp/nnlab_screens")
@@ -387,6 +387,10 @@ def test_every_page_renders_in_chromium(server, tab, tmp_path):
             if name == "Recurrent activity classifier":
                 interactions["Recurrent: choose a true class"] = round(live_classification(tab, results, info), 3)
                 interactions["Recurrent: compare with another Variant B"] = round(compare(tab, info), 3)
+                with tab.expect_download() as download:        # the summary table, as the workflow wrote it
+                    tab.get_by_role("button", name="Download recurrent.csv").click()
+                downloaded = Path(download.value.path()).read_bytes()
+                assert downloaded == Path(summary_file(results, "recurrent")).read_bytes()
             expect(tab.locator(EXCEPTION)).to_have_count(0)
             if name != "Overview":
                 no_alerts(tab, f"{name}, after the interaction")

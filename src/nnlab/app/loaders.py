@@ -68,11 +68,6 @@ def parse_history(path):
     return replicates.read_history(path, whole=False)
 
 
-def parse_bytes(path):
-    """A file's bytes (a download button's data)."""
-    return Path(path).read_bytes()
-
-
 def parse_png(path):
     """The bytes of a PNG that decodes completely."""
     from PIL import Image
@@ -86,9 +81,10 @@ def parse_png(path):
 
 
 def parse_confusion(path):
-    """A confusion_<split>.csv (its first column the true classes) -> square DataFrame (rows true, columns predicted)."""
+    """A confusion_<split>.csv (first column the true class) -> square DataFrame (rows true, columns predicted)."""
     counts = pd.read_csv(path, index_col=0).rename_axis(None)
-    if counts.empty or not all(pd.api.types.is_numeric_dtype(c) for _, c in counts.items()) or counts.isna().any().any():
+    numeric = all(pd.api.types.is_numeric_dtype(column) for _, column in counts.items())
+    if counts.empty or not numeric or counts.isna().any().any():
         raise ValueError("expected a count in every cell, found a non-numeric or missing one")
     if counts.shape[0] != counts.shape[1]:
         raise ValueError(f"expected a square matrix, found {counts.shape[0]} x {counts.shape[1]}")
@@ -130,7 +126,6 @@ load_aggregate = functools.partial(_load, reader="aggregate")
 load_run = functools.partial(_load, reader="run")
 load_confusion = functools.partial(_load, reader="confusion")
 load_png = functools.partial(_load, reader="png")
-load_bytes = functools.partial(_load, reader="bytes")
 
 
 def load_npz(path, keys, optional=()):

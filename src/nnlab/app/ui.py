@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import FragmentHandledException
 
-from nnlab import tasks
 from nnlab import config as nnlab_config
 from nnlab.errors import ConfigError, reason
 from nnlab.app import loaders, settings as settings_module
@@ -40,8 +39,6 @@ def rel(path):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _config(path, key, schema_key):
-    if key is None:
-        return None, f"no config file at {path}"
     try:
         return nnlab_config.read(Path(path)), None      # the workflow would not run a config it refuses
     except ConfigError as error:
@@ -154,10 +151,7 @@ def estimates_table(task, estimates):
     """One variant's metrics: value (± sd), 95% CI and how it was computed, one row each."""
     rows = []
     for name, e in estimates.items():
-        try:
-            metric = task.metric(name)
-        except KeyError:
-            metric = tasks.Metric(name, name.replace("_", " "), "value")
+        metric = task.metric(name, plain=True)
         rows.append({"metric": metric.label, "key": name,
                      "value": level(metric, e["mean"], 4) + sd_text(e, metric), "95% CI": span(e, 4, metric),
                      "computed as": how(metric, e) or "no interval"})
@@ -189,11 +183,9 @@ def random_button(column, n, pick, **kwargs):
 
 
 def csv_download(path, key=None):
-    """A download button for the file at `path` (read once per modification), none when unreadable."""
-    loaded = loaders.load_bytes(path)
-    if not loaded.ok:
-        return
-    st.download_button(f"Download {Path(path).name}", data=loaded.value, file_name=Path(path).name, mime="text/csv", key=key,
+    """A download button for the CSV file at `path`, read when the button is clicked."""
+    path = Path(path)
+    st.download_button(f"Download {path.name}", data=path.read_bytes, file_name=path.name, mime="text/csv", key=key,
                        on_click="ignore", icon=":material/download:")
 
 
