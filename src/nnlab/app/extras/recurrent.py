@@ -39,7 +39,8 @@ def run(page, name, seed):
             if not ui.problem(loaded, f"{split} confusion matrix"):
                 e = estimates.get(f"{split}_accuracy")
                 metric = page.task.metric(f"{split}_accuracy")
-                charts.confusion(loaded.value, f"{split}: accuracy " + (wording.estimate_text(metric, e) if e else "–"))
+                accuracy = wording.estimate_text(metric, e) if e else "–"
+                charts.confusion(loaded.value, f"{split}: accuracy {accuracy}")
     st.subheader("Per class")
     scores = page.metrics(name, seed).parsed(per_class)
     if not ui.problem(scores, "per-class scores"):
