@@ -777,6 +777,18 @@ def test_status_command_prints_the_overview_states_in_a_terminal(synthetic, tmp_
     out = capsys.readouterr().out
     assert f"Neural language model: {runs} of {runs} runs done\n" in out
     assert re.search(rf"done +{re.escape(first)} .* aggregate.json unreadable: expected a variant's aggregate", out)
+    second, third = info["language_model"][1:3]         # one seed each: the Overview's estimates, in a terminal
+    v = status.variant_state(done, "language_model", second, seeds=info["seeds"])
+    lone = status.row(v, *status.variant_estimates(done, v))
+    Path(tasks.aggregate_file(done, "language_model", second)).unlink()       # before it is written: its run's
+    empty = Path(tasks.aggregate_file(done, "language_model", third))
+    empty.write_text(json.dumps({**json.loads(empty.read_text()), "metrics": {}}))
+    status.main([str(done), "--config", str(config)])
+    out = capsys.readouterr().out
+    second_line = next(line for line in out.splitlines() if line.split()[1:2] == [second])
+    assert lone["test accuracy"] in second_line and "test set" in second_line and "not written" not in second_line
+    third_line = next(line for line in out.splitlines() if line.split()[1:2] == [third])
+    assert "not written" not in third_line and "%" not in third_line
 
 
 # ------------------------------------------------------------------------- pages

@@ -29,6 +29,17 @@ def test_aggregate_over_seeds_is_a_t_interval():
     assert "stopped_early" not in agg["metrics"] and "test_precision" not in agg["metrics"]
 
 
+def test_estimates_read_back_as_aggregated_a_null_interval_named_none(tmp_path):
+    """read_estimates (the app, python -m nnlab.status): an aggregate.json's metrics as aggregate() gave them."""
+    agg = replicates.aggregate([record("gru-full", s, acc, 0.3) for s, acc in ((0, 0.90), (1, 0.94))])
+    path = tmp_path / "aggregate.json"
+    write_json(path, agg)
+    assert replicates.read_estimates(path)["test_accuracy"] == pytest.approx(agg["metrics"]["test_accuracy"])
+    agg["metrics"]["test_accuracy"]["interval"] = None
+    write_json(path, agg)
+    assert replicates.read_estimates(path)["test_accuracy"]["interval"] == "none"
+
+
 def test_one_seed_keeps_the_runs_test_set_interval():
     agg = replicates.aggregate([record("gru-full", 0, 0.9, 0.3, test_accuracy_low=0.87, test_accuracy_high=0.925)])
     m = agg["metrics"]["test_accuracy"]

@@ -232,6 +232,17 @@ def read_aggregate(path):
     return aggregate_
 
 
+def read_estimates(path):
+    """{metric: {mean, sd, n, low, high, interval}} of an aggregate.json (read_aggregate); a null interval: "none"."""
+    metrics = read_aggregate(path)["metrics"]
+    return {str(name): {**entry, "interval": entry.get("interval") or "none"} for name, entry in metrics.items()}
+
+
+def run_estimates(path):
+    """The estimates of one run's metrics.json, as the aggregate of that one run gives them."""
+    return aggregate([read_run(path)])["metrics"]
+
+
 def read_scores(path, keys):
     """The arrays `keys` of a run's scores.npz (header-checked), or one DataError line."""
     try:

@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nnlab import runner, tasks, variants, wording
+from nnlab import replicates, runner, tasks, variants, wording
 from nnlab.errors import DataError, beside
-from nnlab.replicates import read_aggregate, read_history
+from nnlab.replicates import read_history
 
 STATES = ("done", "running", "failed", "interrupted", "not started")
 STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
@@ -175,33 +175,46 @@ def task_states(results, task, config):
     return states, message
 
 
+def estimates_file(results, v):
+    """(the file that holds a variant's estimates, whether it is a lone run's): its aggregate.json, or before that
+    is written, the metrics.json of a variant's one done run (read by replicates.run_estimates)."""
+    path = Path(tasks.aggregate_file(results, v.task, v.variant))
+    if path.exists() or len(v.runs) != 1 or v.state != "done":
+        return path, False
+    return Path(tasks.run_dir(results, v.task, v.variant, v.seeds[0])) / "metrics.json", True
+
+
+def unreadable(path, why):
+    return f"{Path(path).name} unreadable: {why}"
+
+
+def variant_estimates(results, v):
+    """(a variant's {metric: estimate} or None, why they cannot be read or ""), once one of its seeds is done."""
+    path, lone = estimates_file(results, v)
+    if not v.done_seeds or not path.is_file():
+        return None, ""
+    try:
+        return (replicates.run_estimates if lone else replicates.read_estimates)(path), ""
+    except DataError as error:
+        return None, unreadable(path, beside(error, path))
+
+
 def row(v, estimates=None, problem=""):
     """A variant's cells of the status tables (the app's Overview, `python -m nnlab.status`): state, variant,
     seeds done, epochs ("12 / 60"; a done variant's mean epochs run), its task's compared metrics with their
-    95% intervals from `estimates` ({metric: estimate} of its aggregate.json), the intervals' names, and a note:
-    the run's detail, then `problem` (why its aggregate cannot be read) or that it is not written yet."""
+    95% intervals from `estimates` ({metric: estimate}, estimates_file's), the intervals' names, and a note:
+    the run's detail, then `problem` (why the estimates cannot be read) or that the aggregate is not written yet."""
+    unwritten = "aggregate.json not written yet" if v.state == "done" and estimates is None and not problem else ""
     estimates = estimates or {}
     planned = f" / {v.epochs_planned}" if v.epochs_planned and v.epochs_done <= v.epochs_planned else ""
     epochs = wording.fmt(estimates.get("epochs_run", {}).get("mean"), 3) if v.state == "done" else \
         f"{v.epochs_done}{planned}"
     compared = tasks.TASKS[v.task].compared
     found = [(m, estimates[m.name]) for m in compared if m.name in estimates]
-    unwritten = "aggregate.json not written yet" if v.state == "done" and not estimates and not problem else ""
     return {"state": v.state, "variant": v.variant, "seeds done": v.seeds_done, "epochs": epochs,
             **{m.label: "–" for m in compared}, **{m.label: wording.estimate_cell(e, metric=m) for m, e in found},
-            "95% CI": ", ".join(sorted({str(e["interval"]) for _, e in found if wording.has_interval(e)})),
+            "95% CI": ", ".join(sorted({e["interval"] for _, e in found if wording.has_interval(e)})),
             "note": "; ".join(filter(None, [v.detail, problem, unwritten]))}
-
-
-def aggregate_estimates(results, v):
-    """(a variant's {metric: estimate} of its aggregate.json or None, why it cannot be read or "")."""
-    path = Path(tasks.aggregate_file(results, v.task, v.variant))
-    if not path.is_file():
-        return None, ""
-    try:
-        return read_aggregate(path)["metrics"], ""
-    except DataError as error:
-        return None, f"aggregate.json unreadable: {beside(error, path)}"
 
 
 def progress(states):
@@ -244,7 +257,7 @@ def main(argv=None):
     for name, task in tasks.TASKS.items():
         states, message = task_states(results, name, config)
         print(f"{task.title}: {progress(states)[1]}" + (f" ({message})" if message and config else ""))
-        rows = [row(v, *aggregate_estimates(results, v)) for v in states]
+        rows = [row(v, *variant_estimates(results, v)) for v in states]
         widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in rows[0]} if rows else {}
         for cells in [dict(zip(widths, widths))] + rows if rows else []:
             print("  ".join(cells[c].ljust(w) for c, w in widths.items()).rstrip())

@@ -52,15 +52,8 @@ def parse_csv(path):
     return frame
 
 
-def parse_aggregate(path):
-    """{metric: {mean, sd, n, low, high, interval}} of an aggregate.json (nnlab.replicates.read_aggregate)."""
-    metrics = replicates.read_aggregate(path)["metrics"]
-    return {str(name): {**entry, "interval": entry.get("interval") or "none"} for name, entry in metrics.items()}
-
-
-def parse_run(path):
-    """The estimates of one run's metrics.json as the workflow's aggregate of that one run gives them."""
-    return replicates.aggregate([replicates.read_run(path)])["metrics"]
+parse_aggregate = replicates.read_estimates     # an aggregate.json's estimates
+parse_run = replicates.run_estimates            # a lone run's metrics.json's, as its aggregate would give them
 
 
 def parse_history(path):

@@ -59,10 +59,8 @@ class TaskPage:
 
     def estimates(self, name):
         """Loaded estimates of aggregate.json; before it is written, those of a lone done run's metrics.json."""
-        loaded = loaders.load_aggregate(tasks.aggregate_file(ui.results(), self.task.name, name))
-        v = self.by_name.get(name)
-        lone = loaded.missing and v is not None and len(v.runs) == 1 and v.state == "done"
-        return self.run_estimates(name, v.seeds[0]) if lone else loaded
+        path, lone = status.estimates_file(ui.results(), self.by_name[name])
+        return (loaders.load_run if lone else loaders.load_aggregate)(path)
 
     def hyperparameters(self, name):
         """The config's hyper-parameters, updated from the first run's metrics.json."""

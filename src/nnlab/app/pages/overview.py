@@ -23,7 +23,7 @@ def overview_rows(page):
     rows = []
     for v in page.states:
         loaded = page.estimates(v.variant) if v.done_seeds else None
-        problem = f"{loaded.path.name} unreadable: {loaded.error}" if loaded is not None and loaded.error else ""
+        problem = status.unreadable(loaded.path, loaded.error) if loaded is not None and loaded.error else ""
         row = {**status.row(v, loaded.value if loaded is not None and loaded.ok else None, problem),
                "variant": ui.md(v.variant)}
         notes = [row.pop("note")]
