@@ -715,12 +715,16 @@ def test_history_is_re_read_only_when_it_changes(tmp_path, monkeypatch):
 def test_per_class_scores_are_shown_as_metrics_json_has_them_or_refused():
     from nnlab.app.extras.recurrent import per_class
 
-    table = per_class({"test_precision": {"a": 0.5, "b": None}, "test_recall": {"a": 1, "b": 0.25}, "epochs": 3})
-    assert list(table.columns) == ["class", "test precision", "test recall"]
-    assert table.values.tolist() == [["a", "0.5", "1"], ["b", "–", "0.25"]]
-    for bad in ({}, {"test_recall": 0.5}, {"test_recall": {"a": "high"}}, {"test_f1": {"a": None}}):
-        with pytest.raises(ValueError, match="expected a number or null per class in "):
+    table = per_class({"test_precision": {"a": 0.5, "b": None}, "test_recall": {"a": 1, "b": 0.25},
+                       "train_f1": {"a": None, "b": None}, "test_f1": None, "epochs": 3})
+    assert list(table.columns) == ["class", "train F1", "test precision", "test recall"]
+    assert table.values.tolist() == [["a", "–", "0.5", "1"], ["b", "–", "–", "0.25"]]
+    for bad, key in (({"test_recall": 0.5}, "test_recall"), ({"train_f1": {"a": "high"}}, "train_f1"),
+                     ({"test_precision": {"a": [1]}}, "test_precision")):
+        with pytest.raises(ValueError, match=f"expected a number or null per class in {key}, found "):
             per_class(bad)
+    with pytest.raises(ValueError, match=r"no per-class scores \(train_precision, "):
+        per_class({"epochs": 3})
 
 
 def test_confusion_parser_reads_the_workflows_matrices_and_refuses_others(tmp_path):

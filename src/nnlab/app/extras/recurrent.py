@@ -20,13 +20,20 @@ def groups(page, names):
 
 
 def per_class(metrics):
-    """Per class, precision, recall and F1 as metrics.json stores them (null: '–'), as text."""
-    found = {key: metrics[key] for split in SPLITS for score in SCORES if (key := f"{split}_{score}") in metrics}
-    table = pd.DataFrame(found) if all(isinstance(v, dict) for v in found.values()) else pd.DataFrame()
-    if table.empty or not all(pd.api.types.is_numeric_dtype(column) for _, column in table.items()):
-        raise ValueError(f"expected a number or null per class in {', '.join(found) or 'train_precision, ...'}")
-    table.columns = [f"{split} {SCORES[score]}" for split, score in (c.split("_", 1) for c in table.columns)]
-    return table.map(lambda v: wording.fmt(v, 3)).rename_axis("class").reset_index()
+    """Per class, precision, recall and F1 as metrics.json stores them (null: '–'), as text; a score it does not
+    hold (F1 in results written before it was) is left out."""
+    table = {}
+    for split in SPLITS:
+        for score, label in SCORES.items():
+            if (values := metrics.get(key := f"{split}_{score}")) is None:
+                continue
+            numbers = isinstance(values, dict) and all(isinstance(v, (int, float, type(None))) for v in values.values())
+            if not numbers:
+                raise ValueError(f"expected a number or null per class in {key}, found {str(values)[:60]}")
+            table[f"{split} {label}"] = pd.Series({c: wording.fmt(v, 3) for c, v in values.items()})
+    if not table:
+        raise ValueError(f"no per-class scores ({', '.join(f'{s}_{score}' for s in SPLITS for score in SCORES)})")
+    return pd.DataFrame(table).rename_axis("class").reset_index()
 
 
 def run(page, name, seed):
