@@ -5,7 +5,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from nnlab import stats  # noqa: E402
+from nnlab import stats, wording  # noqa: E402
 from nnlab.io import save_figure  # noqa: E402
 
 
@@ -67,11 +67,11 @@ def save_forest(path, table, metric, title=None):
     baseline with its 95% interval, a line at zero; filled where the difference is real (Holm-
     adjusted p < 0.05), open where it is not distinguishable or has no interval."""
     rows = table[table["metric"] == metric.name].reset_index(drop=True) if len(table) else table
-    scale, unit = (100, " (points)") if metric.is_accuracy else (1, "")
+    unit = " (points)" if metric.is_accuracy else ""
     fig, ax = plt.subplots(figsize=(7, 1.2 + 0.35 * max(len(rows), 1)))
     for i, row in rows.iterrows():
         y = len(rows) - 1 - i
-        d, low, high = (row[k] * scale for k in ("difference", "low", "high"))
+        d, low, high = (wording.difference(metric, row[k]) for k in ("difference", "low", "high"))
         real = stats.is_real(row["p_holm"])
         if np.isfinite(low) and np.isfinite(high):
             ax.plot([low, high], [y, y], color="tab:blue", lw=2)
