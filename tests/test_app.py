@@ -988,6 +988,10 @@ def test_one_seed_looks_as_before_plus_test_set_intervals(synthetic, monkeypatch
     assert points["spec"]["layer"][0]["encoding"]["x"]["scale"] == {"zero": False}     # the axis shows differences
     curves = [c for c in charts(at) if c["title"] == "accuracy"]
     assert curves and all(marks(c["spec"]) == ["line"] for c in curves)   # one run: its curve, no band
+    y = [c["spec"]["layer"][0]["encoding"]["y"]["axis"]["format"] for c in curves]
+    assert y == ["%"] * len(curves)                                  # accuracies in percent, as in the tables
+    loss = next(c for c in charts(at) if c["title"] == "cross-entropy")
+    assert loss["spec"]["layer"][0]["encoding"]["y"]["axis"]["format"] == "~g"
 
 
 def test_one_seed_comparison_says_too_few_seeds(synthetic, monkeypatch):

@@ -4,6 +4,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from nnlab import stats, wording  # noqa: E402
 from nnlab.io import save_figure  # noqa: E402
@@ -52,6 +53,8 @@ def save_curves(path, history, panels, title=None):
         ax.set_title(panel.title)
         if panel.log_scale:
             ax.set_yscale("log")
+        if panel.percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend()

@@ -63,6 +63,7 @@ class Panel:
     columns: tuple          # ((column, label), ...)
     y_title: str
     log_scale: bool = False
+    percent: bool = False   # shares in [0, 1] (accuracies), shown in percent as everywhere else
 
 
 LOSS = (("train_loss", "train"), ("val_loss", "validation"))
@@ -142,7 +143,7 @@ TASKS = {task.name: task for task in (
           _accuracy("val_accuracy", "validation accuracy"),
           _loss("test_perplexity", "test perplexity")),
          (Panel("cross-entropy per epoch", LOSS, "cross-entropy"),
-          Panel("accuracy per epoch", ACCURACY, "accuracy")),
+          Panel("accuracy per epoch", ACCURACY, "accuracy", percent=True)),
          (("curves.png", "learning curves"),),
          model="nnlab.models.language_model:LanguageModel",
          selection="val_cross_entropy", icon=":material/text_fields:"),
@@ -157,7 +158,7 @@ TASKS = {task.name: task for task in (
           _accuracy("train_accuracy", "training accuracy"),
           _loss("train_cross_entropy", "training cross-entropy")),
          (Panel("cross-entropy", LOSS, "cross-entropy"),
-          Panel("accuracy", ACCURACY, "accuracy"),
+          Panel("accuracy", ACCURACY, "accuracy", percent=True),
           Panel("gradient norm (mean over batches)", (("grad_norm", "‖∂L/∂Wh‖"),), "norm", log_scale=True)),
          (("confusion_train.png", "confusion matrix, training set"),
           ("confusion_test.png", "confusion matrix, test set"),

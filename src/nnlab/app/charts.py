@@ -66,21 +66,21 @@ def curves(frames, panel, height=240):
         return
     banded = data["low"].notna().any()
     values = pd.concat([data["value"], data["low"], data["high"]]).dropna()
-    log = panel.log_scale and (values > 0).all()
-    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    scale = alt.Scale(type="log") if panel.log_scale and (values > 0).all() else alt.Scale(zero=False)
+    axis = alt.Axis(format="%" if panel.percent else "~g")
     splits = [label for _, label in panel.columns if label in set(data["split"])]
     x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(zero=False, nice=False),
               axis=alt.Axis(tickMinStep=1, format="d"))
     color = alt.Color("variant:N", title=None, scale=alt.Scale(scheme="tableau10"))   # distinct hues, none pale
     line = alt.Chart(data).mark_line(point=len(data) <= 200).encode(
-        x=x, y=alt.Y("value:Q", title=panel.y_title, scale=scale), color=color,
+        x=x, y=alt.Y("value:Q", title=panel.y_title, scale=scale, axis=axis), color=color,
         strokeDash=alt.StrokeDash("split:N", legend=None,
                                   scale=alt.Scale(domain=splits, range=[[1, 0], [6, 4], [2, 2]][:len(splits)])),
-        tooltip=["variant", "split", "epoch", alt.Tooltip("value:Q", format=".4g")])
+        tooltip=["variant", "split", "epoch", alt.Tooltip("value:Q", format=".2%" if panel.percent else ".4g")])
     layers = [line]
     if banded:
         layers.insert(0, alt.Chart(data).mark_area(opacity=0.18).encode(
-            x=x, y=alt.Y("low:Q", scale=scale, stack=None), y2="high:Q", color=color, detail="split:N"))
+            x=x, y=alt.Y("low:Q", scale=scale, stack=None, axis=axis), y2="high:Q", color=color, detail="split:N"))
     subtitle = ", ".join(f"{s}: {style}" for s, style in zip(splits, ["solid", "dashed", "dotted"]))
     show(alt.layer(*layers).properties(title=title(panel.title, subtitle if len(splits) > 1 else "")), height)
 
