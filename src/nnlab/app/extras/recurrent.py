@@ -27,7 +27,7 @@ def per_class(metrics):
         for score, label in SCORES.items():
             if (values := metrics.get(key := f"{split}_{score}")) is None:
                 continue
-            numbers = isinstance(values, dict) and all(isinstance(v, (int, float, type(None))) for v in values.values())
+            numbers = isinstance(values, dict) and all(type(v) in (int, float, type(None)) for v in values.values())
             if not numbers:
                 raise ValueError(f"expected a number or null per class in {key}, found {str(values)[:60]}")
             table[f"{split} {label}"] = pd.Series({c: wording.fmt(v, 3) for c, v in values.items()})
