@@ -720,7 +720,8 @@ def test_per_class_scores_are_shown_as_metrics_json_has_them_or_refused():
     assert list(table.columns) == ["class", "train F1", "test precision", "test recall"]
     assert table.values.tolist() == [["a", "–", "0.5", "1"], ["b", "–", "–", "0.25"]]
     for bad, key in (({"test_recall": 0.5}, "test_recall"), ({"train_f1": {"a": "high"}}, "train_f1"),
-                     ({"test_precision": {"a": [1]}}, "test_precision"), ({"train_recall": {"a": True}}, "train_recall")):
+                     ({"test_precision": {"a": [1]}}, "test_precision"),
+                     ({"train_recall": {"a": True}}, "train_recall")):
         with pytest.raises(ValueError, match=f"expected a number or null per class in {key}, found "):
             per_class(bad)
     with pytest.raises(ValueError, match=r"no per-class scores \(train_precision, "):
