@@ -236,6 +236,17 @@ def test_every_number_the_aggregate_reads_is_checked(tmp_path, key, value, expec
     one_line(excinfo, str(paths[0]), expected, "delete")
 
 
+def test_an_interval_with_one_end_is_refused(tmp_path):
+    """A null end passes (a split too small for an interval) only with its other end beside it."""
+    runs, _ = runs_and_scores(3)
+    run = dict(runs["gru-full"][0], test_accuracy_low=None)           # and no test_accuracy_high
+    paths, _ = write_runs(tmp_path, {"gru-full": [run]})
+    with pytest.raises(DataError) as excinfo:
+        aggregate_of(paths, tmp_path)
+    one_line(excinfo, str(paths[0]), "expected both ends of test_accuracy's interval (or neither), found only "
+             "'test_accuracy_low'", "delete")
+
+
 @pytest.mark.parametrize("history, found", [
     ("a,b\n1,2\n", "no 'epoch' column"),
     ("epoch,val_loss\n1,0.5\n2,lots\n", "text in column 'val_loss'"),

@@ -117,7 +117,7 @@ def read_run(path):
     """The metrics.json record of a finished run at <task>/<variant>/seed<S>/metrics.json, checked
     against its folder (task, variant, seed) and its task's metrics (each a finite number in the
     metric's range); every other number in it is finite and of size at most 2^53, and a run's
-    own interval of a metric (metric_low, metric_high) holds the metric. Anything else is one
+    own interval of a metric (metric_low, metric_high: both, or both null) holds the metric. Anything else is one
     DataError line naming the file and the key."""
     path = Path(path)
     _, task, variant, seed = run_of(path)
@@ -149,14 +149,16 @@ def read_run(path):
                             f"{_redo(path)}")
     checked = set(SKIPPED) | {metric.name for metric in TASKS[task].all_metrics}
     for key, value in record.items():       # every other number the aggregate reads (parameters, steps, ...)
-        interval_end = key.endswith(("_low", "_high"))
+        interval_end, name = key.endswith(("_low", "_high")), key.rsplit("_", 1)[0]
+        if interval_end and not {f"{name}_low", f"{name}_high"} <= record.keys():
+            raise DataError(f"{path}: keys '{name}_low', '{name}_high': expected both ends of {name}'s interval (or "
+                            f"neither), found only '{key}'; {_redo(path)}")
         if key in checked or isinstance(value, (bool, dict, list)) or (interval_end and value is None):
             continue                        # null interval ends: a split too small for an interval
         if not plausible(value):
             raise DataError(f"{path}: key '{key}': expected a finite number of size at most 2^53, found "
                             f"{repr(value)[:40]}; {_redo(path)}")
         if interval_end:                    # a run's own interval holds its value
-            name = key.rsplit("_", 1)[0]
             mean, low, high = record.get(name), record.get(f"{name}_low"), record.get(f"{name}_high")
             if not all(isinstance(v, (int, float)) for v in (mean, low, high)) or not low <= mean <= high:
                 raise DataError(f"{path}: keys '{name}_low', '{name}_high': expected {name}_low <= {name} <= "
