@@ -715,10 +715,10 @@ def test_history_is_re_read_only_when_it_changes(tmp_path, monkeypatch):
 def test_per_class_scores_are_shown_as_metrics_json_has_them_or_refused():
     from nnlab.app.extras.recurrent import per_class
 
-    table = per_class({"test_precision": {"a": 0.5, "b": None}, "test_recall": {"a": 1, "b": 0.25},
-                       "train_f1": {"a": None, "b": None}, "test_f1": None, "epochs": 3})
+    table = per_class({"test_precision": {"b": 0.5, "a": None}, "test_recall": {"b": 1, "a": 0.25, "c": 0.5},
+                       "train_f1": {"b": None, "a": None}, "test_f1": None, "epochs": 3})
     assert list(table.columns) == ["class", "train F1", "test precision", "test recall"]
-    assert table.values.tolist() == [["a", "–", "0.5", "1"], ["b", "–", "–", "0.25"]]
+    assert table.values.tolist() == [["b", "–", "0.5", "1"], ["a", "–", "–", "0.25"], ["c", "–", "–", "0.5"]]
     for bad, key in (({"test_recall": 0.5}, "test_recall"), ({"train_f1": {"a": "high"}}, "train_f1"),
                      ({"test_precision": {"a": [1]}}, "test_precision"),
                      ({"train_recall": {"a": True}}, "train_recall")):
@@ -794,6 +794,18 @@ def test_status_command_prints_the_overview_states_in_a_terminal(synthetic, tmp_
     assert lone["test accuracy"] in second_line and "test set" in second_line and "not written" not in second_line
     third_line = next(line for line in out.splitlines() if line.split()[1:2] == [third])
     assert "not written" not in third_line and "%" not in third_line
+
+    def original(variant):
+        return json.loads(Path(tasks.aggregate_file(results, "language_model", variant)).read_text())
+
+    null = original(first)                      # an interval aggregate.json leaves null is named "none"
+    null["metrics"]["test_accuracy"]["interval"] = None
+    Path(tasks.aggregate_file(done, "language_model", first)).write_text(json.dumps(null))
+    empty.write_text(json.dumps(original(third)))          # an aggregate of a variant with no done seed: not read
+    (Path(tasks.run_dir(done, "language_model", third, info["seeds"][0])) / "metrics.json").unlink()
+    status.main([str(done), "--config", str(config)])
+    lines = {line.split()[1]: line for line in capsys.readouterr().out.splitlines() if len(line.split()) > 1}
+    assert "%" in lines[first] and "None" not in lines[first] and "%" not in lines[third]
 
 
 # ------------------------------------------------------------------------- pages

@@ -191,7 +191,7 @@ def unreadable(path, why):
 def variant_estimates(results, v):
     """(a variant's {metric: estimate} or None, why they cannot be read or ""), once one of its seeds is done."""
     path, lone = estimates_file(results, v)
-    if not v.done_seeds or not path.is_file():
+    if not v.done_seeds or not path.exists():
         return None, ""
     try:
         return (replicates.run_estimates if lone else replicates.read_estimates)(path), ""
