@@ -183,10 +183,8 @@ def random_button(column, n, pick, **kwargs):
 
 
 def csv_download(path, key=None):
-    """A download button for the CSV file at `path`, read when the button is clicked (none when it is missing)."""
+    """A download button for the CSV file at `path`, read when the button is clicked."""
     path = Path(path)
-    if not path.is_file():
-        return
     st.download_button(f"Download {path.name}", data=path.read_bytes, file_name=path.name, mime="text/csv", key=key,
                        on_click="ignore", icon=":material/download:")
 

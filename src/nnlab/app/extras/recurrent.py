@@ -30,10 +30,11 @@ def per_class(metrics):
             numbers = isinstance(values, dict) and all(type(v) in (int, float, type(None)) for v in values.values())
             if not numbers:
                 raise ValueError(f"expected a number or null per class in {key}, found {str(values)[:60]}")
-            table[f"{split} {label}"] = pd.Series({c: wording.fmt(v, 3) for c, v in values.items()})
+            table[f"{split} {label}"] = values
     if not table:
         raise ValueError(f"no per-class scores ({', '.join(f'{s}_{score}' for s in SPLITS for score in SCORES)})")
-    return pd.DataFrame(table).rename_axis("class").reset_index()
+    classes = list(dict.fromkeys(c for values in table.values() for c in values))     # as metrics.json lists them
+    return pd.DataFrame(table, index=classes).map(lambda v: wording.fmt(v, 3)).rename_axis("class").reset_index()
 
 
 def run(page, name, seed):
