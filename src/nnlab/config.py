@@ -292,6 +292,13 @@ def read(path):
     return config
 
 
+def of_results(results, fallback):
+    """The config a results folder was made with: RESULTS/config.yaml, which the workflow writes
+    there, else the file `fallback`."""
+    ran = Path(results) / "config.yaml"
+    return ran if ran.is_file() else Path(fallback)
+
+
 def main(argv=None):
     """`python -m nnlab.config FILE ...`: each file read as the workflow reads config.yaml (YAML
     errors with their line and column, which Snakemake's reader of a --configfile leaves out,

@@ -245,10 +245,9 @@ def main(argv=None):
     if not results.is_dir():
         found = "a file" if results.exists() else "no folder"
         parser.exit(2, f"error: {results}: expected the workflow's results folder, found {found}\n")
-    default = next((p for p in (results / "config.yaml", Path("config.yaml")) if p.is_file()), "config.yaml")
     config = None
     try:
-        config = nnlab_config.read(Path(args.config or default))
+        config = nnlab_config.read(Path(args.config or nnlab_config.of_results(results, "config.yaml")))
     except ConfigError as error:
         if args.config:                   # the one asked for: no listing from another source
             parser.exit(2, f"error: {error}\n")

@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnlab.config import of_results
 from nnlab.errors import ConfigError
 
 DEFAULT_REFRESH = 3.0
@@ -37,8 +38,7 @@ def resolve(app_dir, argv=(), environ=None):
         parser.add_argument(option)
     args, _unknown = parser.parse_known_args(list(argv))
     results = Path(args.results or environ.get("NNLAB_RESULTS") or Path(app_dir) / "results").expanduser().absolute()
-    ran = results / "config.yaml"      # the workflow writes the config a run used into the results folder
-    config = args.config or environ.get("NNLAB_CONFIG") or (ran if ran.is_file() else Path(app_dir) / "config.yaml")
+    config = args.config or environ.get("NNLAB_CONFIG") or of_results(results, Path(app_dir) / "config.yaml")
     refresh = (seconds(args.refresh, "--refresh") if args.refresh is not None
                else seconds(environ["NNLAB_REFRESH"], "NNLAB_REFRESH") if environ.get("NNLAB_REFRESH")
                else DEFAULT_REFRESH)     # an empty NNLAB_REFRESH is as if unset
