@@ -132,7 +132,8 @@ def test_experiments_table_has_intervals_p_values_and_one_winner_per_sweep(with_
     assert sorted(set(zip(recurrent["experiment"], recurrent["variant"]))) == [("rnn-fast", "gru-full"),
                                                                               ("rnn-fast", "rnn-full")]
     for column in ("difference", "low", "high", "p", "p_holm", "test_set_difference", "test_set_low",
-                   "test_set_high", "test_set_p", "test_set_p_holm", "answer", "winner", "selected_on"):
+                   "test_set_high", "test_set_p", "test_set_p_holm", "real", "test_set_real", "answer", "winner",
+                   "selected_on"):
         assert column in recurrent, column
     assert set(recurrent["metric"]) == {"test_accuracy", "test_cross_entropy"} and (recurrent["seeds"] == 2).all()
     assert recurrent["answer"].str.startswith("Too few seeds").all()           # 2 seeds: said, as everywhere
@@ -192,7 +193,7 @@ def test_the_experiments_page_says_when_a_variant_lacks_the_picked_metric(tmp_pa
     summary = tmp_path / "results" / "summary"
     summary.mkdir(parents=True)
     row = dict(experiment="e", sweep="", a="rnn-full (e)", difference=0.01, low=-0.01, high=0.03, p=0.2,
-               p_holm=0.4, seeds=3, answer="not distinguishable", winner=False, selected_on="")
+               p_holm=0.4, real=False, seeds=3, answer="not distinguishable", winner=False, selected_on="")
     pd.DataFrame([{**row, "variant": "rnn-full", "metric": "test_accuracy"},
                   {**row, "variant": "gru-full", "metric": "test_cross_entropy"}]).to_csv(
         summary / "recurrent_experiments.csv", index=False)

@@ -105,11 +105,13 @@ def test_comparisons_hold_both_orders_mirrored():
     assert (back["low"], back["high"]) == pytest.approx((-row["high"], -row["low"]))
     assert back["test_set_difference"] == pytest.approx(-row["test_set_difference"])
     assert (back["test_set_low"], back["test_set_high"]) == pytest.approx((-row["test_set_high"], -row["test_set_low"]))
-    for column in ("p", "p_holm", "test_set_p", "test_set_p_holm", "seeds"):
+    for column in ("p", "p_holm", "test_set_p", "test_set_p_holm", "real", "test_set_real", "seeds"):
         assert back[column] == row[column]
     assert back["answer"].startswith("lstm-full is worse than gru-full by 4.8 points of test_accuracy")
     one_order = table[table["a"] < table["b"]]
     assert list(one_order["p_holm"]) == pytest.approx(list(stats.holm(one_order["p"])), nan_ok=True)
+    assert list(table["real"]) == list(table["p_holm"] < stats.ALPHA)          # decided once, read by all
+    assert list(table["test_set_real"]) == list(table["test_set_p_holm"] < stats.ALPHA)
 
 
 def test_comparisons_with_one_seed_say_there_are_too_few_seeds():

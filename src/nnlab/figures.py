@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from nnlab import stats, wording  # noqa: E402
+from nnlab import wording  # noqa: E402
 from nnlab.io import save_figure  # noqa: E402
 
 
@@ -75,7 +75,7 @@ def save_forest(path, table, metric, title=None):
     for i, row in rows.iterrows():
         y = len(rows) - 1 - i
         d, low, high = (wording.difference(metric, row[k]) for k in ("difference", "low", "high"))
-        real = stats.is_real(row["p_holm"])
+        real = row["real"]
         if np.isfinite(low) and np.isfinite(high):
             ax.plot([low, high], [y, y], color="tab:blue", lw=2)
         ax.plot([d], [y], "o", color="tab:blue", mfc="tab:blue" if real else "white", ms=7)

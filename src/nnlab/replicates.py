@@ -328,10 +328,13 @@ def _compare(metric, a, b, runs_a, runs_b, scores_a=None, scores_b=None):
 
 
 def _holm_and_answers(task, table, mirror=False):
-    """p_holm (and test_set_p_holm) over the table's rows, the mirrored rows when asked, and the answers."""
+    """p_holm (and test_set_p_holm) over the table's rows, whether each difference is real (Holm-adjusted
+    p below stats.ALPHA), the mirrored rows when asked, and the answers."""
     table["p_holm"] = stats.holm(table["p"])
+    table["real"] = stats.is_real(table["p_holm"])
     if "test_set_p" in table:
         table["test_set_p_holm"] = stats.holm(table["test_set_p"])
+        table["test_set_real"] = stats.is_real(table["test_set_p_holm"])
     if mirror:
         table = pd.concat([table, mirrored(table)], ignore_index=True)
     table["answer"] = [answer(task, row) for row in table.to_dict("records")]
@@ -424,10 +427,9 @@ def answer(task, row):
             head = f"{row['a']} and {row['b']} have the same mean {name}"
         else:
             head = f"{_direction(row, metric, row['difference'])} by {amount(metric, row['difference'])} of {name}"
-        real = stats.is_real(row["p_holm"])
         span = difference_span(metric, row["low"], row["high"])
         parts.append(f"{head} ({span}, {p_text(row['p'])}, {row['seeds']} seeds): "
-                     + ("a real difference" if real else "not distinguishable")
+                     + ("a real difference" if row["real"] else "not distinguishable")
                      + f" (Holm-adjusted {p_text(row['p_holm'])})")
     else:
         parts.append(f"Too few seeds to say anything about training randomness ({row['seeds']} "
@@ -437,11 +439,10 @@ def answer(task, row):
         d = row["test_set_difference"]
         head = (f"{row['a']} and {row['b']} are level" if d == 0
                 else f"{_direction(row, metric, d)} by {amount(metric, d)}")
-        real = stats.is_real(row["test_set_p_holm"])
         span = difference_span(metric, row["test_set_low"], row["test_set_high"])
         parts.append(f"on the test set of the first seed, {head} ({span}, "
                      f"{row['test_set_method']} {p_text(row['test_set_p'])}): "
-                     + ("a real difference" if real else "not distinguishable") + " on this test set"
+                     + ("a real difference" if row["test_set_real"] else "not distinguishable") + " on this test set"
                      + f" (Holm-adjusted {p_text(row['test_set_p_holm'])})")
     return "; ".join(parts) + "."
 

@@ -12,7 +12,8 @@ from nnlab import replicates, stats, status, tasks, wording
 from nnlab.app import charts, loaders, ui
 
 DRAWN_HERE = ("curves.png",)       # run figures this page draws itself (from history.csv)
-COMPARISON_COLUMNS = ["question", "metric", "a", "b", "seeds", "difference", "low", "high", "p", "p_holm", "answer"]
+COMPARISON_COLUMNS = ["question", "metric", "a", "b", "seeds", "difference", "low", "high", "p", "p_holm", "real",
+                      "answer"]
 
 
 @dataclass
@@ -293,7 +294,7 @@ def answer(task, row):
     text = ui.md(row["answer"])
     if seeds < stats.MIN_SEEDS:          # the answer opens with "Too few seeds ..." and the fix
         st.warning(text, icon=":material/casino:")
-    elif stats.is_real(row["p_holm"]):
+    elif str(row["real"]) == "True":      # the workflow's decision (summary/<task>_comparisons.csv)
         st.success(text, icon=":material/check_circle:")
     else:
         st.info(text, icon=":material/compare_arrows:")

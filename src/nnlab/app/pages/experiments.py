@@ -7,7 +7,7 @@ import streamlit as st
 from nnlab import stats, tasks, wording
 from nnlab.app import charts, task_page, ui
 
-NEEDED = ["experiment", "variant", "a", "metric", "difference", "low", "high", "p_holm", "answer"]
+NEEDED = ["experiment", "variant", "a", "metric", "difference", "low", "high", "p_holm", "real", "answer"]
 
 
 def forest(task, table):
@@ -20,7 +20,7 @@ def forest(task, table):
     data = pd.DataFrame({"variant": rows["a"], "value": rows["difference"], "low": rows["low"], "high": rows["high"],
                          "interval": [wording.t_name(s) if pd.notna(low) else "none"
                                       for s, low in zip(rows["seeds"], rows["low"])],
-                         "real": stats.is_real(rows["p_holm"])})
+                         "real": rows["real"].astype(str).eq("True")})
     charts.intervals(data, metric, f"{metric.label}: experiment − baseline, with its 95% CI", zero=True)
     st.caption(f"Filled: a real difference (Holm-adjusted p < {stats.ALPHA:g}); open: not distinguishable from seed-to-seed "
                "noise, or too few seeds to tell (no interval)." + (" Accuracy differences in points: 1% on the axis is "
