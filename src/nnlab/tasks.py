@@ -212,6 +212,11 @@ def history_mean_file(root, task, variant):
     return f"{variant_dir(root, task, variant)}/history_mean.csv"
 
 
+def data_file(root, name):
+    """A prepared data file or figure of the data step (patches.npz, trigrams.npz, patches_rgb.png, ...)."""
+    return f"{root}/data/{name}"
+
+
 def summary_file(root, task):
     return f"{root}/summary/{task}.csv"
 

@@ -3,6 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nnlab import tasks
 from nnlab.app import loaders, ui
 from nnlab.models.language_model import top_k
 
@@ -32,7 +33,7 @@ def run(page, name, seed):
 
 def vocabulary(page):
     """(words, test trigrams (x, y) or None) from data/trigrams.npz, else the words a model saved."""
-    data = loaders.load_npz(ui.results() / "data" / "trigrams.npz", ["words"], optional=["x_test", "y_test"])
+    data = loaders.load_npz(tasks.data_file(ui.results(), "trigrams.npz"), ["words"], optional=["x_test", "y_test"])
     if data.ok:
         words = [str(w) for w in data.value["words"]]
         return words, (data.value["x_test"], data.value["y_test"]) if "y_test" in data.value else None

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnlab import wording
+from nnlab import tasks, wording
 from nnlab.app import charts, loaders, ui
 from nnlab.errors import reason
 
@@ -90,7 +90,7 @@ def live_classification(page):
     if not page.trained:
         st.info("Live classification needs a trained variant (a done run with params.npz).", icon=ui.WAIT)
         return
-    data = loaders.load_npz(ui.results() / "data" / "activity.npz", ["x_test", "y_test", "classes"],
+    data = loaders.load_npz(tasks.data_file(ui.results(), "activity.npz"), ["x_test", "y_test", "classes"],
                             optional=["mean", "sd"])
     if ui.problem(data, "test sequences"):
         return

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nnlab import tasks
 from nnlab.app import charts, loaders, ui
 
 SPLITS = {"train": "train", "val": "validation", "test": "test"}
@@ -12,7 +13,7 @@ XY = [f"{a}_{split}" for split in SPLITS for a in ("x", "y")]
 
 def arrays(name, keys, optional=()):
     """The arrays `keys` of data/<name> (nothing else is read), or None after showing why not."""
-    loaded = loaders.load_npz(ui.results() / "data" / name, keys, optional)
+    loaded = loaders.load_npz(tasks.data_file(ui.results(), name), keys, optional)
     return None if ui.problem(loaded) else loaded.value
 
 
@@ -30,7 +31,7 @@ def patches():
     for column, (name, caption) in zip(st.columns(2), [("rgb", "random patches, RGB"),
                                                       ("normalized", "the same patches, normalized")]):
         with column:
-            ui.image(ui.results() / "data" / f"patches_{name}.png", caption=caption, what=f"{name} patches")
+            ui.image(tasks.data_file(ui.results(), f"patches_{name}.png"), caption=caption, what=f"{name} patches")
 
 
 def trigrams():
