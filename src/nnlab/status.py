@@ -9,7 +9,6 @@ from pathlib import Path
 
 from nnlab import replicates, runner, tasks, variants, wording
 from nnlab.errors import DataError, beside
-from nnlab.replicates import read_history
 
 STATES = ("done", "running", "failed", "interrupted", "not started")
 STALE_MIN_SECONDS = 120.0      # "recently": within this, or 3 epochs' time when epochs are slower
@@ -83,7 +82,7 @@ def _history_rows(path, key):
     """(completed epochs, the slowest epoch's seconds, why it is unreadable or "") of a history.csv;
     key: its (mtime, size)."""
     try:
-        frame = read_history(path, whole=False)
+        frame = replicates.read_history(path, whole=False)
     except DataError as error:
         return 0, 0.0, beside(error, path)
     return len(frame), float(frame["seconds"].max()) if "seconds" in frame and len(frame) else 0.0, ""

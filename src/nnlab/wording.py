@@ -78,21 +78,21 @@ def how(metric, estimate):
     return ""
 
 
-def ci_text(metric, estimate, digits=3):
+def ci_text(metric, estimate):
     """e.g. "95% CI 93%–96%, t over 5 seeds" (the estimate has an interval)."""
-    return f"95% CI {span(estimate, digits, metric)}, {how(metric, estimate)}"
+    return f"95% CI {span(estimate, 3, metric)}, {how(metric, estimate)}"
 
 
-def estimate_text(metric, estimate, digits=3):
+def estimate_text(metric, estimate):
     """e.g. "94.8% ± 1.2% sd (95% CI 93%–96%, t over 5 seeds)"; "no interval" said so."""
-    text = level(metric, estimate.get("mean"), digits) + sd_text(estimate, metric)
+    text = level(metric, estimate.get("mean")) + sd_text(estimate, metric)
     if has_interval(estimate):
-        return f"{text} ({ci_text(metric, estimate, digits)})"
+        return f"{text} ({ci_text(metric, estimate)})"
     n = estimate.get("n")
     return f"{text} (no interval: {'one run' if n in (None, 1) else f'{fmt(n, 6)} runs'})"
 
 
-def estimate_cell(estimate, digits=4, metric=None):
+def estimate_cell(estimate, metric=None):
     """A table cell: "95.17% (93.4%–96.6%)", or the value alone when it has no interval."""
-    text = level(metric, estimate.get("mean"), digits)
+    text = level(metric, estimate.get("mean"), 4)
     return f"{text} ({span(estimate, 3, metric)})" if has_interval(estimate) else text

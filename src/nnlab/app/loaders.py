@@ -27,12 +27,12 @@ class Loaded:
     def ok(self):
         return self.error is None and not self.missing
 
-    def parsed(self, parse, prefix=""):
+    def parsed(self, parse):
         """This file with parse(value) as its value, or unreadable for the ValueError parse raised."""
         try:
             return Loaded(self.path, value=parse(self.value)) if self.ok else self
         except ValueError as error:
-            return Loaded(self.path, error=prefix + str(error))
+            return Loaded(self.path, error=str(error))
 
 
 def parse_json(path):

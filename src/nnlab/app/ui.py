@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import FragmentHandledException
 
-from nnlab import config as nnlab_config
+from nnlab import config as nnlab_config, status
 from nnlab.errors import ConfigError, reason
 from nnlab.app import loaders, settings as settings_module
 from nnlab.wording import ci_text, has_interval, how, level, sd_text, span
@@ -48,7 +48,7 @@ def _config(path, key, schema_key):
 def config():
     """(config dict or None, message or None) of the settings' config file, cached on its and the schema's mtime."""
     path = settings().config
-    return _config(str(path), loaders.file_key(path), loaders.file_key(nnlab_config.SCHEMA))
+    return _config(str(path), status.file_key(path), status.file_key(nnlab_config.SCHEMA))
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -203,14 +203,14 @@ def state_badge(name):
     return f":{colour}-badge[{icon} {md(name)}]"
 
 
-def state_table(frame, column="state"):
+def state_table(frame):
     """A static table whose state column is coloured by state (text stays searchable in the page)."""
     def colour(value):
         return f"background-color: {STATE_STYLE.get(value, ('', '', 'transparent'))[2]}"
 
     if "note" in frame.columns and not frame["note"].astype(bool).any():
         frame = frame.drop(columns="note")
-    st.table(frame.style.map(colour, subset=[column]).hide(axis="index"))
+    st.table(frame.style.map(colour, subset=["state"]).hide(axis="index"))
 
 
 def live(render, *, active, key, idle=None):
