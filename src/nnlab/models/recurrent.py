@@ -62,11 +62,12 @@ class RecurrentClassifier:
 
     # ------------------------------------------------------------------ forward / backward
 
-    def forward(self, x, keep=None):
-        """x (N, T, C) -> logits (N, K), cache."""
+    def forward(self, x, keep=None, ws=None):
+        """x (N, T, C) -> logits (N, K), cache; in the workspace ws (default: the model's)."""
         w = self.params.w
         xt = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=self.params.dtype)   # (T, N, C)
-        h, rcache = CELLS[self.cell][0](xt, w["Wx"], w["Wh"], w["b"], ws=self.ws, keep=keep)
+        ws = self.ws if ws is None else ws
+        h, rcache = CELLS[self.cell][0](xt, w["Wx"], w["Wh"], w["b"], ws=ws, keep=keep)
         logits, caches = self.head(h[-1])
         return logits, (rcache, caches)
 
@@ -81,15 +82,22 @@ class RecurrentClassifier:
                 caches.append(out)
         return out, caches
 
-    def backward(self, dlogits, cache):
-        """Fill params.grad from dlogits (N, K)."""
-        rcache, caches = cache
-        g = self.params.g
+    def head_backward(self, dlogits, caches, grads=None):
+        """dlogits (N, K) -> the gradient with respect to the last hidden state (N, H); the MLP's
+        weight gradients go into grads (params.g) when given. Consumes caches (head's)."""
         dout = dlogits
         for layer in range(self.layers, 0, -1):
             if layer < self.layers:
                 dout *= tanh_grad(caches.pop())
-            dout, _, _ = affine_backward(dout, caches.pop(), g[f"W{layer}"], g[f"b{layer}"])
+            dW, db = (grads[f"W{layer}"], grads[f"b{layer}"]) if grads is not None else (None, None)
+            dout, _, _ = affine_backward(dout, caches.pop(), dW, db)
+        return dout
+
+    def backward(self, dlogits, cache):
+        """Fill params.grad from dlogits (N, K)."""
+        rcache, caches = cache
+        g = self.params.g
+        dout = self.head_backward(dlogits, caches, g)
         g["Wx"][...], g["Wh"][...], g["b"][...] = CELLS[self.cell][1](dout, rcache, self.truncation)
         self.l2.add_gradient()
 
@@ -124,6 +132,28 @@ class RecurrentClassifier:
         """(mean cross-entropy, accuracy) over (x, y); no gradients."""
         losses, predicted = self.sample_scores(x, y)
         return float(losses.mean()), float(np.mean(predicted == y))
+
+    def hidden_grad_norms(self, x, y):
+        """The size of the backward signal at every step: x (N, T, C), y (N,) -> float64 (T,),
+        entry t the mean over the N samples of ||dL_n/dh_t||, where L_n is sample n's
+        cross-entropy (no weight decay; so independent of N) and h_t (H,) its hidden state after
+        step t (for the LSTM with the cell state c_t held fixed). Full back-propagation through
+        time whatever self.truncation. Reads the weights only: params.grad, the optimiser, the
+        training workspace and grad_norms are left as they were (its own workspace, EVAL_CHUNK
+        samples per pass)."""
+        if len(x) == 0:
+            raise ValueError("hidden_grad_norms: expected at least one sample, found none")
+        ws = Workspace()
+        T = x.shape[1]
+
+        def per_sample(xb, yb):
+            logits, (rcache, caches) = self.forward(xb, keep=None, ws=ws)
+            dlogits = softmax(logits)                       # dL_n/dlogits_n = softmax - onehot
+            dlogits[np.arange(len(yb)), yb] -= 1
+            norms = np.zeros((T, len(yb)))
+            CELLS[self.cell][1](self.head_backward(dlogits, caches), rcache, None, norms=norms)
+            return norms.T                                  # (N, T)
+        return in_chunks(per_sample, (x, y), EVAL_CHUNK).mean(axis=0)
 
     def epoch_extras(self):
         """grad_norm: the mean over the epoch's batches of ||dL/dWh||, before any clipping."""

@@ -15,12 +15,16 @@ The LSTM and GRU keep what their backward pass reads only for those steps and wo
 alternating slots for the others, which stay in cache (docs/performance.md); the results
 are the same.
 
-`*_backward(dh_last (N, H), cache, k=None)` returns (dWx, dWh, db), the gradients of a
-loss that depends on the last hidden state h[T-1] only (the classifiers use nothing
-else). k = None is full back-propagation through time; an integer k is truncated BPTT:
-the gradient flows back through the last k steps only, which is the exact gradient of
+`*_backward(dh_last (N, H), cache, k=None, norms=None)` returns (dWx, dWh, db), the
+gradients of a loss J that depends on the last hidden state h[T-1] only (the classifiers use
+nothing else). k = None is full back-propagation through time; an integer k is truncated
+BPTT: the gradient flows back through the last k steps only, which is the exact gradient of
 the graph in which the state entering step T-k (h[T-k-1], and the LSTM's cell state) is
-a constant.
+a constant. norms, an array (T, N) (float64, or the weights' dtype), receives for each step t
+the pass goes through the per-sample Euclidean norm of dJ/dh_t, the gradient with respect to
+the state after step t (the LSTM's with its cell state c_t held fixed): norms[t, n] =
+||dh_t[n]||, computed in norms' dtype. The rows of the steps not gone through are left as
+they were.
 
 Layout (docs/performance.md measures why). Inside the pair every array is feature-major,
 the transpose of the public (N, features) arrays, and step-major: step t's block is one
@@ -116,6 +120,11 @@ def _add_stack_grad(dW, stack, da, start, stop, ws, name):
     np.add(dW, part, out=dW)
 
 
+def _record_norm(norms, t, dh):
+    """norms[t] (N,) = the Euclidean norm of each column of dh (H, N), summed in norms' dtype."""
+    np.sqrt(np.einsum("hn,hn->n", dh, dh, dtype=norms.dtype), out=norms[t])
+
+
 def _split(dW, H):
     """The stacked gradient dW (K, G*H) as dWx (D, G*H), dWh (H, G*H), db (G*H,)."""
     return dW[H:-1], dW[:H], dW[-1]
@@ -135,8 +144,9 @@ def rnn_forward(x, Wx, Wh, b, h0=None, ws=None, keep=None):
     return _states(hx, H), (x, Wh, hx, ws)
 
 
-def rnn_backward(dh_last, cache, k=None):
-    """dh_last (N, H) -> dWx (D, H), dWh (H, H), db (H,); BPTT over the last k steps."""
+def rnn_backward(dh_last, cache, k=None, norms=None):
+    """dh_last (N, H) -> dWx (D, H), dWh (H, H), db (H,); BPTT over the last k steps;
+    norms (T, N): ||dJ/dh_t|| per sample of each step gone through (module docstring)."""
     x, Wh, hx, ws = cache
     T, N, D = x.shape
     H = Wh.shape[0]
@@ -148,6 +158,8 @@ def rnn_backward(dh_last, cache, k=None):
     dh[...] = dh_last.T
     for start, stop in _chunks(T, k):
         for t in range(stop - 1, start - 1, -1):
+            if norms is not None:
+                _record_norm(norms, t, dh)
             h = hx[t + 1, :H]
             tanh_grad(h, out=da_t)
             np.multiply(da_t, dh, out=da_t)        # through tanh: (1 - h_t^2) dh
@@ -192,8 +204,9 @@ def lstm_forward(x, Wx, Wh, b, h0=None, c0=None, ws=None, keep=None):
     return _states(hx, H), (x, Wh, hx, gates, c.transpose(0, 2, 1), tc, ws, first)
 
 
-def lstm_backward(dh_last, cache, k=None):
-    """dh_last (N, H) -> dWx (D, 4H), dWh (H, 4H), db (4H,); BPTT over the last k steps."""
+def lstm_backward(dh_last, cache, k=None, norms=None):
+    """dh_last (N, H) -> dWx (D, 4H), dWh (H, 4H), db (4H,); BPTT over the last k steps;
+    norms (T, N): ||dJ/dh_t|| per sample of each step gone through (module docstring)."""
     x, Wh, hx, gates, c, tc, ws, first = cache
     c = c.transpose(0, 2, 1)                       # back to (T+1, H, N)
     T, N, D = x.shape
@@ -212,6 +225,8 @@ def lstm_backward(dh_last, cache, k=None):
     dc[...] = 0
     for start, stop in _chunks(T, k):
         for t in range(stop - 1, start - 1, -1):
+            if norms is not None:
+                _record_norm(norms, t, dh)
             a = gates[t]
             i, f, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
             sigmoid_grad(a[:3 * H], out=deriv)     # of i, f, o
@@ -277,8 +292,9 @@ def gru_forward(x, Wx, Wh, b, h0=None, ws=None, keep=None):
     return _states(hx, H), (x, Wh, hx, rx, gates, ws, first)
 
 
-def gru_backward(dh_last, cache, k=None):
-    """dh_last (N, H) -> dWx (D, 3H), dWh (H, 3H), db (3H,); BPTT over the last k steps."""
+def gru_backward(dh_last, cache, k=None, norms=None):
+    """dh_last (N, H) -> dWx (D, 3H), dWh (H, 3H), db (3H,); BPTT over the last k steps;
+    norms (T, N): ||dJ/dh_t|| per sample of each step gone through (module docstring)."""
     x, Wh, hx, rx, gates, ws, first = cache
     T, N, D = x.shape
     H = Wh.shape[0]
@@ -296,6 +312,8 @@ def gru_backward(dh_last, cache, k=None):
     dh[...] = dh_last.T
     for start, stop in _chunks(T, k):
         for t in range(stop - 1, start - 1, -1):
+            if norms is not None:
+                _record_norm(norms, t, dh)
             a, h = gates[t], hx[t, :H]
             zr, z, r, n = a[:2 * H], a[:H], a[H:2 * H], a[2 * H:]
             sigmoid_grad(zr, out=deriv)            # of z and r
