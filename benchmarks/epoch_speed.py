@@ -15,6 +15,15 @@ work (recurrent_floor). nnlab, the floor, PyTorch and the baseline alternate wit
 repeat, so a change in machine load affects all of them alike; compare the ratios.
 --baseline FILE times another version of src/nnlab/nn/recurrent.py beside the current one
 (e.g. `git show REV:src/nnlab/nn/recurrent.py > /tmp/base.py`), for before/after readings.
+
+Everything runs with subnormal numbers flushed to zero, as every workflow job does
+(nnlab.nn.denormals). The -vanishing cases (rnn, lstm, gru) time a backward signal that
+vanishes through float32's subnormal range: one training epoch of the classifier whose initial
+Wh is scaled by 0.1 (flushed), beside the same classifier unscaled (flushed) and the scaled one
+not flushed, alternating within each repeat; then, at the trained weights, the share of
+subnormal values in the backward signal (every step's gradient of the pre-activations, da_t)
+over 10 batches, not flushed and flushed (untimed), and how far the flushed run's weights are
+from the other's after the same epochs.
 """
 import argparse
 import json
@@ -23,6 +32,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from nnlab.nn.denormals import flush_denormals, subnormal_count
 from nnlab.train import fit
 
 CASES = {}
@@ -301,6 +311,68 @@ def recurrent_case(cell, repeats, torch=None, truncation=None, evaluate=False, b
     return best
 
 
+VANISHING = 0.1         # the -vanishing cases' factor on the initial recurrent weights Wh
+COUNTED_BATCHES = 10    # batches over which they count subnormal values
+
+
+def subnormal_share(model, x, y, flush):
+    """The share of subnormal values in the backward signal of COUNTED_BATCHES training steps
+    (no update): every step's da_t as each chunk of steps reaches the weight-gradient product."""
+    from nnlab.nn import recurrent
+
+    add, seen = recurrent._add_stack_grad, [0, 0]
+
+    def counting(dW, stack, da, start, stop, ws, name):
+        seen[0] += subnormal_count(da[:, :stop - start])
+        seen[1] += da[:, :stop - start].size
+        return add(dW, stack, da, start, stop, ws, name)
+    recurrent._add_stack_grad = counting
+    try:
+        with flush_denormals(flush):
+            for i in range(0, COUNTED_BATCHES * BATCH, BATCH):
+                model.step(x[i:i + BATCH], y[i:i + BATCH])
+    finally:
+        recurrent._add_stack_grad = add
+    return seen[0] / seen[1]
+
+
+def vanishing_case(cell, repeats):
+    """Best-of-repeats seconds of one training epoch of the classifier whose initial Wh is scaled
+    by VANISHING, flushed ('nnlab') and not ('unflushed'), and of the unscaled one, flushed
+    ('ordinary'); the subnormal shares of the backward signal at the flushed run's final weights,
+    unflushed and flushed; the largest difference between the two scaled runs' weights, relative
+    to the largest weight."""
+    from nnlab.models.recurrent import RecurrentClassifier
+    from nnlab.nn.optim import SGD
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((WINDOWS, STEPS, CHANNELS), dtype=np.float32)
+    y = rng.integers(0, CLASSES, WINDOWS)
+    models = {}
+
+    def trainer(name, scale, flush):
+        model = models[name] = RecurrentClassifier(cell, CHANNELS, HIDDEN, list(MLP), CLASSES)
+        model.params.w["Wh"][...] *= scale
+        optimizer = SGD(0.01, 0.85)
+
+        def run():
+            with flush_denormals(flush):
+                return best_epoch_seconds(model, optimizer, (x, y), BATCH, 1)
+        return run
+
+    runners = {"nnlab": trainer("nnlab", VANISHING, True), "ordinary": trainer("ordinary", 1.0, True),
+               "unflushed": trainer("unflushed", VANISHING, False)}
+    best = {name: float("inf") for name in runners}
+    for _ in range(repeats):
+        for name, run in runners.items():
+            best[name] = min(best[name], run())
+    flushed, unflushed = models["nnlab"].params.flat, models["unflushed"].params.flat
+    best["weights_rel_diff"] = float(np.max(np.abs(flushed - unflushed)) / np.max(np.abs(unflushed)))
+    best["share_unflushed"] = subnormal_share(models["nnlab"], x, y, False)
+    best["share_flushed"] = subnormal_share(models["nnlab"], x, y, True)
+    return best
+
+
 def timed(fn):
     start = time.perf_counter()
     fn()
@@ -314,6 +386,7 @@ for _cell in ("rnn", "lstm", "gru"):
                                        recurrent_case(cell, repeats, torch, TRUNCATION, baseline=baseline))
     case(f"{_cell}-eval")(lambda repeats, torch=None, baseline=None, cell=_cell:
                           recurrent_case(cell, repeats, torch, evaluate=True, baseline=baseline))
+    case(f"{_cell}-vanishing")(lambda repeats, torch=None, cell=_cell: vanishing_case(cell, repeats))
 
 
 def load_module(path):
@@ -344,27 +417,59 @@ def main():
     except ImportError:
         torch = None
     baseline = None if args.baseline is None else load_module(args.baseline)
-    if not args.json:
-        print(f"{'model':<16s}{'nnlab s':>9s}{'floor s':>9s}{'/floor':>8s}{'torch s':>9s}{'/torch':>8s}"
-              f"{'torch/floor':>12s}" + (f"{'baseline s':>11s}{'/floor':>8s}" if baseline else ""))
-    for name in args.models.split(","):
-        kwargs = {"baseline": baseline} if baseline is not None and name.split("-")[0] in BLOCKS else {}
-        with threadpool_limits(1):
-            row = CASES[name](args.repeats, torch, **kwargs)
-        ours, floor, theirs, base = row["nnlab"], row.get("floor"), row.get("torch"), row.get("baseline")
+    printed = set()
 
-        def ratio(a, b):
-            return a / b if a is not None and b else None
-        if args.json:
-            print(json.dumps({"model": name, **{f"{k}_s": round(v, 4) for k, v in row.items()},
-                              "nnlab/floor": ratio(ours, floor), "nnlab/torch": ratio(ours, theirs),
-                              "torch/floor": ratio(theirs, floor), "baseline/floor": ratio(base, floor)}), flush=True)
-        else:
-            def cell(v, width, digits):
-                return f"{v:{width}.{digits}f}" if v is not None else f"{'-':>{width}s}"
-            print(f"{name:<16s}{cell(ours, 9, 3)}{cell(floor, 9, 3)}{cell(ratio(ours, floor), 8, 2)}"
-                  f"{cell(theirs, 9, 3)}{cell(ratio(ours, theirs), 8, 2)}{cell(ratio(theirs, floor), 12, 2)}"
-                  + (f"{cell(base, 11, 3)}{cell(ratio(base, floor), 8, 2)}" if baseline else ""), flush=True)
+    def header(kind, line):
+        if not args.json and kind not in printed:
+            printed.add(kind)
+            print(line)
+
+    def cell(v, width, digits, kind="f"):
+        return f"{v:{width}.{digits}{kind}}" if v is not None else f"{'-':>{width}s}"
+
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+    with flush_denormals():
+        for name in args.models.split(","):
+            vanishing = name.endswith("-vanishing")
+            kwargs = ({"baseline": baseline} if baseline is not None and name.split("-")[0] in BLOCKS
+                      and not vanishing else {})
+            with threadpool_limits(1):
+                row = CASES[name](args.repeats, torch, **kwargs)
+            if vanishing:
+                print_vanishing(name, row, args.json, header, cell)
+                continue
+            ours, floor, theirs, base = row["nnlab"], row.get("floor"), row.get("torch"), row.get("baseline")
+            if args.json:
+                print(json.dumps({"model": name, **{f"{k}_s": round(v, 4) for k, v in row.items()},
+                                  "nnlab/floor": ratio(ours, floor), "nnlab/torch": ratio(ours, theirs),
+                                  "torch/floor": ratio(theirs, floor), "baseline/floor": ratio(base, floor)}),
+                      flush=True)
+            else:
+                header("epoch", f"{'model':<16s}{'nnlab s':>9s}{'floor s':>9s}{'/floor':>8s}{'torch s':>9s}"
+                                f"{'/torch':>8s}{'torch/floor':>12s}"
+                                + (f"{'baseline s':>11s}{'/floor':>8s}" if baseline else ""))
+                print(f"{name:<16s}{cell(ours, 9, 3)}{cell(floor, 9, 3)}{cell(ratio(ours, floor), 8, 2)}"
+                      f"{cell(theirs, 9, 3)}{cell(ratio(ours, theirs), 8, 2)}{cell(ratio(theirs, floor), 12, 2)}"
+                      + (f"{cell(base, 11, 3)}{cell(ratio(base, floor), 8, 2)}" if baseline else ""), flush=True)
+
+
+def print_vanishing(name, row, as_json, header, cell):
+    """One -vanishing row: seconds flushed, ordinary, unflushed; their ratios; subnormal shares."""
+    ours, ordinary, unflushed = row["nnlab"], row["ordinary"], row["unflushed"]
+    if as_json:
+        print(json.dumps({"model": name, **{f"{k}_s": round(row[k], 4) for k in ("nnlab", "ordinary", "unflushed")},
+                          "nnlab/ordinary": ours / ordinary, "unflushed/ordinary": unflushed / ordinary,
+                          **{k: row[k] for k in ("share_unflushed", "share_flushed", "weights_rel_diff")}}),
+              flush=True)
+        return
+    header("vanishing", f"{'model':<16s}{'nnlab s':>9s}{'ordinary s':>11s}{'/ordinary':>10s}"
+                        f"{'unflushed s':>12s}{'/ordinary':>10s}{'subnormal unflushed':>20s}{'flushed':>9s}"
+                        f"{'weights differ':>15s}")
+    print(f"{name:<16s}{cell(ours, 9, 3)}{cell(ordinary, 11, 3)}{cell(ours / ordinary, 10, 2)}"
+          f"{cell(unflushed, 12, 3)}{cell(unflushed / ordinary, 10, 2)}"
+          f"{row['share_unflushed']:>19.2%} {row['share_flushed']:>8.2%}{cell(row['weights_rel_diff'], 15, 1, 'e')}",
+          flush=True)
 
 
 if __name__ == "__main__":
