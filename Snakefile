@@ -40,6 +40,7 @@ include: "workflow/rules/autoencoder.smk"
 include: "workflow/rules/language_model.smk"
 include: "workflow/rules/recurrent.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/claims.smk"
 
 
 rule all:

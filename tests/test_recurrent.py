@@ -289,7 +289,7 @@ def variant_outputs(folder):
     names = {"params": "params.npz", "history": "history.csv", "metrics": "metrics.json",
              "confusion_train": "confusion_train.csv", "confusion_test": "confusion_test.csv",
              "confusion_train_png": "confusion_train.png", "confusion_test_png": "confusion_test.png",
-             "curves": "curves.png", "scores": "scores.npz"}
+             "curves": "curves.png", "scores": "scores.npz", "grad_steps": "grad_steps.csv"}
     return {key: str(folder / name) for key, name in names.items()}
 
 

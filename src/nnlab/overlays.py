@@ -113,28 +113,37 @@ def expand(config, validate=None):
         if name in out or name == "baseline":
             raise _error(label, f"expected a name of its own, found {name!r} twice" if name in out
                          else "expected a name of its own, found 'baseline', which names the baseline")
-        effective = _apply(baseline, label, settings)
-        if validate is not None:
-            validate(effective, f"config (experiment {name})")
-        tasks = sorted({key.split(".")[0] for key in settings}, key=list(TASKS).index)
-        variants = {task: TASKS[task].variants(effective) for task in tasks}
-        wanted = section[label].get("variants") or []
-        known = {v for vs in variants.values() for v in vs}
-        unknown = [v for v in wanted if v not in known]
-        if unknown:
-            raise _error(label, f"key 'variants': expected variants of {', '.join(tasks)} "
-                                f"({', '.join(sorted(known))}), found {', '.join(map(str, unknown))}")
-        if wanted:
-            variants = {t: {v: hp for v, hp in vs.items() if v in wanted} for t, vs in variants.items()}
-            variants = {t: vs for t, vs in variants.items() if vs}
-        same = all(TASKS[t].variants(baseline).get(v) == hp for t, vs in variants.items() for v, hp in vs.items())
+        experiment = overlay(baseline, name, settings, section[label].get("variants") or [], validate, sweep, label)
+        same = all(TASKS[t].variants(baseline).get(v) == hp for t, vs in experiment.variants.items()
+                   for v, hp in vs.items())
         if same and sweep is not None:
             continue                     # the sweep's point at the baseline's values: the baseline is that run
         if same:
             raise _error(label, "expected a change, found settings identical to the baseline's for every variant "
                                 "it trains")
-        out[name] = Experiment(name, settings, sweep, effective, variants)
+        out[name] = experiment
     return out
+
+
+def overlay(baseline, name, settings, wanted=(), validate=None, sweep=None, label=None):
+    """The Experiment `name`: `baseline` (a config without its experiments) with `settings` set,
+    checked by validate(config, source), training the variants `wanted` of the tasks the settings
+    touch (all of them when none are named). Also the report's recipe (nnlab.claims.RECIPE)."""
+    label = label or name
+    effective = _apply(baseline, label, settings)
+    if validate is not None:
+        validate(effective, f"config (experiment {name})")
+    tasks = sorted({key.split(".")[0] for key in settings}, key=list(TASKS).index)
+    variants = {task: TASKS[task].variants(effective) for task in tasks}
+    known = {v for vs in variants.values() for v in vs}
+    unknown = [v for v in wanted if v not in known]
+    if unknown:
+        raise _error(label, f"key 'variants': expected variants of {', '.join(tasks)} "
+                            f"({', '.join(sorted(known))}), found {', '.join(map(str, unknown))}")
+    if wanted:
+        variants = {t: {v: hp for v, hp in vs.items() if v in wanted} for t, vs in variants.items()}
+        variants = {t: vs for t, vs in variants.items() if vs}
+    return Experiment(name, settings, sweep, effective, variants)
 
 
 def effective(experiments):

@@ -230,6 +230,21 @@ def experiment_dir(root, name):
     return f"{root}/experiments/{name}"
 
 
+def report_dir(root):
+    """The root of the runs under the original report's recipe (nnlab.claims): <root>/report."""
+    return f"{root}/report"
+
+
+def claims_file(root):
+    """Every claim of the original report with its verdict (nnlab.claims)."""
+    return f"{root}/summary/claims.csv"
+
+
+def claims_figure(root, name):
+    """One figure of the report's claims (nnlab.claims_figures)."""
+    return f"{root}/summary/claims/{name}.png"
+
+
 def experiments_file(root, task):
     """Every experiment against the baseline, for one task."""
     return f"{root}/summary/{task}_experiments.csv"

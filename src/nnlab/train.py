@@ -81,7 +81,7 @@ def _fmt(value):
 
 
 def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patience=None,
-        clip_norm=None, history_path=None, log=print, schedule=None, epoch_offset=0):
+        clip_norm=None, history_path=None, log=print, schedule=None, epoch_offset=0, after_epoch=None):
     """Train `model` on train = (x, y) with mini-batches, in place.
 
     val = (x, y) enables validation each epoch; with `patience`, training stops after that
@@ -92,6 +92,8 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patien
     at the start): a finite loss that has run away.
     epoch_offset > 0 continues an earlier fit() (e.g. a fine-tuning stage): history rows are
     numbered from epoch_offset + 1 and appended to history_path under its existing header.
+    after_epoch(epoch) is called after each epoch's history row (epoch numbered as in the history),
+    for measurements that do not fit a row (e.g. the per-step gradient norms of the recurrent runs).
     """
     x, y = train
     n = len(x)
@@ -138,6 +140,8 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size, seed=0, patien
         result.history.append(row)
         result.epochs_run = epoch
         history.append(row)
+        if after_epoch is not None:
+            after_epoch(epoch_offset + epoch)
         log(f"epoch {epoch}/{epochs}  train_loss {_fmt(row['train_loss'])}  val_loss {_fmt(row['val_loss'])}  "
             f"train_acc {_fmt(row['train_accuracy'])}  val_acc {_fmt(row['val_accuracy'])}  {row['seconds']:.2f}s")
         monitored = row["val_loss"] if val is not None else row["train_loss"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from nnlab.config import DEMO_DATA_DIR, validate
 from nnlab.errors import ConfigError
+from nnlab import claims as nnlab_claims
 from nnlab import overlays as nnlab_overlays
 from nnlab import tasks as nnlab_tasks
 from nnlab import variants as nnlab_variants
@@ -59,15 +60,21 @@ try:
     TASK_VARIANTS = {name: task.variants(config) for name, task in TASKS.items()}
     LM_MAP_VARIANT = nnlab_variants.language_model_map_variant(config)
     EXPERIMENTS = nnlab_overlays.expand(config, validate=lambda c, source: validate(c, SCHEMA, source))
+    # The original report's recipe (nnlab.claims), a root of its own: results/report/. Only the
+    # `claims` target asks for its runs, so `snakemake` alone trains none of them.
+    REPORT = nnlab_claims.report_experiment({k: v for k, v in config.items() if k != "experiments"},
+                                            validate=lambda c, source: validate(c, SCHEMA, source))
 except ConfigError as error:
     sys.exit(f"error: {error}")
+REPORT_ROOT = nnlab_tasks.report_dir(RESULTS)
 
 # Every results root and what it trains, {root: {task: {variant: settings}}}: the baseline in
 # results/ (the layout of the results contract), each experiment in results/experiments/<name>/.
 # EXPERIMENT_ROOT and EXPERIMENT_OF_ROOT map each experiment's name to its root and back.
 EXPERIMENT_ROOT = {name: nnlab_tasks.experiment_dir(RESULTS, name) for name in EXPERIMENTS}
 EXPERIMENT_OF_ROOT = {root: name for name, root in EXPERIMENT_ROOT.items()}
-ROOTS = {RESULTS: TASK_VARIANTS, **{root: EXPERIMENTS[name].variants for root, name in EXPERIMENT_OF_ROOT.items()}}
+ROOTS = {RESULTS: TASK_VARIANTS, **{root: EXPERIMENTS[name].variants for root, name in EXPERIMENT_OF_ROOT.items()},
+         REPORT_ROOT: REPORT.variants}
 
 
 def roots_of(task):
@@ -94,6 +101,8 @@ def ae_sweep(root):
 
 def root_config(root):
     """The effective configuration of a root: the config, or an experiment's."""
+    if root == REPORT_ROOT:
+        return REPORT.config
     return config if root == RESULTS else EXPERIMENTS[EXPERIMENT_OF_ROOT[root]].config
 
 
@@ -278,6 +287,8 @@ DATA_GROUP = "data"
 
 
 def group_name(base, root):
+    if root == REPORT_ROOT:
+        return f"{base}_report"
     return base if root == RESULTS else f"{base}_{EXPERIMENT_OF_ROOT[root]}"
 
 
@@ -322,6 +333,37 @@ def run_outputs(task, variants, root=RESULTS):
     return [path for v in variants for s in SEEDS for path in expand(training.output, root=root, variant=v, seed=s)]
 
 
+def claims_input(wildcards=None):
+    """What claims.csv and its figures are made from, in the report's root and the baseline: every
+    run of the variants the claims measure (metrics.json, history.csv, the recurrent runs'
+    grad_steps.csv), every autoencoder run (the selection reads them all; the figures draw the first
+    seed's params.npz) and the sparsity selection."""
+    files = {"metrics": [], "history": [], "grad_steps": [], "selection": [], "params": []}
+    for root in (REPORT_ROOT, RESULTS):
+        for task, variants in nnlab_claims.needed_variants().items():
+            present = [v for v in variants if v in ROOTS[root].get(task, {})]
+            files["metrics"] += run_files(task, present, root=root)
+            files["history"] += run_files(task, present, "history.csv", root=root)
+            if task == "recurrent":
+                files["grad_steps"] += run_files(task, present, "grad_steps.csv", root=root)
+        autoencoder = list(ROOTS[root].get("autoencoder", {}))
+        files["metrics"] += run_files("autoencoder", autoencoder, root=root)
+        files["params"] += run_files("autoencoder", autoencoder, "params.npz", seeds=[FIRST_SEED], root=root)
+        if ae_sweep(root):
+            files["selection"].append(f"{root}/autoencoder/selection.json")
+    return {k: sorted(set(v)) for k, v in files.items()}
+
+
+def claims_outputs():
+    """The claims target: the table, its figures, and the report root's aggregates and summaries."""
+    outputs = [nnlab_tasks.claims_file(RESULTS)]
+    outputs += [nnlab_tasks.claims_figure(RESULTS, name) for name in nnlab_claims.FIGURES]
+    for task, variants in ROOTS[REPORT_ROOT].items():
+        outputs += aggregate_files(task, REPORT_ROOT)
+        outputs += [nnlab_tasks.summary_file(REPORT_ROOT, task), nnlab_tasks.comparisons_file(REPORT_ROOT, task)]
+    return outputs
+
+
 def all_outputs():
     """Every file of every run of every variant (all seeds) in every root, every aggregate, both
     summary files per task and root, the experiments' comparison tables, and the data, selection
@@ -338,6 +380,8 @@ def all_outputs():
     if LM_MAP_VARIANT:
         outputs.append(f"{RESULTS}/language_model/embedding_map.png")
     for root, tasks in ROOTS.items():
+        if root == REPORT_ROOT:
+            continue                    # the claims target's (claims_outputs)
         for task, variants in tasks.items():
             if variants:
                 outputs += run_outputs(task, variants, root)

@@ -10,6 +10,7 @@ rule recurrent_train:
         history=f"{run_dir('recurrent')}/history.csv",
         metrics=f"{run_dir('recurrent')}/metrics.json",
         scores=f"{run_dir('recurrent')}/scores.npz",
+        grad_steps=f"{run_dir('recurrent')}/grad_steps.csv",
         confusion_train=f"{run_dir('recurrent')}/confusion_train.csv",
         confusion_test=f"{run_dir('recurrent')}/confusion_test.csv",
         confusion_train_png=report(

@@ -22,6 +22,19 @@ def feature_images(W1):
     return normalize_each(W1.T.reshape(-1, PATCH, PATCH))
 
 
+def feature_roughness(W1):
+    """W1 (Lin, Lhid) -> (Lhid,): how rough each hidden unit's weight image (16x16) is, the mean
+    squared difference of horizontally and vertically neighbouring weights over twice the
+    image's variance. 1: as rough as white noise; near 0: smooth (blobs, slow gradients); up to
+    2 for a checkerboard. Scale-free, so weight decay's shrinking alone does not change it
+    (the report's claim 1.3: a larger lambda smooths the features, a larger L_hid learns more
+    complicated ones)."""
+    w = np.asarray(W1, np.float64).T.reshape(-1, PATCH, PATCH)
+    steps = np.concatenate([np.diff(w, axis=1).reshape(len(w), -1), np.diff(w, axis=2).reshape(len(w), -1)], axis=1)
+    variance = w.reshape(len(w), -1).var(axis=1)
+    return (steps ** 2).mean(axis=1) / np.maximum(2 * variance, np.finfo(np.float64).tiny)
+
+
 def resolve_sparsity(hp, selection_path):
     """Fill beta and rho left to 'auto' (None) from the sweep's selection file (once, in the
     workflow's ae_hp: the run's params then hold the values it trains with)."""
@@ -64,6 +77,7 @@ def train_variant(patches_path, variant, hp, out, log, data_files=()):
         **mean_with_interval("reconstruction_mse", per_patch),
         mean_activation=activation,
         activation_relative_error=abs(activation - hp["rho"]) / hp["rho"],
+        feature_roughness=float(feature_roughness(model.params.w["W1"]).mean()),
     )
 
 

@@ -12,6 +12,7 @@ from nnlab.tasks import TASKS
 from nnlab.train import fit_recipe
 
 TOP_K = 10  # candidates per sampled trigram in predictions.csv; test top-10 accuracy
+PUNCTUATION = (".", ",", "?")   # the report's dominant predictions (claim 2.4)
 PREDICTION_COLUMNS = ["sample", "test_index", "word1", "word2", "word3", "true_word", "true_rank",
                       "rank", "candidate", "probability"]
 
@@ -43,6 +44,16 @@ def prediction_table(model, words, x, y, rows, k=TOP_K):
     return pd.DataFrame(records, columns=PREDICTION_COLUMNS)
 
 
+def punctuation_shares(words, predicted, train_labels):
+    """test_punctuation_share: the share of test trigrams whose most probable 4th word is one of
+    PUNCTUATION, with its Wilson interval; train_punctuation_share: those words' share of the
+    training labels (the report's claim 2.4: the top predictions are dominated by them because they
+    are over-represented). Words the vocabulary lacks are not counted."""
+    marks = np.flatnonzero(np.isin(np.asarray(words).astype(str), PUNCTUATION))
+    return {**accuracy_with_interval("test_punctuation_share", np.isin(predicted, marks)),
+            "train_punctuation_share": float(np.isin(train_labels, marks).mean()) if len(train_labels) else 0.0}
+
+
 def perplexity(cross_entropy):
     """exp of a mean cross-entropy (nats): a number for any finite loss, inf past float range."""
     with np.errstate(over="ignore"):
@@ -62,8 +73,9 @@ def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
     result = fit_recipe(model, hp, train, val, seed=hp["seed"], history_path=out["history"], log=log)
     val_losses, val_correct, _ = model.sample_scores(*val, k=TOP_K)
     val_ce = float(val_losses.mean())
-    losses, correct, top = model.sample_scores(x_test, y_test, k=TOP_K)
+    losses, correct, top, predicted = model.sample_scores(x_test, y_test, k=TOP_K, predicted=True)
     test_ce = float(losses.mean())
+    train_losses, train_correct, _ = model.sample_scores(*train, k=None)     # the kept model, as the report's training CE
     log(f"best epoch {result.best_epoch}: validation cross-entropy {val_ce:.4f}, test cross-entropy "
         f"{test_ce:.4f}, accuracy {correct.mean():.4f}, top-{TOP_K} {top.mean():.4f}")
     models.save(out["params"], model)
@@ -75,7 +87,10 @@ def train_variant(trigrams_path, variant, hp, out, log, data_files=()):
     write_metrics(out["metrics"], "language_model", variant, hp, result, data_files,   # last: marks the job done
                   **mean_with_interval("val_cross_entropy", val_losses), **accuracy_with_interval("val_accuracy", val_correct),
                   **mean_with_interval("test_cross_entropy", losses), **accuracy_with_interval("test_accuracy", correct),
-                  **accuracy_with_interval("test_top10_accuracy", top), test_perplexity=perplexity(test_ce))
+                  **accuracy_with_interval("test_top10_accuracy", top), test_perplexity=perplexity(test_ce),
+                  **mean_with_interval("train_cross_entropy", train_losses),
+                  **accuracy_with_interval("train_accuracy", train_correct),
+                  **punctuation_shares(words, predicted, train[1]))
 
 
 def pca_2d(X):

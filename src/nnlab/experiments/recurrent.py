@@ -1,4 +1,5 @@
 """Experiment 3: train one recurrent activity classifier variant and write its results."""
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ from nnlab.data.preprocess import resplit_activity
 from nnlab.figures import save_curves
 from nnlab.io import save_csv, save_figure, save_npz
 from nnlab.models.recurrent import RecurrentClassifier
+from nnlab.nn.workspace import Workspace
 from nnlab.results import accuracy_with_interval, mean_with_interval, write_metrics
 from nnlab.tasks import TASKS
 from nnlab.train import FitResult, fit_recipe
@@ -30,16 +32,49 @@ def precision_recall_f1(counts):
         return hits / predicted, hits / present, 2 * hits / (predicted + present)
 
 
-def train_stages(model, data, hp, history_path, log):
+PROBE = 32                     # training windows whose per-step gradient norms are recorded
+GRAD_EPOCHS = (0, 1, 2, 3, 5, 10, 20, 30, 40, 50, 60, 80, 100)   # and every 50th after: epochs recorded
+
+
+def recorded(epoch):
+    """Whether the per-step gradient norms are recorded after `epoch` (0: the initial weights)."""
+    return epoch in GRAD_EPOCHS or (epoch > GRAD_EPOCHS[-1] and epoch % 50 == 0)
+
+
+class StepNorms:
+    """||dL_n/dh_t|| for every step t of full BPTT, mean over PROBE fixed training windows, after
+    the epochs `recorded` picks: rows epoch, step (1..T), norm (grad_steps.csv; the report's claim
+    3.2, vanishing or exploding recurrent gradients). Whatever the run's truncation, the norms are
+    those of full BPTT: how far back the loss still reaches."""
+
+    def __init__(self, model, x, y):
+        self.model, self.x, self.y, self.rows = model, x[:PROBE], y[:PROBE], []
+
+    def __call__(self, epoch):
+        if recorded(epoch):
+            norms = self.model.hidden_grad_norms(self.x, self.y)
+            self.rows += [(epoch, t + 1, float(n)) for t, n in enumerate(norms)]
+
+    def frame(self):
+        return pd.DataFrame(self.rows, columns=["epoch", "step", "norm"])
+
+
+def train_stages(model, data, hp, history_path, log, after_epoch=None):
     """The main stage, then the optional fine-tuning stage with its own optimiser (the course
     author's: SGD, lr 0.001, momentum 0.35). One history file with continuous epoch numbers;
-    the weights of the epoch with the lowest validation cross-entropy over both stages win."""
+    the weights of the epoch with the lowest validation cross-entropy over both stages win.
+    Returns (FitResult, the first stage's model on every split: {stage1_<split>_accuracy,
+    stage1_<split>_cross_entropy, stage1_epochs_run, stage1_best_epoch}, empty without fine-tuning)."""
     train, val = (data["x_train"], data["y_train"]), (data["x_val"], data["y_val"])
-    common = dict(history_path=history_path, log=log)
+    common = dict(history_path=history_path, log=log, after_epoch=after_epoch)
     first = fit_recipe(model, hp, train, val, seed=hp["seed"], **common)
     finetune = hp["finetune"]
     if not finetune["epochs"]:
-        return first
+        return first, {}
+    stage1 = {"stage1_epochs_run": first.epochs_run, "stage1_best_epoch": first.best_epoch}
+    for split in ("train", "val", "test"):
+        cross_entropy, accuracy = model.evaluate(data[f"x_{split}"], data[f"y_{split}"])
+        stage1.update({f"stage1_{split}_cross_entropy": cross_entropy, f"stage1_{split}_accuracy": accuracy})
     best_first, kept = first.best["val_loss"], model.params.flat.copy()
     log(f"fine-tuning from epoch {first.best_epoch}: {finetune['optimizer']}, lr {finetune['learning_rate']}, "
         f"momentum {finetune['momentum']}, at most {finetune['epochs']} epochs")
@@ -53,13 +88,13 @@ def train_stages(model, data, hp, history_path, log):
         log(f"fine-tuning did not lower the validation cross-entropy; keeping epoch {best_epoch}")
     return FitResult(history=first.history + second.history, best_epoch=best_epoch,
                      epochs_run=first.epochs_run + second.epochs_run,
-                     stopped_early=first.stopped_early or second.stopped_early)
+                     stopped_early=first.stopped_early or second.stopped_early), stage1
 
 
 def train_variant(data_path, variant, hp, out, log, data_files=()):
     """Train one variant; out: dict of paths params, history, metrics, scores (each test
-    window's cross-entropy and correctness), confusion_train, confusion_test,
-    confusion_train_png, confusion_test_png, curves."""
+    window's cross-entropy and correctness), grad_steps (per-step gradient norms, StepNorms),
+    confusion_train, confusion_test, confusion_train_png, confusion_test_png, curves."""
     data = dict(np.load(data_path, allow_pickle=False))
     data["x_train"], data["y_train"], data["x_val"], data["y_val"] = resplit_activity(data, hp["seed"], data_path)
     classes = [str(c) for c in data["classes"]]
@@ -70,8 +105,12 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
     log(f"{variant}: train {data['x_train'].shape}, validation {data['x_val'].shape}, test {data['x_test'].shape}; "
         f"{len(model.params)} parameters; hyperparameters {hp}")
     Path(out["history"]).parent.mkdir(parents=True, exist_ok=True)
-    result = train_stages(model, data, hp, out["history"], log)
+    workspace = training_workspace_bytes(model, data["x_train"], data["y_train"], hp["batch_size"])
+    step_norms = StepNorms(model, data["x_train"], data["y_train"])
+    step_norms(0)
+    result, stage1 = train_stages(model, data, hp, out["history"], log, after_epoch=step_norms)
     models.save(out["params"], model)
+    save_csv(out["grad_steps"], step_norms.frame())
 
     scores = {}
     for split in ("train", "val", "test"):
@@ -98,13 +137,23 @@ def train_variant(data_path, variant, hp, out, log, data_files=()):
                 title=f"{variant} (best epoch {result.best_epoch})")
     write_metrics(                                     # last: metrics.json marks the job done
         out["metrics"], "recurrent", variant, hp, result, data_files,
-        steps=T, parameters=len(model.params), classes=classes,
+        steps=T, parameters=len(model.params), workspace_bytes=workspace, classes=classes, **stage1,
         **{k: v for split in ("train", "val", "test") for k, v in {
             **mean_with_interval(f"{split}_cross_entropy", scores[split]["losses"]),
             **accuracy_with_interval(f"{split}_accuracy", scores[split]["correct"])}.items()},
         **{f"{split}_{k}": scores[split][k] for split in ("train", "test") for k in ("precision", "recall", "f1")},
     )
     return scores
+
+
+def training_workspace_bytes(model, x, y, batch_size):
+    """The bytes of scratch memory (forward cache and backward buffers) one training step of
+    `batch_size` windows holds (the report's claim 3.7: the GRU's cache takes less memory than the
+    LSTM's). Measured on a copy, so the model's own workspace and gradients are untouched."""
+    probe = copy.deepcopy(model)
+    probe.ws = Workspace()
+    probe.step(x[:batch_size], y[:batch_size])
+    return int(sum(a.nbytes for a in probe.ws.arrays.values()))
 
 
 def save_confusion_figure(path, counts, classes, title):

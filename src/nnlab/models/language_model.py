@@ -97,16 +97,17 @@ class LanguageModel:
         """weight_decay / 2 * (||R||^2 + ||W1||^2 + ||W2||^2)."""
         return self.l2.value()
 
-    def sample_scores(self, x, y, k=10):
+    def sample_scores(self, x, y, k=10, predicted=False):
         """Per sample: cross-entropy (n,) float64, whether the true word has the largest logit (n,),
         and whether it is among the k largest logits (n,) (ties counted in its favour; None when k
-        is None, as in the per-epoch evaluation); EVAL_CHUNK samples per forward pass."""
+        is None, as in the per-epoch evaluation); predicted: also the word with the largest logit
+        (n,); EVAL_CHUNK samples per forward pass."""
         def scores(xb, yb):
             logits = self.forward(xb)
             top = None
             if k is not None:
                 top = (logits > logits[np.arange(len(yb)), yb][:, None]).sum(axis=1) < k
-            return (*cross_entropy(logits, yb), top)
+            return (*cross_entropy(logits, yb), top) + ((logits.argmax(axis=1),) if predicted else ())
         return in_chunks(scores, (x, y), EVAL_CHUNK)
 
     def evaluate(self, x, y):
