@@ -26,6 +26,7 @@ page = st.navigation([
     *(st.Page(functools.partial(task_page.render, name), title=task.title, url_path=name, icon=task.icon)
       for name, task in tasks.TASKS.items()),
     st.Page(PAGES_DIR / "experiments.py", title="Experiments", icon=":material/science:"),
+    st.Page(PAGES_DIR / "report.py", title="The report", icon=":material/fact_check:"),
 ])
 
 with st.sidebar:

@@ -349,7 +349,21 @@ def write_results(folder, words=WORDS, seeds=1, config=None):
     info["language_model"] = _write_language_model(results, config, run_seeds, words)
     info["recurrent"] = _write_recurrent(results, config, run_seeds)
     info["seeds"] = run_seeds
+    info["claims"] = write_claims(results, run_seeds)
     return results, config_path, info
+
+
+def write_claims(results, seeds):
+    """summary/claims.csv and its figures, written by nnlab.claims from the recurrent runs copied into the
+    report's root (results/report/) and the baseline; returns the claims table."""
+    from nnlab import claims, claims_figures
+
+    report = Path(tasks.report_dir(results))
+    shutil.copytree(results / "recurrent", report / "recurrent", dirs_exist_ok=True)
+    roots = {"course": str(report), "tuned": str(results)}
+    (results / "summary" / "claims").mkdir(parents=True, exist_ok=True)
+    claims_figures.draw_all(roots, seeds, {n: tasks.claims_figure(results, n) for n in claims.FIGURES})
+    return claims.write(roots, seeds, tasks.claims_file(results))
 
 
 def run_folder(results, task, variant, seed=0):
@@ -1408,3 +1422,47 @@ def test_an_extra_huge_array_is_ignored_and_a_needed_one_refused(tmp_path, monke
     assert ("could not read `data/activity.npz`: ValueError: key 'x_train' declares (100000, 1000, 3) float32 "
             "(1,144 MiB), over the 256 MiB limit: not loaded") in texts(at, ("error",))
     assert len(at.get("image")) == 2 and any("word" in f.columns for f in frames(at))    # the rest as usual
+
+
+# ------------------------------------------------------------------------ the report page
+
+
+def test_report_page_shows_each_claim_with_verdict_numbers_and_figure(replicated, monkeypatch):
+    """Five seeds: every claim of claims.csv under its question, with its verdict badge and nnlab's numbers
+    under both recipes; the cells drawn; a claim's own answer is the table's."""
+    from nnlab import claims
+
+    results, config, info = replicated
+    at = run_page(results, config, "report", monkeypatch=monkeypatch)
+    assert not at.error, texts(at, ("error",))
+    table = info["claims"]
+    shown = texts(at)
+    assert [h.value for h in at.header] == [f"Question {q}: {t}" for q, t in claims.QUESTIONS.items()]
+    for row in table.itertuples():
+        assert f"**{row.claim}** " in shown and row.verdict in shown, row.claim
+    assert plain(table.set_index("claim").loc["3.1", "answer"]) in shown
+    three_one = table.set_index("claim").loc["3.1"]
+    assert three_one["course_seeds"] == 5 and three_one["course_verdict"] in claims.VERDICTS
+    cells = next(f for f in frames(at) if "verdict" in f.columns and "nnlab, the report's recipe" in set(f.iloc[:, 0]))
+    assert "95% CI" in cells["value"].iloc[1] or cells["value"].iloc[1] != "–"
+    assert len(at.get("graphviz_chart")) == 3
+    counts = {m.label: m.value for m in at.metric}
+    assert sum(int(counts[v]) for v in claims.VERDICTS) == len(table)
+
+
+def test_report_page_before_the_claims_target_says_how_to_run_it(synthetic, tmp_path, monkeypatch):
+    results, config, _ = synthetic
+    bare = tmp_path / "results"
+    bare.mkdir()
+    at = run_page(bare, config, "report", monkeypatch=monkeypatch)
+    assert "snakemake --cores 2 claims --config replicates=5" in texts(at, ("info",))
+    assert len(at.get("graphviz_chart")) == 3
+
+
+def test_report_page_names_an_unreadable_claims_table(synthetic, tmp_path, monkeypatch):
+    results, config, _ = synthetic
+    broken = tmp_path / "results"
+    shutil.copytree(results, broken)
+    Path(tasks.claims_file(broken)).write_text("claim,verdict\n1.1,reproduced\n")
+    at = run_page(broken, config, "report", monkeypatch=monkeypatch)
+    assert "summary/claims.csv" in texts(at, ("error",)) and "no column(s)" in texts(at, ("error",))

@@ -244,6 +244,10 @@ def page_markers(tab, info, vocabulary):
         "Experiments": [title(tab, "Experiments"), heading(tab, TASKS["recurrent"].title),
                         chart(tab, "experiment − baseline"), heading(tab, "Curves across experiments"),
                         *(text(tab, v) for v in info["experiment"]), answer(tab)],
+        "The report": [title(tab, "The report"), *(heading(tab, f"Question {q}") for q in (1, 2, 3)),
+                       heading(tab, "The cells, from their equations"), heading(tab, "The backward signal per time step"),
+                       text(tab, info["claims"]["statement"].iloc[0]),
+                       tab.get_by_role("img", name="figure features").or_(tab.locator("img")).first],
     }
 
 

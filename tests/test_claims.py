@@ -164,12 +164,15 @@ def test_table_holm_and_sentences_on_constructed_runs(tmp_path):
     assert (frame.loc[frame["rule"] == claims.SHOWN, "verdict"] == claims.SHOWN).all()
 
 
-def test_a_run_that_cannot_be_measured_is_one_line(tmp_path):
+def test_a_run_that_cannot_be_measured_is_one_line_and_one_that_does_not_record_it_is_left_out(tmp_path):
     folder = write_run(tmp_path / "report", "recurrent", "rnn-full", 0)
-    (folder / "grad_steps.csv").unlink()
-    claim = next(c for c in claims.CLAIMS if c.id == "3.2")              # reads grad_steps.csv, which is missing
+    write_run(tmp_path / "report", "recurrent", "rnn-full", 1)
+    claim = next(c for c in claims.CLAIMS if c.id == "3.2")              # reads grad_steps.csv
+    (folder / "grad_steps.csv").unlink()                                  # a run from before it was recorded
+    assert list(claims.values(str(tmp_path / "report"), claim, "rnn-full", [0, 1])) == [1]
+    (folder / "grad_steps.csv").write_text("epoch,step\n1,x\n")           # unreadable: one line naming the run
     with pytest.raises(claims.DataError, match=r"rnn-full/seed0: expected what claim 3.2 measures"):
-        claims.values(str(tmp_path / "report"), claim, "rnn-full", [0])
+        claims.values(str(tmp_path / "report"), claim, "rnn-full", [0, 1])
 
 
 # ------------------------------------------------------------------------------- end to end

@@ -433,6 +433,8 @@ def values(root, claim, variant, seeds):
     for seed, record, folder in runs(root, claim.task, variant, seeds):
         try:
             value = quantity.read(record, folder)
+        except FileNotFoundError:
+            value = None                   # a run made before nnlab recorded this: not measured
         except (OSError, ValueError, KeyError) as error:
             raise DataError(f"{folder}: expected what claim {claim.id} measures ({quantity.label}), found "
                             f"{reason(error)}; delete the folder and rerun the workflow") from None
@@ -539,7 +541,7 @@ def _said(claim, row, recipe):
         return f"{where}, nnlab's rule picks {chosen}" if chosen else f"{where}, no sweep selection yet"
     metric = Q[claim.quantity].metric
     if seeds == 0:
-        return f"{where}, not measured yet (no finished runs)"
+        return f"{where}, not measured yet (no finished run that records it)"
     if claim.rule == RANGE:
         value = wording.level(metric, row[f"{recipe}_value"])
         if seeds < stats.MIN_SEEDS:

@@ -1,4 +1,6 @@
 """Recurrent extras: full and truncated BPTT side by side, confusion matrices, per-class scores, live classification."""
+from pathlib import Path
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -6,6 +8,7 @@ import streamlit as st
 
 from nnlab import tasks, wording
 from nnlab.app import charts, loaders, ui
+from nnlab.diagrams import CELL_DIAGRAMS
 from nnlab.errors import reason
 
 DRAWN = ("confusion_train.png", "confusion_test.png")      # drawn here from the CSVs, not shown twice
@@ -127,4 +130,49 @@ def live_classification(page):
                 y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])), xOffset="variant:N", color="variant:N")
 
 
-SECTIONS = [("Live classification", live_classification)]
+def cells(page=None):
+    """The three cells, drawn from their equations (nnlab.diagrams), one tab each."""
+    for tab, diagram in zip(st.tabs([d.title for d in CELL_DIAGRAMS.values()]), CELL_DIAGRAMS.values()):
+        with tab:
+            st.graphviz_chart(diagram.draw())
+            st.caption(ui.md(diagram.caption))
+
+
+def step_norms(roots):
+    """‖∂L/∂h_t‖ for every step t of full BPTT (grad_steps.csv) of each full-BPTT variant's first seed, at its
+    last recorded epoch, in each root {label: results folder}."""
+    parts = []
+    for label, root in roots.items():
+        for folder in sorted(Path(tasks.task_dir(root, "recurrent")).glob("*-full")):
+            runs = sorted(folder.glob("seed*/grad_steps.csv"), key=lambda p: tasks.seed_of(p.parent.name) or 0)
+            if not runs:
+                continue
+            loaded = loaders.load_csv(runs[0])
+            if ui.problem(loaded, f"{folder.name} per-step gradient norms"):
+                continue
+            frame = loaded.value
+            if frame.empty or not {"epoch", "step", "norm"} <= set(frame.columns):
+                continue
+            last = frame[frame["epoch"] == frame["epoch"].max()]
+            name = folder.name if len(roots) == 1 else f"{folder.name} ({label})"
+            parts.append(last.assign(variant=f"{name}, epoch {int(last['epoch'].iloc[0])}"))
+    if not parts:
+        st.caption("No per-step gradient norms yet: the recurrent runs write grad_steps.csv.")
+        return
+    data = pd.concat(parts, ignore_index=True)
+    data = data[data["norm"] > 0]                  # a norm that reached zero has no place on a log scale
+    charts.plot("line", data, "‖∂L/∂h_t‖ per time step at the last recorded epoch (first seed)", height=260,
+                x=alt.X("step:Q", title="time step t"),
+                y=alt.Y("norm:Q", scale=alt.Scale(type="log"), title="mean ‖∂L_n/∂h_t‖ (log scale)"),
+                color=alt.Color("variant:N", title=None), tooltip=["variant", "step", alt.Tooltip("norm:Q", format=".3g")])
+    st.caption("How far back the loss reaches: the mean over 32 fixed training windows of the gradient with respect "
+               "to the hidden state after step t, back-propagated through every step (grad_steps.csv). A line that "
+               "falls by powers of ten towards t = 1 is a vanishing gradient.")
+
+
+def page_step_norms(page):
+    step_norms({"": ui.results()})
+
+
+SECTIONS = [("Live classification", live_classification), ("The cells, from their equations", cells),
+            ("The backward signal per time step", page_step_norms)]
