@@ -50,6 +50,8 @@ def test_the_report_recipe_trains_what_the_claims_compare():
     assert "sweep-beta0.1-rho0.5" in ae and all(hp["epochs"] == 20 for hp in ae.values())
     assert all((hp["beta"], hp["rho"]) == (0.1, 0.5) for hp in ae.values() if hp["part"] == "grid")
     assert claims.changed(config) == {}
+    with pytest.raises(claims.ConfigError, match=r"^config: key 'report.set': key 'recurrent.hiden': expected a key"):
+        claims.report_experiment(dict(config, report={"set": {"recurrent.hiden": 3}}))
     trial = dict(config, report={"set": {"autoencoder.recipes.tuned.epochs": 2}})
     assert claims.changed(trial) == {"autoencoder.recipes.tuned.epochs": 2}
 
@@ -153,6 +155,7 @@ def test_table_holm_and_sentences_on_constructed_runs(tmp_path):
     assert frame.loc["3.7a", "course_verdict"] == REPRODUCED
     assert frame.loc["3.7a", "course_p_holm"] >= frame.loc["3.7a", "course_p"]
     assert frame.loc["3.4a", "course_verdict"] == NOT_REPRODUCED
+    assert frame.loc["3.4b", "course_verdict"] == NOT_REPRODUCED and frame.loc["3.4b", "course_seeds"] == 3
     assert frame.loc["3.6", "course_verdict"] == REPRODUCED              # LSTM 5 points ahead on every seed, noisy
     assert frame.loc["3.1", "tuned_verdict"] == NOT_TESTED and frame.loc["3.1", "tuned_seeds"] == 1
     assert frame.loc["3.2", "tuned_value"] == pytest.approx(5.0)        # five powers of ten, one seed
@@ -212,3 +215,11 @@ def test_claims_target_end_to_end(claims_run):
 
 def test_the_default_target_trains_nothing_of_the_report(tiny_run):
     assert not Path(tasks.report_dir(tiny_run)).exists()
+
+
+def test_docs_report_lists_every_claim_of_the_registry():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text()
+    rows = [line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ") and "|" in line[2:]]
+    listed = [r for r in rows if r[:1].isdigit()]
+    assert [c.id for c in claims.CLAIMS] == [r for r in listed if r in {c.id for c in claims.CLAIMS}]
+    assert set(c.id for c in claims.CLAIMS) <= set(listed)
