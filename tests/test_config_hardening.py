@@ -350,7 +350,39 @@ def test_python_m_nnlab_config_names_line_and_column_of_a_configfile(tmp_path):
     assert proc.stderr.splitlines() == [
         f"error: {bad}, line {line}, column 12: expected valid YAML (mapping values are not allowed here)",
         f"error: {unknown}: unknown key 'learning_rat': expected one of autoencoder, data, data_dir, demo, "
-        "experiments, language_model, recurrent, replicates, resources, seed, threads"], proc.stderr
+        "experiments, language_model, recurrent, replicates, report, resources, seed, threads"], proc.stderr
+
+
+def test_python_m_nnlab_config_checks_the_experiments_as_the_workflow_does(tmp_path):
+    """Issue 29, item 11: a mistyped experiment key, or an experiment named 1, was 'ok'."""
+    mistyped = tmp_path / "mistyped.yaml"
+    mistyped.write_text(TINY.read_text() + "experiments:\n  x:\n    set:\n      recurrent.hiden: 9\n")
+    numeric = tmp_path / "numeric.yaml"
+    numeric.write_text(TINY.read_text() + "experiments:\n  1:\n    set:\n      recurrent.hidden: 9\n")
+    fine = tmp_path / "fine.yaml"
+    fine.write_text(TINY.read_text() + "experiments:\n  x:\n    set:\n      recurrent.hidden: 9\n")
+    proc = subprocess.run([sys.executable, "-m", "nnlab.config", str(mistyped), str(numeric), str(fine)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == f"{fine}: ok\n", proc.stdout
+    first, second = proc.stderr.splitlines()
+    assert "'experiments.x'" in first and "'recurrent.hiden'" in first
+    assert "'experiments.1'" in second and "a name YAML reads as text" in second
+
+
+def test_python_m_nnlab_config_help_and_options():
+    """Issue 29, item 12: --help was read as a file name."""
+    proc = subprocess.run([sys.executable, "-m", "nnlab.config", "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: python -m nnlab.config FILE") and not proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "nnlab.config", "--verbose", str(TINY)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: expected FILE arguments, found the option --verbose")
+
+
+def test_python_m_nnlab_config_bounds_what_it_reads():
+    """Issue 29, item 13: /dev/zero ended in a MemoryError traceback."""
+    proc = subprocess.run([sys.executable, "-m", "nnlab.config", "/dev/zero"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 1 and proc.stderr == "error: /dev/zero: expected a configuration of at most 4 MiB, found more\n"
 
 
 def test_an_alias_bomb_in_the_default_config_is_refused_in_one_line(tmp_path):

@@ -81,6 +81,61 @@ def test_bad_experiments_are_refused_in_one_line(config, experiments, words):
         assert word in message, message
 
 
+ONE_LM = {"embedding_dim": 4, "hidden": 8, "order_aware": False}
+
+
+@pytest.mark.parametrize("experiments, words", [          # issue 29, items 1, 2, 8, 9, 10
+    ({"x": {"sett": {"recurrent.hidden": 9}}}, ["'experiments.x'", "unknown key 'sett'", "set, sweep"]),
+    ({"x": {"set": ["recurrent.hidden", 9]}}, ["'experiments.x'", "key 'set'", "a mapping", "(a list)"]),
+    ({"x": None}, ["'experiments.x'", "'set' or 'sweep'", "found null"]),
+    ({"x": {"sweep": {"recurrent.hidden": 9}}}, ["'experiments.x'", "'sweep.recurrent.hidden'", "a list of 1 to 200"]),
+    ({"x": {"sweep": {"recurrent.hidden": []}}}, ["'experiments.x'", "'sweep.recurrent.hidden'", "found 0 values"]),
+    ({"x": {"sweep": {}}}, ["'experiments.x'", "key 'sweep'", "an empty mapping"]),
+    ({"x": {"set": {LR: 0.5}, "variants": "gru-full"}}, ["'experiments.x'", "key 'variants'", "'gru-full' (a text)"]),
+    ({"x": {"set": {LR: 0.5}, "variants": []}}, ["'experiments.x'", "key 'variants'", "an empty list"]),
+    ({"x": {"set": {LR: 0.5}, "variants": ["gru-full", "gru-full"]}}, ["'experiments.x'", "'gru-full' twice"]),
+    ({"x": {"sweep": {LR: [0.5]}, "point_of": "y"}}, ["'experiments.x'", "key 'point_of'", "'sweep' beside it"]),
+    ({"x": {"set": {LR: 0.5}, "point_of": 3}}, ["'experiments.x'", "key 'point_of'", "found 3"]),
+    ({"x": {"sweep": {LR: [0.001 * i for i in range(1, 202)]}}}, ["'experiments.x'", "found 201 values"]),
+    ({"x": {"set": {1: 2}}}, ["'experiments.x'", "key 'set'", "found 1 (a number)"]),
+    ([{"x": 1}], ["key 'experiments'", "a mapping of experiment names", "(a list)"]),
+    ({1.0: {"set": {LR: 0.5}}}, ["'experiments.1.0'", "a name YAML reads as text", "1.0 (a number)"]),
+    ({1: {"set": {LR: 0.5}}}, ["'experiments.1'", "a name YAML reads as text"]),
+    ({True: {"set": {LR: 0.5}}}, ["'experiments.True'", "True (a boolean)"]),
+    ({None: {"set": {LR: 0.5}}}, ["'experiments.null'", "found null"]),
+    ({"x": {"sweep": {"recurrent.truncation": [[None], [None, 5]]}}},
+     ["'experiments.x'", "'sweep.recurrent.truncation'", "expected plain values", "[None] (a list)"]),
+    ({"x": {"sweep": {LR: [{"rnn": 0.1, "lstm": 0.1, "gru": 0.1}]}}}, ["'experiments.x'", "(a mapping)"]),
+    ({"a" * 100: {"set": {LR: 0.5}}}, ["repeated 20 times"]),
+    ({"x" + "ab" * 20: {"set": {LR: 0.5}}}, ["repeated 20 times"]),
+    ({"x": {"set": {"language_model.variants": [ONE_LM, ONE_LM]}}},
+     ["'experiments.x'", "key 'language_model.variants'", "d4-p8"]),
+])
+def test_a_mistake_inside_an_entry_names_the_experiment_and_the_key(config, experiments, words):
+    with pytest.raises(ConfigError) as excinfo:
+        expand(config, experiments)
+    message = str(excinfo.value)
+    assert "\n" not in message and "type null" not in message
+    for word in words:
+        assert word in message, message
+
+
+def test_a_quoted_numeric_name_and_a_long_name_that_is_not_periodic_are_accepted(config):
+    found = expand(config, {"1.0": {"set": {LR: 0.5}}, "a" * 19 + "-b" * 19: {"set": {LR: 0.4}}})
+    assert list(found) == ["1.0", "a" * 19 + "-b" * 19]
+
+
+@pytest.mark.parametrize("name", ["1.0"])
+def test_a_name_yaml_reads_as_no_text_stops_the_workflow_in_one_line(tmp_path, name):
+    text = TINY.read_text() + f"experiments:\n  {name}:\n    set:\n      {LR}: 0.5\n"
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    proc = snakemake(tmp_path, "-n", "--cores", "1", check=False, configfile=path)
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("error:")]
+    assert proc.returncode != 0 and len(errors) == 1 and "a name YAML reads as text" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr and "KeyError" not in proc.stderr
+
+
 def test_a_bad_experiment_stops_the_workflow_before_any_job(tmp_path, config):
     config["experiments"] = {"x": {"set": {"recurrent.recipes.tuned.learnin_rate": 0.1}}}
     path = tmp_path / "config.yaml"

@@ -19,6 +19,9 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # more values than this, or deeper nesting, before anything walks the config.
 MAX_VALUES = 10_000
 MAX_DEPTH = 20
+# The shipped config.yaml is about 10 KB: a file beyond this is no configuration (and /dev/zero or
+# a FIFO would otherwise be read until memory ran out).
+MAX_BYTES = 4 * 2**20
 
 # JSON Schema's draft 7 counts 2.0 as an integer, and the config reached the training code
 # as a float (range(2.0), seed1.0/ folders, a variant rnn-tbptt5.0). Integers are ints here;
@@ -121,9 +124,12 @@ def load_yaml(path):
     ConfigError (one line) when the file cannot be read, is not YAML (with the line and
     column of the problem, which Snakemake's own reader leaves out), gives a key twice in
     one mapping, is not a mapping, or holds more than MAX_VALUES values once its aliases are
-    expanded."""
+    expanded, or more than MAX_BYTES bytes."""
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ConfigError(f"{path}: expected a configuration of at most {MAX_BYTES // 2**20} MiB, found more")
         data = yaml.load(raw.decode("utf-8"), Loader=_UniqueKeyLoader)
     except OSError as error:
         raise ConfigError(f"{path}: expected a readable YAML file, found {error.strerror or error}") from None
@@ -285,10 +291,20 @@ SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.
 
 def read(path):
     """The config file at `path` as the workflow reads it: load_yaml, then the schema (when the
-    package sits in its repository, beside workflow/); ConfigError (one line) otherwise."""
+    package sits in its repository, beside workflow/), the experiments (nnlab.overlays.expand) and
+    the report's recipe (nnlab.claims), as workflow/rules/common.smk checks them; ConfigError (one
+    line) otherwise."""
+    from nnlab import claims, overlays
+
     config = load_yaml(path)
     if SCHEMA.is_file():
         validate(config, SCHEMA, source=path)
+
+        def check(effective, source):
+            return validate(effective, SCHEMA, source)
+
+        overlays.expand(config, validate=check)
+        claims.report_experiment({k: v for k, v in config.items() if k != "experiments"}, validate=check)
     return config
 
 
@@ -306,8 +322,16 @@ def main(argv=None):
     import sys
 
     files = sys.argv[1:] if argv is None else list(argv)
-    if not files:
-        print("usage: python -m nnlab.config FILE [FILE ...]", file=sys.stderr)
+    usage = "usage: python -m nnlab.config FILE [FILE ...]"
+    if {"-h", "--help"} & set(files):
+        print(f"{usage}\n\nEach FILE is read as the workflow reads config.yaml (YAML, the schema, the "
+              "experiments and the report's recipe): one line per file, 'ok' or the first mistake; exit "
+              "status 1 when any is refused.")
+        return 0
+    options = [f for f in files if f.startswith("-") and f != "-"]
+    if not files or options:
+        print(f"error: expected FILE arguments, found {'none' if not files else f'the option {options[0]}'}\n{usage}",
+              file=sys.stderr)
         return 2
     status = 0
     for path in files:

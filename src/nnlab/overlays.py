@@ -27,6 +27,9 @@ from nnlab.variants import _num
 
 MAX_POINTS = 200                                 # experiments one config may define, sweeps expanded
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,99}")
+# Snakemake takes a path whose wildcard ends in a part repeated 20 times or more for a runaway
+# recursion of rules (PeriodicWildcardError, snakemake.io.PeriodicityDetector): such a name is refused.
+PERIODIC = re.compile(r"(.+)\1{19,}$")
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,104 @@ def _point_name(name, point):
     return "-".join(parts)
 
 
+def _kind(value):
+    """What a YAML value is, in words, for a message: 'None', '9 (a number)', "'gru-full' (a text)"."""
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)) and not value:
+        return f"an empty {'list' if isinstance(value, list) else 'mapping'}"
+    if isinstance(value, bool):
+        return f"{value!r} (a boolean)"
+    kind = {int: "a number", float: "a number", str: "a text", list: "a list", dict: "a mapping"}.get(
+        type(value), f"a {type(value).__name__}")
+    text = repr(value)
+    return f"{text[:60] + ' ...' if len(text) > 60 else text} ({kind})"
+
+
+def _name(name):
+    """An entry's name as the user wrote it: YAML reads 1.0, on, true and null as a number, a
+    boolean or null, which would name no folder as written."""
+    if not isinstance(name, str):
+        shown = "null" if name is None else repr(name)
+        raise ConfigError(f"config: key 'experiments.{shown}': expected a name YAML reads as text (quote a "
+                          f"name such as 1.0, on or null), found {_kind(name)}")
+    return name
+
+
+def _settings(name, key, value, lists=False):
+    """`set` or `sweep` of an entry: a mapping of dotted keys (texts) to values, or, for a sweep, to
+    lists of 1..MAX_POINTS plain values (a number, text, boolean or null: each names a point)."""
+    if not isinstance(value, dict) or not value:
+        raise _error(name, f"key '{key}': expected a mapping of dotted task settings to "
+                           f"{'lists of values' if lists else 'values'}, found {_kind(value)}")
+    for dotted, values in value.items():
+        if not isinstance(dotted, str):
+            raise _error(name, f"key '{key}': expected dotted task settings (texts) as keys, found {_kind(dotted)}")
+        if not lists:
+            continue
+        if not isinstance(values, list) or not 1 <= len(values) <= MAX_POINTS:
+            raise _error(name, f"key '{key}.{dotted}': expected a list of 1 to {MAX_POINTS} values, found "
+                               f"{_kind(values) if not isinstance(values, list) else f'{len(values)} values'}")
+        nested = next((v for v in values if isinstance(v, (list, dict))), None)
+        if nested is not None:
+            raise _error(name, f"key '{key}.{dotted}': expected plain values (numbers, texts, booleans, null: "
+                               f"each names a point; give a list- or mapping-valued setting as a `set` "
+                               f"experiment of its own), found {_kind(nested)}")
+    return value
+
+
+ENTRY_KEYS = ("set", "sweep", "variants", "point_of")
+
+
+def check_entry(name, spec):
+    """One entry of the experiments section, checked: a mapping of `set` and/or `sweep`, optional
+    `variants` (a list of distinct variant names) and `point_of` (the workflow's record, with
+    `set` only). Every mistake is one ConfigError line naming the entry and the key."""
+    name = _name(name)
+    if not isinstance(spec, dict):
+        raise _error(name, f"expected a mapping with 'set' or 'sweep', found {_kind(spec)}")
+    unknown = [k for k in spec if k not in ENTRY_KEYS]
+    if unknown:
+        raise _error(name, f"unknown key {unknown[0]!r}: expected one of {', '.join(sorted(ENTRY_KEYS))}")
+    if "set" not in spec and "sweep" not in spec:
+        raise _error(name, "expected 'set' or 'sweep' with at least one setting, found none")
+    for key in ("set", "sweep"):
+        if key in spec:
+            _settings(name, key, spec[key], lists=key == "sweep")
+    variants = spec.get("variants", [])
+    if (not isinstance(variants, list) or "variants" in spec and not variants
+            or not all(isinstance(v, str) for v in variants)):
+        found = _kind(variants) if not isinstance(variants, list) else (
+            "an empty list" if not variants else _kind(next(v for v in variants if not isinstance(v, str))))
+        raise _error(name, f"key 'variants': expected a list of variant names, found {found}")
+    twice = next((v for i, v in enumerate(variants) if v in variants[:i]), None)
+    if twice is not None:
+        raise _error(name, f"key 'variants': expected distinct variant names, found {twice!r} twice")
+    if "point_of" in spec and (not isinstance(spec["point_of"], str) or "sweep" in spec or not spec["point_of"]):
+        found = "a 'sweep' beside it" if "sweep" in spec else _kind(spec["point_of"])
+        raise _error(name, f"key 'point_of': expected the name of the sweep a `set` came from (results/config.yaml "
+                           f"writes it; leave it out), found {found}")
+    return name
+
+
+def section(config):
+    """config["experiments"] checked (check_entry): {} when absent or null."""
+    experiments = config.get("experiments")
+    if experiments is None:
+        return {}
+    if not isinstance(experiments, dict):
+        raise ConfigError(f"config: key 'experiments': expected a mapping of experiment names to entries, found "
+                          f"{_kind(experiments)}")
+    for name, spec in experiments.items():
+        check_entry(name, spec)
+    return experiments
+
+
 def _points(name, spec):
-    """[(experiment name, {dotted key: value}, sweep name or None, entry name)] of one entry of the section."""
+    """[(experiment name, {dotted key: value}, sweep name or None, entry name)] of one entry of the
+    section (checked by check_entry)."""
     base = dict(spec.get("set") or {})
     sweep = spec.get("sweep") or {}
-    if not base and not sweep:
-        raise _error(name, "expected 'set' or 'sweep' with at least one setting, found none")
     if not sweep:
         return [(name, base, spec.get("point_of"), name)]
     keys = list(sweep)
@@ -99,9 +194,9 @@ def expand(config, validate=None):
     folder name or is taken twice, a key the config does not have or outside the task sections,
     a value the schema refuses, more than MAX_POINTS experiments, an unknown variant, and an
     experiment whose variants are the baseline's own."""
-    section = config.get("experiments") or {}
+    entries = section(config)
     baseline = {k: v for k, v in config.items() if k != "experiments"}
-    points = [p for name, spec in section.items() for p in _points(str(name), spec)]
+    points = [p for name, spec in entries.items() for p in _points(name, spec)]
     if len(points) > MAX_POINTS:
         raise ConfigError(f"config: key 'experiments': expected at most {MAX_POINTS} experiments (sweeps "
                           f"expanded), found {len(points)}")
@@ -110,10 +205,13 @@ def expand(config, validate=None):
         if not SAFE_NAME.fullmatch(name):
             raise _error(label, f"expected a name of letters, digits and . _ + = - (at most 100, starting with a "
                                 f"letter or digit: it names a folder), found {name!r}")
+        if PERIODIC.search(name):
+            raise _error(label, f"expected a name not ending in a part repeated 20 times or more (Snakemake "
+                                f"takes such a folder for a runaway recursion), found {name!r}")
         if name in out or name == "baseline":
             raise _error(label, f"expected a name of its own, found {name!r} twice" if name in out
                          else "expected a name of its own, found 'baseline', which names the baseline")
-        experiment = overlay(baseline, name, settings, section[label].get("variants") or [], validate, sweep, label)
+        experiment = overlay(baseline, name, settings, entries[label].get("variants") or [], validate, sweep, label)
         same = all(TASKS[t].variants(baseline).get(v) == hp for t, vs in experiment.variants.items()
                    for v, hp in vs.items())
         if same and sweep is not None:
@@ -134,7 +232,10 @@ def overlay(baseline, name, settings, wanted=(), validate=None, sweep=None, labe
     if validate is not None:
         validate(effective, f"config (experiment {name})")
     tasks = sorted({key.split(".")[0] for key in settings}, key=list(TASKS).index)
-    variants = {task: TASKS[task].variants(effective) for task in tasks}
+    try:
+        variants = {task: TASKS[task].variants(effective) for task in tasks}
+    except ConfigError as error:             # nnlab.variants names the key, not the experiment
+        raise _error(label, str(error).removeprefix("config: ")) from None
     known = {v for vs in variants.values() for v in vs}
     unknown = [v for v in wanted if v not in known]
     if unknown:
