@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from nnlab.models.recurrent import RecurrentClassifier
+from nnlab.nn.denormals import flush_denormals
 from nnlab.nn.layers import cross_entropy
 from nnlab.nn.optim import SGD
 from nnlab.nn.recurrent import CELLS
@@ -142,11 +143,28 @@ def test_hidden_grad_norms_is_full_bptt_per_sample_mean_and_leaves_training_alon
     np.testing.assert_array_equal(model.params.flat, twin.params.flat)
 
 
-def test_float32_model_gives_float64_norms_close_to_float64():
+def test_a_float32_model_is_measured_in_float64():
     x, y = data(4)
-    norms32 = tiny_model("lstm", dtype=np.float32).hidden_grad_norms(x.astype(np.float32), y)
-    assert norms32.dtype == np.float64
-    np.testing.assert_allclose(norms32, tiny_model("lstm").hidden_grad_norms(x, y), rtol=1e-4)
+    model = tiny_model("lstm", dtype=np.float32)
+    twin = tiny_model("lstm")
+    twin.params.flat[...] = model.params.flat
+    norms = model.hidden_grad_norms(x.astype(np.float32), y)
+    assert norms.dtype == np.float64
+    np.testing.assert_array_equal(norms, twin.hidden_grad_norms(x.astype(np.float32), y))
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_a_signal_vanishing_below_float32s_range_is_read_the_same_flushed_or_not(cell):
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((4, 150, C)).astype(np.float32), rng.integers(0, K, 4)
+    model = RecurrentClassifier(cell, C, H, [5], K, seed=1, dtype=np.float32)
+    model.params.w["Wh"][...] *= 0.1
+    with flush_denormals(False):
+        unflushed = model.hidden_grad_norms(x, y)
+    with flush_denormals():
+        flushed = model.hidden_grad_norms(x, y)
+    np.testing.assert_array_equal(flushed, unflushed)
+    assert np.any((flushed > 0) & (flushed < 1e-38)) and flushed[-1] > 1e-3   # in float32: 0 or subnormal
 
 
 def test_no_samples_is_one_line_error():

@@ -21,6 +21,7 @@ from nnlab.nn.recurrent import CELLS
 from nnlab.nn.workspace import Workspace, in_chunks
 
 EVAL_CHUNK = 256  # samples per forward pass when evaluating (bounds the workspace memory)
+GRAD_NORM_CHUNK = 64  # samples per pass of hidden_grad_norms (float64, every step kept)
 
 
 def classifier_shapes(cell, n_in, hidden, mlp, n_classes):
@@ -62,18 +63,20 @@ class RecurrentClassifier:
 
     # ------------------------------------------------------------------ forward / backward
 
-    def forward(self, x, keep=None, ws=None):
-        """x (N, T, C) -> logits (N, K), cache; in the workspace ws (default: the model's)."""
-        w = self.params.w
-        xt = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=self.params.dtype)   # (T, N, C)
+    def forward(self, x, keep=None, ws=None, w=None):
+        """x (N, T, C) -> logits (N, K), cache; in the workspace ws (default: the model's), with
+        the weights w (default: params.w; another dtype computes in that dtype)."""
+        w = self.params.w if w is None else w
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=w["Wh"].dtype)     # (T, N, C)
         ws = self.ws if ws is None else ws
         h, rcache = CELLS[self.cell][0](xt, w["Wx"], w["Wh"], w["b"], ws=ws, keep=keep)
-        logits, caches = self.head(h[-1])
+        logits, caches = self.head(h[-1], w)
         return logits, (rcache, caches)
 
-    def head(self, h_last):
-        """The MLP on the last hidden state: h_last (N, H) -> logits (N, K), caches."""
-        w, out, caches = self.params.w, h_last, []
+    def head(self, h_last, w=None):
+        """The MLP on the last hidden state: h_last (N, H) -> logits (N, K), caches; weights w
+        (default: params.w)."""
+        w, out, caches = self.params.w if w is None else w, h_last, []
         for layer in range(1, self.layers + 1):
             out, cache = affine_forward(out, w[f"W{layer}"], w[f"b{layer}"])
             caches.append(cache)
@@ -138,22 +141,26 @@ class RecurrentClassifier:
         entry t the mean over the N samples of ||dL_n/dh_t||, where L_n is sample n's
         cross-entropy (no weight decay; so independent of N) and h_t (H,) its hidden state after
         step t (for the LSTM with the cell state c_t held fixed). Full back-propagation through
-        time whatever self.truncation. Reads the weights only: params.grad, the optimiser, the
-        training workspace and grad_norms are left as they were (its own workspace, EVAL_CHUNK
-        samples per pass)."""
+        time whatever self.truncation, computed in float64 whatever the model's dtype: a
+        vanishing signal is read down to float64's normal range (2.2e-308) rather than flushed
+        or made subnormal at float32's (1.2e-38), so the norms are the same with subnormal
+        numbers flushed or not (nnlab.nn.denormals). Reads the weights only: params.grad, the
+        optimiser, the training workspace and grad_norms are left as they were (its own
+        workspace, GRAD_NORM_CHUNK samples per pass)."""
         if len(x) == 0:
             raise ValueError("hidden_grad_norms: expected at least one sample, found none")
+        w = {name: weights.astype(np.float64) for name, weights in self.params.w.items()}
         ws = Workspace()
         T = x.shape[1]
 
         def per_sample(xb, yb):
-            logits, (rcache, caches) = self.forward(xb, keep=None, ws=ws)
+            logits, (rcache, caches) = self.forward(xb, keep=None, ws=ws, w=w)
             dlogits = softmax(logits)                       # dL_n/dlogits_n = softmax - onehot
             dlogits[np.arange(len(yb)), yb] -= 1
             norms = np.zeros((T, len(yb)))
             CELLS[self.cell][1](self.head_backward(dlogits, caches), rcache, None, norms=norms)
             return norms.T                                  # (N, T)
-        return in_chunks(per_sample, (x, y), EVAL_CHUNK).mean(axis=0)
+        return in_chunks(per_sample, (x, y), GRAD_NORM_CHUNK).mean(axis=0)
 
     def epoch_extras(self):
         """grad_norm: the mean over the epoch's batches of ||dL/dWh||, before any clipping."""

@@ -23,8 +23,8 @@ the graph in which the state entering step T-k (h[T-k-1], and the LSTM's cell st
 a constant. norms, an array (T, N) (float64, or the weights' dtype), receives for each step t
 the pass goes through the per-sample Euclidean norm of dJ/dh_t, the gradient with respect to
 the state after step t (the LSTM's with its cell state c_t held fixed): norms[t, n] =
-||dh_t[n]||, computed in norms' dtype. The rows of the steps not gone through are left as
-they were.
+||dh_t[n]||, computed in norms' dtype without underflow. The rows of the steps not gone
+through are left as they were.
 
 Layout (docs/performance.md measures why). Inside the pair every array is feature-major,
 the transpose of the public (N, features) arrays, and step-major: step t's block is one
@@ -121,8 +121,15 @@ def _add_stack_grad(dW, stack, da, start, stop, ws, name):
 
 
 def _record_norm(norms, t, dh):
-    """norms[t] (N,) = the Euclidean norm of each column of dh (H, N), summed in norms' dtype."""
-    np.sqrt(np.einsum("hn,hn->n", dh, dh, dtype=norms.dtype), out=norms[t])
+    """norms[t] (N,) = the Euclidean norm of each column of dh (H, N), in norms' dtype; each
+    column divided by its largest magnitude first, so that no square underflows (a vanishing
+    signal's norm is read down to the dtype's normal range) or overflows."""
+    d = dh.astype(norms.dtype)
+    scale = np.abs(d).max(axis=0)
+    scale[scale == 0] = 1
+    d /= scale
+    np.sqrt(np.einsum("hn,hn->n", d, d), out=norms[t])
+    norms[t] *= scale
 
 
 def _split(dW, H):
