@@ -136,6 +136,65 @@ def test_a_name_yaml_reads_as_no_text_stops_the_workflow_in_one_line(tmp_path, n
     assert "Traceback" not in proc.stderr and "KeyError" not in proc.stderr
 
 
+def test_unchanged_variants_are_not_trained_again(config):
+    """Issue 29, item 6: renaming some language-model variants retrained the unchanged one."""
+    renamed = [ONE_LM, {"embedding_dim": 6, "hidden": 8, "order_aware": False}]
+    found = expand(config, {"x": {"set": {"language_model.variants": renamed}},
+                            "y": {"set": {LR: 0.5}, "variants": ["gru-full"]}})
+    assert list(found["x"].variants["language_model"]) == ["d6-p8"]            # d4-p8 is the baseline's own
+    assert found["x"].shared == {"language_model": ["d4-p8"]} and found["y"].shared == {}
+    autoencoder = expand(config, {"ae": {"set": {"autoencoder.grid.hidden": [4, 5]}}})["ae"]
+    assert list(autoencoder.variants["autoencoder"]) == ["grid-h5-lambda0.0001"]   # the sweep is unchanged
+    assert autoencoder.shared == {"autoencoder": ["sweep-beta0.5-rho0.05", "sweep-beta0.5-rho0.2", "grid-h4-lambda0.0001"]}
+
+
+def test_a_changed_selection_retrains_what_depends_on_it(config):
+    """Issue 29, item 7: a new selection_tolerance was refused as identical; the grid's `auto`
+    sparsity depends on it, and on the sweep it is selected from."""
+    found = expand(config, {"tol": {"set": {"autoencoder.selection_tolerance": 0.9}}})["tol"]
+    trained = found.variants["autoencoder"]
+    assert {hp["part"] for hp in trained.values()} == {"sweep", "grid"} and found.shared == {}
+    fixed = copy.deepcopy(config)
+    fixed["autoencoder"]["grid"].update(beta=0.5, rho=0.05)                      # no `auto`: nothing depends on it
+    with pytest.raises(ConfigError, match="identical to the baseline"):
+        expand(fixed, {"tol": {"set": {"autoencoder.selection_tolerance": 0.9}}})
+    with pytest.raises(ConfigError, match="expected autoencoder sweep variants beside grid-h4-lambda0.0001"):
+        expand(config, {"tol": {"set": {"autoencoder.selection_tolerance": 0.9}, "variants": ["grid-h4-lambda0.0001"]}})
+
+
+def test_a_change_left_untrained_or_a_sweep_of_the_baseline_alone_is_said(config):
+    """Issue 29, item 17: both trained nothing, silently."""
+    baseline_lr = config["language_model"]["recipes"]["tuned"]["learning_rate"]
+    with pytest.raises(ConfigError, match="every point of the sweep at the baseline's settings"):
+        expand(config, {"s": {"sweep": {LM_LR: [baseline_lr]}}})
+    with pytest.raises(ConfigError, match="none of language_model's"):
+        expand(config, {"x": {"set": {LR: 0.5, LM_LR: 0.5}, "variants": ["gru-full"]}})
+    found = expand(config, {"x": {"set": {LR: 0.5, LM_LR: baseline_lr}, "variants": ["gru-full"]}})
+    assert list(found["x"].variants) == ["recurrent"]                    # its language model is the baseline's
+
+
+def test_a_sweeps_point_at_the_baseline_is_a_candidate_for_its_winner(config):
+    """Issue 29, item 4: the baseline's point of a sweep was left out of the winner's choice."""
+    from nnlab.replicates import experiment_comparisons
+
+    baseline_lr = config["language_model"]["recipes"]["tuned"]["learning_rate"]
+    plan = overlays.plan(dict(config, experiments={"s": {"sweep": {LM_LR: [baseline_lr, 0.0002]}, "variants": ["d4-p8"]}}))
+    assert list(plan.experiments) == ["s-learning_rate0.0002"] and plan.baseline_points == {"s": {"language_model": ["d4-p8"]}}
+
+    def runs(val_ce):
+        return [{"task": "language_model", "variant": "d4-p8", "hyperparameters": {"seed": s}, "val_cross_entropy": v,
+                 "test_cross_entropy": v, "test_accuracy": 0.5} for s, v in enumerate(val_ce)]
+
+    baseline = {"d4-p8": (runs([1.5, 1.6, 1.55]), None)}
+    experiments = {"s-learning_rate0.0002": {"d4-p8": (runs([3.2, 3.3, 3.3]), None)}}
+    sweeps = {"s-learning_rate0.0002": "s"}
+    table = experiment_comparisons("language_model", baseline, experiments, sweeps, {"s": ["d4-p8"]})
+    assert not table["winner"].any()
+    assert table["answer"].str.contains("is its point at the baseline's settings").all()
+    table = experiment_comparisons("language_model", baseline, experiments, sweeps)      # no baseline point
+    assert table["winner"].all()
+
+
 def test_a_bad_experiment_stops_the_workflow_before_any_job(tmp_path, config):
     config["experiments"] = {"x": {"set": {"recurrent.recipes.tuned.learnin_rate": 0.1}}}
     path = tmp_path / "config.yaml"

@@ -17,13 +17,14 @@ task its overlay touches, the variants it trains with their settings. The baseli
 config itself; an experiment shares its data, seeds and replicates.
 """
 import copy
+import dataclasses
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nnlab.errors import ConfigError
 from nnlab.tasks import TASKS
-from nnlab.variants import _num
+from nnlab.variants import _num, autoencoder_sweep
 
 MAX_POINTS = 200                                 # experiments one config may define, sweeps expanded
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,99}")
@@ -39,6 +40,7 @@ class Experiment:
     sweep: str | None       # the sweep this is a point of (its name in the config), or None
     config: dict            # the effective configuration
     variants: dict          # {task: {variant: settings}}, only the tasks the change touches
+    shared: dict = field(default_factory=dict)   # {task: [variant]}: unchanged, the baseline's runs stand for them
 
 
 def _error(name, what):
@@ -186,41 +188,115 @@ def _apply(config, name, settings):
     return out
 
 
-def expand(config, validate=None):
-    """{name: Experiment} of config["experiments"], sweeps expanded, in the config's order.
+@dataclass(frozen=True)
+class Plan:
+    experiments: dict       # {name: Experiment}: what each experiment trains
+    baseline_points: dict   # {sweep: {task: [variant]}}: the variants whose point of the sweep is the baseline's run
+
+
+def _selection(config):
+    """What the autoencoder grid's `auto` sparsity is selected from: the sweep's variants and the tolerance."""
+    return autoencoder_sweep(config), config["autoencoder"]["selection_tolerance"]
+
+
+def _unchanged(baseline, config, task, variants):
+    """The variants (of `task`, set in the effective `config`) whose runs could not differ from the
+    baseline's: the same name and settings, and, for the autoencoder when the experiment changes the
+    selection that grid variants with beta or rho `auto` take (the sweep's variants or
+    selection_tolerance), neither such a grid variant nor a sweep variant (the experiment's
+    selection reads its own sweep runs)."""
+    base = TASKS[task].variants(baseline)
+    selection_changed = (task == "autoencoder" and any(map(_auto, TASKS[task].variants(config).values()))
+                         and _selection(baseline) != _selection(config))
+
+    def depends(hp):
+        return selection_changed and (hp["part"] == "sweep" or _auto(hp))
+
+    return [v for v, hp in variants.items() if base.get(v) == hp and not depends(hp)]
+
+
+def _auto(hp):
+    """Whether an autoencoder variant is a grid variant whose beta or rho is `auto` (selected)."""
+    return hp["part"] == "grid" and (hp["beta"] is None or hp["rho"] is None)
+
+
+def _check_trained_tasks(label, baseline, experiment):
+    """Refuse a task the experiment changes that `wanted` leaves without a variant (nothing of the
+    change would be trained), and grid variants with `auto` sparsity whose selection the experiment
+    changes trained without the sweep it is selected from."""
+    touched = {key.split(".")[0] for key in experiment.settings}
+    for task in sorted(touched - set(experiment.variants), key=list(TASKS).index):
+        variants = TASKS[task].variants(experiment.config)
+        if len(_unchanged(baseline, experiment.config, task, variants)) < len(variants):
+            raise _error(label, f"key 'variants': expected at least one variant of each task it changes, found "
+                                f"none of {task}'s ({', '.join(variants)}): its change of {task} would not be trained")
+    ae = experiment.variants.get("autoencoder", {})
+    auto = [v for v, hp in ae.items() if _auto(hp)]
+    if auto and _selection(baseline) != _selection(experiment.config) and not any(
+            hp["part"] == "sweep" for hp in ae.values()):
+        raise _error(label, f"key 'variants': expected autoencoder sweep variants beside {auto[0]} (its beta/rho "
+                            f"'auto' is selected from the sweep, which this experiment changes), found none")
+
+
+def plan(config, validate=None):
+    """The Plan of config["experiments"]: {name: Experiment}, sweeps expanded, in the config's order,
+    each training only the variants whose runs can differ from the baseline's (_unchanged: the
+    baseline's runs stand for the others), and the sweeps' points at the baseline's settings.
 
     validate(config, source): the schema check of each effective config (nnlab.config.validate
-    with the schema bound). Refused, each in one ConfigError line: a name that is not a safe
-    folder name or is taken twice, a key the config does not have or outside the task sections,
-    a value the schema refuses, more than MAX_POINTS experiments, an unknown variant, and an
-    experiment whose variants are the baseline's own."""
+    with the schema bound). Refused, each in one ConfigError line: a malformed entry
+    (check_entry), a name that is not a safe folder name or is taken twice, a key the config does
+    not have or outside the task sections, a value the schema refuses, more than MAX_POINTS
+    experiments, an unknown variant, a changed task left without variants, and an experiment
+    (or a whole sweep) whose runs would all be the baseline's own."""
     entries = section(config)
     baseline = {k: v for k, v in config.items() if k != "experiments"}
     points = [p for name, spec in entries.items() for p in _points(name, spec)]
     if len(points) > MAX_POINTS:
         raise ConfigError(f"config: key 'experiments': expected at most {MAX_POINTS} experiments (sweeps "
                           f"expanded), found {len(points)}")
-    out = {}
+    out, baseline_points = {}, {}
     for name, settings, sweep, label in points:
-        if not SAFE_NAME.fullmatch(name):
-            raise _error(label, f"expected a name of letters, digits and . _ + = - (at most 100, starting with a "
-                                f"letter or digit: it names a folder), found {name!r}")
-        if PERIODIC.search(name):
-            raise _error(label, f"expected a name not ending in a part repeated 20 times or more (Snakemake "
-                                f"takes such a folder for a runaway recursion), found {name!r}")
-        if name in out or name == "baseline":
-            raise _error(label, f"expected a name of its own, found {name!r} twice" if name in out
-                         else "expected a name of its own, found 'baseline', which names the baseline")
+        _check_name(label, name, out)
         experiment = overlay(baseline, name, settings, entries[label].get("variants") or [], validate, sweep, label)
-        same = all(TASKS[t].variants(baseline).get(v) == hp for t, vs in experiment.variants.items()
-                   for v, hp in vs.items())
-        if same and sweep is not None:
-            continue                     # the sweep's point at the baseline's values: the baseline is that run
-        if same:
+        _check_trained_tasks(label, baseline, experiment)
+        shared = {t: _unchanged(baseline, experiment.config, t, vs) for t, vs in experiment.variants.items()}
+        trained = {t: {v: hp for v, hp in vs.items() if v not in shared[t]} for t, vs in experiment.variants.items()}
+        trained = {t: vs for t, vs in trained.items() if vs}
+        if sweep is not None:
+            for task, variants in shared.items():
+                known = baseline_points.setdefault(sweep, {}).setdefault(task, [])
+                known += [v for v in variants if v not in known]
+        if trained:
+            out[name] = dataclasses.replace(experiment, variants=trained,
+                                            shared={t: vs for t, vs in shared.items() if vs})
+        elif sweep is None:
             raise _error(label, "expected a change, found settings identical to the baseline's for every variant "
                                 "it trains")
-        out[name] = experiment
-    return out
+    for label, spec in entries.items():
+        if spec.get("sweep") and not any(e.sweep == label for e in out.values()):
+            raise _error(label, "expected a change, found every point of the sweep at the baseline's settings for "
+                                "every variant it trains (the baseline's runs are its results)")
+    return Plan(out, baseline_points)
+
+
+def expand(config, validate=None):
+    """{name: Experiment} of config["experiments"] (plan())."""
+    return plan(config, validate).experiments
+
+
+def _check_name(label, name, taken):
+    """Refuse a point's name that is not a safe folder name, that Snakemake would take for a
+    runaway recursion, or that is taken."""
+    if not SAFE_NAME.fullmatch(name):
+        raise _error(label, f"expected a name of letters, digits and . _ + = - (at most 100, starting with a "
+                            f"letter or digit: it names a folder), found {name!r}")
+    if PERIODIC.search(name):
+        raise _error(label, f"expected a name not ending in a part repeated 20 times or more (Snakemake "
+                            f"takes such a folder for a runaway recursion), found {name!r}")
+    if name in taken or name == "baseline":
+        raise _error(label, f"expected a name of its own, found {name!r} twice" if name in taken
+                     else "expected a name of its own, found 'baseline', which names the baseline")
 
 
 def overlay(baseline, name, settings, wanted=(), validate=None, sweep=None, label=None):

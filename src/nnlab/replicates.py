@@ -355,43 +355,65 @@ def comparisons(task, runs, scores):
     return table if table.empty else _holm_and_answers(task, table, mirror=True)
 
 
-def experiment_comparisons(task, baseline, experiments, sweeps):
+def _selection_mean(spec, runs):
+    """The mean of the task's selection metric over `runs` (NaN when a run lacks it)."""
+    selection = [scalar_metrics(r).get(spec.selection) for r in runs]
+    return float(np.mean(selection)) if selection and None not in selection else math.nan
+
+
+def experiment_comparisons(task, baseline, experiments, sweeps, baseline_points=None):
     """Every experiment's variants against the baseline's runs of the same variant, on every
     compared metric of the task; differences are experiment - baseline, Holm over the table.
 
     baseline: {variant: (records, first seed's scores or None)}; experiments: {name: {variant:
-    (records, scores)}}; sweeps: {name: the sweep it is a point of, or None}. Per sweep and
+    (records, scores)}}; sweeps: {name: the sweep it is a point of, or None}; baseline_points:
+    {sweep: [variant]}, the variants whose point of the sweep is the baseline's run. Per sweep and
     variant, the point with the best mean of the task's selection metric (a validation metric,
-    never the test set) is the winner."""
+    never the test set) is the winner, the baseline's point included: when it wins, no row does,
+    and each row of the sweep and variant says so."""
     spec = TASKS[task]
     rows = []
     for name, variants in experiments.items():
         for variant, (runs, scores) in variants.items():
             a, b = f"{variant} ({name})", f"{variant} (baseline)"
             base_runs, base_scores = baseline.get(variant, ([], None))   # none: a renamed variant
-            selection = [scalar_metrics(r).get(spec.selection) for r in runs]
             common = dict(experiment=name, sweep=sweeps.get(name) or "", variant=variant, selected_on=spec.selection,
-                          selection_mean=float(np.mean(selection)) if None not in selection else math.nan)
+                          selection_mean=_selection_mean(spec, runs))
             for metric in spec.compared:
                 rows.append({**_compare(metric, a, b, runs, base_runs, scores, base_scores), **common})
     table = pd.DataFrame(rows)
     if table.empty:
         return table
     table = _holm_and_answers(task, table)
-    lower = spec.metric(spec.selection).lower_is_better
-    table["winner"] = False
-    for (sweep, _), group in table[table["sweep"] != ""].groupby(["sweep", "variant"]):
-        if group["selection_mean"].isna().all():
-            continue
-        best = group["selection_mean"].idxmin() if lower else group["selection_mean"].idxmax()
-        won = group.index[group["experiment"] == table.loc[best, "experiment"]]
-        table.loc[won, "winner"] = True
-        table.loc[won, "answer"] += (f" The winner of sweep {sweep} for this variant: the best mean "
-                                     f"{spec.selection} over its seeds.")
+    _winners(spec, table, baseline, baseline_points or {})
     missing = ~table["variant"].isin(list(baseline))
     table.loc[missing, "answer"] = [f"{v} has no baseline variant of that name: not compared." for v in table.loc[missing, "variant"]]
     columns = ["experiment", "sweep", "variant"] + [c for c in table.columns if c not in ("experiment", "sweep", "variant")]
     return table[columns]
+
+
+def _winners(spec, table, baseline, baseline_points):
+    """table["winner"] and the winner's sentence in the answers: per sweep and variant, the point of
+    best mean selection metric, the sweep's point at the baseline's settings (its runs) included."""
+    lower = spec.metric(spec.selection).lower_is_better
+    table["winner"] = False
+    for (sweep, variant), group in table[table["sweep"] != ""].groupby(["sweep", "variant"]):
+        candidates = dict(group.groupby("experiment", sort=False)["selection_mean"].first())
+        if variant in baseline_points.get(sweep, ()) and variant in baseline:
+            candidates[None] = _selection_mean(spec, baseline[variant][0])     # None: the baseline's point
+        candidates = {k: v for k, v in candidates.items() if not math.isnan(v)}
+        if not candidates:
+            continue
+        best = (min if lower else max)(candidates, key=candidates.get)
+        if best is None:
+            table.loc[group.index, "answer"] += (f" The winner of sweep {sweep} for this variant is its point at the "
+                                                 f"baseline's settings (the baseline's runs): the best mean "
+                                                 f"{spec.selection} over its seeds.")
+            continue
+        won = group.index[group["experiment"] == best]
+        table.loc[won, "winner"] = True
+        table.loc[won, "answer"] += (f" The winner of sweep {sweep} for this variant: the best mean "
+                                     f"{spec.selection} over its seeds.")
 
 
 def mirrored(table):
@@ -459,9 +481,10 @@ def write_summary(task, aggregate_paths, metrics_paths, scores_paths, summary_pa
     save_csv(comparisons_path, comparisons(task, runs, scores))
 
 
-def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, forest_path):
+def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, forest_path, baseline_points=None):
     """summary/<task>_experiments.csv and its forest plot from every run the experiments rule
-    declares: the experiments' and the baseline's (all seeds' metrics.json, first seeds' scores)."""
+    declares: the experiments' and the baseline's (all seeds' metrics.json, first seeds' scores);
+    baseline_points: {sweep: [variant]} whose point of the sweep is the baseline's run."""
     from nnlab.figures import save_forest
 
     runs, scores = {}, {}
@@ -474,6 +497,6 @@ def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, for
     baseline = {v: (records, scores.get(None, {}).get(v)) for v, records in runs.pop(None, {}).items()}
     experiments = {name: {v: (records, scores.get(name, {}).get(v)) for v, records in variants.items()}
                    for name, variants in runs.items()}
-    table = experiment_comparisons(task, baseline, experiments, sweeps)
+    table = experiment_comparisons(task, baseline, experiments, sweeps, baseline_points)
     save_forest(forest_path, table, TASKS[task].key_metric, title=TASKS[task].title)
     save_csv(table_path, table)

@@ -56,10 +56,12 @@ def course_file(name):
 
 try:
     # The variants of each task, by task name (nnlab.tasks: the one registry), and the named
-    # experiments (nnlab.overlays): each trains the variants its overlay touches.
+    # experiments (nnlab.overlays): each trains the variants its overlay changes; the baseline's
+    # runs stand for the others (and for a sweep's point at the baseline's settings).
     TASK_VARIANTS = {name: task.variants(config) for name, task in TASKS.items()}
     LM_MAP_VARIANT = nnlab_variants.language_model_map_variant(config)
-    EXPERIMENTS = nnlab_overlays.expand(config, validate=lambda c, source: validate(c, SCHEMA, source))
+    PLAN = nnlab_overlays.plan(config, validate=lambda c, source: validate(c, SCHEMA, source))
+    EXPERIMENTS = PLAN.experiments
     # The original report's recipe (nnlab.claims), a root of its own: results/report/. Only the
     # `claims` target asks for its runs, so `snakemake` alone trains none of them.
     REPORT = nnlab_claims.report_experiment({k: v for k, v in config.items() if k != "experiments"},
@@ -182,11 +184,17 @@ def experiments_of(task):
     return {name: e for name, e in EXPERIMENTS.items() if task in e.variants}
 
 
+def baseline_points(task):
+    """{sweep: [variant]}: the task's variants whose point of a sweep is the baseline's run."""
+    return {sweep: tasks[task] for sweep, tasks in PLAN.baseline_points.items() if tasks.get(task)}
+
+
 def experiments_input(wildcards):
     """Every run of every experiment that trains the task, and the baseline's runs of the same
-    variants (all seeds' metrics.json, the first seed's scores.npz)."""
+    variants and of the sweeps' points at the baseline (all seeds' metrics.json, the first
+    seed's scores.npz)."""
     task, files = wildcards.task, {"metrics": [], "scores": []}
-    compared = set()
+    compared = {v for variants in baseline_points(task).values() for v in variants}
     for name, e in experiments_of(task).items():
         root = EXPERIMENT_ROOT[name]
         files["metrics"] += run_files(task, e.variants[task], root=root)

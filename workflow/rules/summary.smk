@@ -80,6 +80,7 @@ rule experiments:
         ),
     params:
         sweeps=lambda w: {name: e.sweep for name, e in experiments_of(w.task).items()},
+        baseline_points=lambda w: baseline_points(w.task),
     wildcard_constraints:
         task=one_of([task for task in TASKS if experiments_of(task)]),
     threads: 1
