@@ -4,4 +4,4 @@ from nnlab.runner import run
 
 run(snakemake, lambda log: write_aggregate(
     list(snakemake.input.metrics), list(snakemake.input.history), snakemake.output.aggregate,
-    snakemake.output.history))
+    snakemake.output.history, snakemake.params.settings))

@@ -5,4 +5,5 @@ from nnlab.runner import run
 
 run(snakemake, lambda log: write_summary(
     snakemake.wildcards.task, list(snakemake.input.aggregates), list(snakemake.input.metrics),
-    list(snakemake.input.scores), snakemake.output.summary, snakemake.output.comparisons))
+    list(snakemake.input.scores), snakemake.output.summary, snakemake.output.comparisons,
+    snakemake.params.settings))

@@ -315,3 +315,41 @@ def test_the_experiments_page_says_when_a_variant_lacks_the_picked_metric(tmp_pa
     at.selectbox[1].select("gru-full").run()            # its only metric is not the one picked
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "No comparison of gru-full on test_accuracy in e." in texts(at)
+
+
+def test_a_run_whose_settings_are_not_its_folders_is_refused(tiny_run, tmp_path):
+    """Issue 29, item 5: a run's own record of its settings must match what its folder stands for."""
+    from nnlab.errors import DataError
+    from nnlab.replicates import write_aggregate
+
+    folder = tmp_path / "results" / "recurrent" / "gru-full" / "seed1"
+    shutil.copytree(tiny_run / "recurrent" / "gru-full" / "seed1", folder)
+    record = yaml.safe_load((folder / "metrics.json").read_text())
+    expected = {k: v for k, v in record["hyperparameters"].items() if k != "seed"}
+    paths = [str(folder / "metrics.json")], [str(folder / "history.csv")]
+    write_aggregate(*paths, tmp_path / "a.json", tmp_path / "h.csv", {"results": {"gru-full": expected}})
+    for key, value in (("learning_rate", 0.03), ("finetune", {**expected["finetune"], "epochs": 9}), ("hidden", True)):
+        settings = {str(tmp_path / "results"): {"gru-full": {**expected, key: value}}}
+        with pytest.raises(DataError) as excinfo:
+            write_aggregate(*paths, tmp_path / "a.json", tmp_path / "h.csv", settings)
+        message = str(excinfo.value)
+        assert message.startswith(f"{folder / 'metrics.json'}: key 'hyperparameters.{key}': expected {value!r}")
+        assert "\n" not in message
+
+
+def test_a_run_copied_from_an_experiment_into_the_baseline_stops_the_comparison(with_experiments, tmp_path):
+    """Issue 29, item 5: a copied run was averaged in silently and flipped the experiment's answer."""
+    workdir, _, _ = with_experiments
+    copied = tmp_path / "copy"
+    shutil.copytree(workdir, copied, symlinks=True)
+    path = copied / "again.yaml"
+    path.write_text(yaml.safe_dump(dict(yaml.safe_load(TINY.read_text()), experiments=copy.deepcopy(EXPERIMENTS))))
+    target = copied / "results" / "recurrent" / "gru-full" / "seed1"
+    shutil.rmtree(target)
+    shutil.copytree(copied / "results" / "experiments" / "rnn-fast" / "recurrent" / "gru-full" / "seed1", target)
+    for file in target.iterdir():
+        file.touch()
+    proc = snakemake(copied, "--cores", "1", "--config", f"replicates={len(TINY_SEEDS)}", check=False, configfile=path)
+    assert proc.returncode != 0
+    line = "results/recurrent/gru-full/seed1/metrics.json: key 'hyperparameters.learning_rate': expected 0.01"
+    assert line in proc.stdout + proc.stderr, proc.stderr[-3000:]

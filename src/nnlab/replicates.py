@@ -113,12 +113,12 @@ def plausible(value):
             and abs(value) <= MAX_METRIC)
 
 
-def read_run(path):
+def read_run(path, settings=None):
     """The metrics.json record of a finished run at <task>/<variant>/seed<S>/metrics.json, checked
-    against its folder (task, variant, seed) and its task's metrics (each a finite number in the
-    metric's range); every other number in it is finite and of size at most 2^53, and a run's
-    own interval of a metric (metric_low, metric_high: both, or both null) holds the metric. Anything else is one
-    DataError line naming the file and the key."""
+    against its folder (task, variant, seed; with `settings`, its settings: check_settings) and its
+    task's metrics (each a finite number in the metric's range); every other number in it is finite
+    and of size at most 2^53, and a run's own interval of a metric (metric_low, metric_high: both,
+    or both null) holds the metric. Anything else is one DataError line naming the file and the key."""
     path = Path(path)
     _, task, variant, seed = run_of(path)
     try:
@@ -137,6 +137,7 @@ def read_run(path):
                             f"{found[key]!r} (a copied or moved run?); {_redo(path)}")
     if task not in TASKS:
         raise DataError(f"{path}: key 'task': expected one of {', '.join(TASKS)}, found {task!r}")
+    check_settings(path, hp, settings)
     for metric in TASKS[task].all_metrics:
         value = record.get(metric.name)
         low, high = metric.bounds
@@ -164,6 +165,36 @@ def read_run(path):
                 raise DataError(f"{path}: keys '{name}_low', '{name}_high': expected {name}_low <= {name} <= "
                                 f"{name}_high, found {low!r} <= {mean!r} <= {high!r}; {_redo(path)}")
     return record
+
+
+def _same(found, expected):
+    """Equal, and a boolean only where a boolean is expected (True == 1 in Python)."""
+    if isinstance(expected, dict) and isinstance(found, dict):
+        return found.keys() == expected.keys() and all(_same(found[k], v) for k, v in expected.items())
+    if isinstance(expected, list) and isinstance(found, list):
+        return len(found) == len(expected) and all(map(_same, found, expected))
+    return found == expected and isinstance(found, bool) == isinstance(expected, bool)
+
+
+def check_settings(path, hp, settings):
+    """Refuse a run whose own record of its settings (metrics.json's `hyperparameters`, `hp`) is not
+    what its folder stands for: settings {root: {variant: settings}} as the workflow passes them
+    (the seed aside, which read_run checks against the folder), looked up by the run's root and
+    variant; a run copied from an experiment into the baseline (same task, variant and seed)
+    would otherwise be averaged in as the baseline's. One DataError line naming the first
+    differing key."""
+    if not settings:
+        return
+    folder = Path(path).parent
+    by_root = {Path(root): variants for root, variants in settings.items()}
+    expected = by_root.get(folder.parents[2], {}).get(folder.parent.name)
+    for key in sorted(expected or {}):
+        found = hp.get(key, "no such key")
+        if key not in hp or not _same(found, expected[key]):
+            raise DataError(f"{path}: key 'hyperparameters.{key}': expected {expected[key]!r}, the setting of "
+                            f"{folder.parent.name} in {folder.parents[2]} (the run's folder), found "
+                            f"{repr(found)[:60] if key in hp else found} (a run copied from another folder, or "
+                            f"made with other settings?); {_redo(path)}")
 
 
 MAX_EPOCHS = 200_000            # the most rows a history.csv can need: the schema's epochs (<= 100,000)
@@ -270,10 +301,10 @@ def read_first_scores(task, paths):
     return out
 
 
-def write_aggregate(metrics_paths, history_paths, aggregate_path, history_mean_path):
+def write_aggregate(metrics_paths, history_paths, aggregate_path, history_mean_path, settings=None):
     """aggregate.json and history_mean.csv of one variant from its runs' metrics.json and
-    history.csv files."""
-    records = [read_run(p) for p in metrics_paths]
+    history.csv files (each run's settings checked against `settings`: check_settings)."""
+    records = [read_run(p, settings) for p in metrics_paths]
     write_json(aggregate_path, _plain(aggregate(records)))
     save_csv(history_mean_path, mean_history([read_history(p) for p in history_paths]))
 
@@ -469,28 +500,31 @@ def answer(task, row):
     return "; ".join(parts) + "."
 
 
-def write_summary(task, aggregate_paths, metrics_paths, scores_paths, summary_path, comparisons_path):
+def write_summary(task, aggregate_paths, metrics_paths, scores_paths, summary_path, comparisons_path, settings=None):
     """summary/<task>.csv and summary/<task>_comparisons.csv from the variants' aggregates, every
-    run's metrics.json and the first seed's scores.npz (the files the summary rule declares)."""
+    run's metrics.json (its settings checked against `settings`: check_settings) and the first
+    seed's scores.npz (the files the summary rule declares)."""
     aggregates = [read_aggregate(p) for p in aggregate_paths]
     runs = {agg["variant"]: [] for agg in aggregates}
     for path in metrics_paths:
-        runs[run_of(path)[2]].append(read_run(path))
+        runs[run_of(path)[2]].append(read_run(path, settings))
     scores = {run_of(path)[2]: arrays for path, arrays in read_first_scores(task, scores_paths).items()}
     save_csv(summary_path, summary_table(aggregates))
     save_csv(comparisons_path, comparisons(task, runs, scores))
 
 
-def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, forest_path, baseline_points=None):
+def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, forest_path, baseline_points=None,
+                      settings=None):
     """summary/<task>_experiments.csv and its forest plot from every run the experiments rule
-    declares: the experiments' and the baseline's (all seeds' metrics.json, first seeds' scores);
-    baseline_points: {sweep: [variant]} whose point of the sweep is the baseline's run."""
+    declares: the experiments' and the baseline's (all seeds' metrics.json, their settings checked
+    against `settings` (check_settings), first seeds' scores); baseline_points: {sweep: [variant]}
+    whose point of the sweep is the baseline's run."""
     from nnlab.figures import save_forest
 
     runs, scores = {}, {}
     for path in metrics_paths:
         experiment, _, variant, _ = run_of(path)
-        runs.setdefault(experiment, {}).setdefault(variant, []).append(read_run(path))
+        runs.setdefault(experiment, {}).setdefault(variant, []).append(read_run(path, settings))
     for path, arrays in read_first_scores(task, scores_paths).items():
         experiment, _, variant, _ = run_of(path)
         scores.setdefault(experiment, {})[variant] = arrays

@@ -189,20 +189,37 @@ def baseline_points(task):
     return {sweep: tasks[task] for sweep, tasks in PLAN.baseline_points.items() if tasks.get(task)}
 
 
-def experiments_input(wildcards):
-    """Every run of every experiment that trains the task, and the baseline's runs of the same
-    variants and of the sweeps' points at the baseline (all seeds' metrics.json, the first
-    seed's scores.npz)."""
-    task, files = wildcards.task, {"metrics": [], "scores": []}
+def experiment_runs(task):
+    """{root: [variant]} the task's experiments table reads: every variant of every experiment that
+    trains the task, and the baseline's runs of the same variants and of the sweeps' points at the
+    baseline."""
     compared = {v for variants in baseline_points(task).values() for v in variants}
+    roots = {}
     for name, e in experiments_of(task).items():
-        root = EXPERIMENT_ROOT[name]
-        files["metrics"] += run_files(task, e.variants[task], root=root)
-        files["scores"] += run_files(task, e.variants[task], "scores.npz", seeds=[FIRST_SEED], root=root)
+        roots[EXPERIMENT_ROOT[name]] = list(e.variants[task])
         compared |= set(e.variants[task]) & set(TASK_VARIANTS[task])
-    files["metrics"] += run_files(task, sorted(compared))
-    files["scores"] += run_files(task, sorted(compared), "scores.npz", seeds=[FIRST_SEED])
+    return {**roots, RESULTS: sorted(compared)}
+
+
+def experiments_input(wildcards):
+    """Every run experiment_runs() names: all seeds' metrics.json, the first seed's scores.npz."""
+    files = {"metrics": [], "scores": []}
+    for root, variants in experiment_runs(wildcards.task).items():
+        files["metrics"] += run_files(wildcards.task, variants, root=root)
+        files["scores"] += run_files(wildcards.task, variants, "scores.npz", seeds=[FIRST_SEED], root=root)
     return files
+
+
+def recorded_settings(task, runs):
+    """{root: {variant: settings}} of runs {root: [variant]}: what each run must have recorded as its
+    hyperparameters (metrics.json; nnlab.replicates.check_settings), its seed aside. The autoencoder
+    grid's beta and rho 'auto' are left out: the selection resolves them. Keys sorted, as in run_hp:
+    the order of keys in a config file is no reason to rerun."""
+    def recorded(hp):
+        return nnlab_variants.sorted_settings(
+            {k: v for k, v in hp.items() if not (task == "autoencoder" and k in ("beta", "rho") and v is None)})
+
+    return {root: {v: recorded(ROOTS[root][task][v]) for v in variants} for root, variants in runs.items()}
 
 
 def ae_needs_selection(root, variant):

@@ -13,6 +13,8 @@ rule aggregate:
     output:
         aggregate=nnlab_tasks.aggregate_file("{root}", "{task}", "{variant}"),
         history=nnlab_tasks.history_mean_file("{root}", "{task}", "{variant}"),
+    params:
+        settings=lambda w: recorded_settings(w.task, {w.root: [w.variant]}),
     wildcard_constraints:
         root=one_of(ROOTS),
         task=one_of(TASKS),
@@ -46,6 +48,8 @@ rule summary:
             subcategory="{task}",
             labels={"table": "comparisons", "results": "{root}"},
         ),
+    params:
+        settings=lambda w: recorded_settings(w.task, {w.root: list(ROOTS[w.root][w.task])}),
     wildcard_constraints:
         root=one_of(ROOTS),
         task=one_of(TASKS),
@@ -81,6 +85,7 @@ rule experiments:
     params:
         sweeps=lambda w: {name: e.sweep for name, e in experiments_of(w.task).items()},
         baseline_points=lambda w: baseline_points(w.task),
+        settings=lambda w: recorded_settings(w.task, experiment_runs(w.task)),
     wildcard_constraints:
         task=one_of([task for task in TASKS if experiments_of(task)]),
     threads: 1
