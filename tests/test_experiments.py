@@ -353,3 +353,93 @@ def test_a_run_copied_from_an_experiment_into_the_baseline_stops_the_comparison(
     assert proc.returncode != 0
     line = "results/recurrent/gru-full/seed1/metrics.json: key 'hyperparameters.learning_rate': expected 0.01"
     assert line in proc.stdout + proc.stderr, proc.stderr[-3000:]
+
+
+ROW = dict(experiment="e", sweep="", variant="rnn-full", a="rnn-full (e)", metric="test_accuracy", difference=0.01,
+           low=-0.01, high=0.03, p=0.2, p_holm=0.4, real=False, seeds=3, answer="not distinguishable", winner=False,
+           selected_on="")
+
+
+def experiments_page(tmp_path, monkeypatch, rows=None, text=None, recorded=None):
+    """The Experiments page over a results folder holding recurrent_experiments.csv (`rows`, or `text`)
+    and, when given, a results/config.yaml recording the experiments `recorded`."""
+    from test_app import run_page
+
+    summary = tmp_path / "results" / "summary"
+    summary.mkdir(parents=True)
+    path = summary / "recurrent_experiments.csv"
+    if text is None:
+        pd.DataFrame(rows).to_csv(path, index=False)
+    else:
+        path.write_text(text)
+    if recorded is not None:
+        (tmp_path / "results" / "config.yaml").write_text(yaml.safe_dump({"experiments": {e: {} for e in recorded}}))
+    return run_page(tmp_path / "results", None, "experiments", monkeypatch=monkeypatch)
+
+
+def test_a_truncated_experiments_table_says_why(tmp_path, monkeypatch):
+    """Issue 29, item 14: a truncated table gave AttributeError: 'float' object has no attribute 'replace'."""
+    text = pd.DataFrame([ROW, {**ROW, "variant": "gru-full", "a": "gru-full (e)"}]).to_csv(index=False)
+    at = experiments_page(tmp_path, monkeypatch, text=text[:text.rindex("gru-full (e)") + 5])
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "found row 3 without metric, answer" in errors[0] and "truncated" in errors[0], errors
+    assert [s.value for s in at.selectbox][:2] == ["e", "rnn-full"]               # the whole row is still shown
+
+
+def test_text_nan_inf_and_unknown_metrics_in_the_experiments_table_are_named(tmp_path, monkeypatch):
+    """Issue 29, item 15: these showed no message naming the cells."""
+    rows = [{**ROW, "difference": "abc"}, {**ROW, "variant": "gru-full", "a": "gru-full (e)", "p_holm": "NaN"},
+            {**ROW, "variant": "lstm-full", "a": "lstm-full (e)", "high": "inf"},
+            {**ROW, "variant": "rnn-tbptt5", "a": "rnn-tbptt5 (e)", "metric": "test_accuracyy"}]
+    at = experiments_page(tmp_path, monkeypatch, rows)
+    from test_app import plain
+
+    errors = [plain(e.value) for e in at.error]
+    assert len(errors) == 2, errors
+    assert "test_accuracyy" in errors[0] and "left out" in errors[0]
+    for cell in ("'abc' in difference of rnn-full (e) on test_accuracy", "'NaN' in p_holm of gru-full (e)",
+                 "'inf' in high of lstm-full (e)"):
+        assert cell in errors[1], errors[1]
+
+
+def test_a_huge_experiments_table_is_read_and_drawn_in_part(tmp_path, monkeypatch):
+    """Issue 29, item 16: 50,000 experiments took 25 s and 1.35 GB and never answered in a browser."""
+    from nnlab.app import loaders
+    from test_app import charts
+
+    monkeypatch.setattr(loaders, "MAX_TABLE_ROWS", 300)
+    rows = [{**ROW, "experiment": f"e{i}", "a": f"rnn-full (e{i})"} for i in range(400)]
+    at = experiments_page(tmp_path, monkeypatch, rows, recorded=[f"e{i}" for i in range(400)])
+    shown = texts_of(at)
+    assert "only its first 300 rows were read" in shown and "Drawn: the first 200 of its 300 rows" in shown
+    forests = [c for c in charts(at) if "experiment − baseline" in c["title"]]
+    assert len(forests[0]["data"]) == 200
+    monkeypatch.setattr(loaders, "MAX_TABLE_BYTES", 5000)
+    (tmp_path / "results" / "summary" / "recurrent_experiments.csv").write_text(pd.DataFrame(rows[:100]).to_csv(index=False))
+    from test_app import run_page
+
+    at = run_page(tmp_path / "results", None, "experiments", monkeypatch=monkeypatch)
+    assert "or 0 MiB: only its first" in texts_of(at) and not at.error
+
+
+def texts_of(at):
+    from test_app import texts
+
+    return texts(at)
+
+
+def test_experiments_the_configuration_no_longer_has_are_said_and_left_out(tmp_path, monkeypatch):
+    """Issue 29, item 3: a removed experiment's table stayed on screen as current, its folder reported nowhere."""
+    (tmp_path / "results" / "experiments" / "old" / "recurrent").mkdir(parents=True)
+    (tmp_path / "results" / "experiments" / "e").mkdir(parents=True)
+    rows = [ROW, {**ROW, "experiment": "old", "a": "rnn-full (old)"}]
+    at = experiments_page(tmp_path, monkeypatch, rows, recorded=["e"])
+    warnings = [w.value for w in at.warning]
+    assert any("folders of experiments the configuration no longer has" in w and "old" in w for w in warnings)
+    assert any("holds experiments the configuration no longer has" in w and ": old: left out" in w for w in warnings)
+    assert [s.value for s in at.selectbox][0] == "e" and len(at.selectbox[0].options) == 1
+    (tmp_path / "results" / "config.yaml").write_text(yaml.safe_dump({"seed": 0}))      # experiments: {} now
+    from test_app import run_page
+
+    at = run_page(tmp_path / "results", None, "experiments", monkeypatch=monkeypatch)
+    assert "has no experiment of the current configuration to show" in texts_of(at) and not at.selectbox

@@ -61,6 +61,31 @@ def parse_history(path):
     return replicates.read_history(path, whole=False)
 
 
+# The most of an experiments table the app reads (summary/<task>_experiments.csv): 200 experiments
+# (nnlab.overlays.MAX_POINTS) of up to 25 variants on 2 metrics; a crafted 159 MB table took 25 s
+# and 1.35 GB before.
+MAX_TABLE_ROWS = 10_000
+MAX_TABLE_BYTES = 16 * 2**20
+
+
+def parse_experiments(path):
+    """An experiments table, every cell as written (text; empty cells ""), at most MAX_TABLE_ROWS rows
+    and MAX_TABLE_BYTES (attrs["cut"] when there was more). Numbers are parsed by the page, which
+    names the cells that are not (a written NaN or inf included)."""
+    with open(path, "rb") as f:
+        raw = f.read(MAX_TABLE_BYTES + 1)
+    cut = len(raw) > MAX_TABLE_BYTES
+    if cut:
+        raw = raw[:raw.rfind(b"\n") + 1]
+    frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, nrows=MAX_TABLE_ROWS + 1)
+    if frame.columns.empty:
+        raise ValueError("no columns")
+    cut = cut or len(frame) > MAX_TABLE_ROWS
+    frame = frame.head(MAX_TABLE_ROWS).fillna("")      # a truncated last row's missing cells: empty
+    frame.attrs["cut"] = cut
+    return frame
+
+
 def parse_png(path):
     """The bytes of a PNG that decodes completely."""
     from PIL import Image
@@ -119,6 +144,7 @@ load_aggregate = functools.partial(_load, reader="aggregate")
 load_run = functools.partial(_load, reader="run")
 load_confusion = functools.partial(_load, reader="confusion")
 load_png = functools.partial(_load, reader="png")
+load_experiments = functools.partial(_load, reader="experiments")
 
 
 def load_npz(path, keys, optional=()):
