@@ -12,8 +12,11 @@ config["experiments"] maps a name to an overlay of the baseline's settings:
 results/config.yaml records every experiment expanded (`set` complete, `variants`, `point_of`):
 expanding that again gives the same experiments.
 
-expand() turns them into Experiment values: the experiment's effective config and, for each
-task its overlay touches, the variants it trains with their settings. The baseline is the
+check_entry() checks each entry, so that a mistake names its experiment and key; plan() (and
+expand(), its experiments) turns them into Experiment values: the experiment's effective config
+and, for each task its overlay touches, the variants it trains with their settings: those whose
+runs can differ from the baseline's (the baseline's runs stand for the others, and for a sweep's
+point at the baseline's settings, which competes for the sweep's winner). The baseline is the
 config itself; an experiment shares its data, seeds and replicates.
 """
 import copy
@@ -221,9 +224,9 @@ def _auto(hp):
 
 
 def _check_trained_tasks(label, baseline, experiment):
-    """Refuse a task the experiment changes that `wanted` leaves without a variant (nothing of the
-    change would be trained), and grid variants with `auto` sparsity whose selection the experiment
-    changes trained without the sweep it is selected from."""
+    """Refuse a task the experiment changes that its `variants` leave without a variant (nothing of
+    the change would be trained), and grid variants with `auto` sparsity whose selection the
+    experiment changes trained without the sweep it is selected from."""
     touched = {key.split(".")[0] for key in experiment.settings}
     for task in sorted(touched - set(experiment.variants), key=list(TASKS).index):
         variants = TASKS[task].variants(experiment.config)
