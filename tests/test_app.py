@@ -1446,8 +1446,8 @@ def test_report_page_shows_each_claim_with_verdict_numbers_and_figure(replicated
     small = [f for f in frames(at) if list(f.columns) == ["", "value", "verdict"]]      # one per claim, in order
     assert len(small) == len(table)
     cells = small[list(table["claim"]).index("3.1")].set_index("")
-    assert cells.loc["nnlab, the report's recipe", "value"].startswith(pct(three_one["course_value"]))
-    assert cells.loc["nnlab, the report's recipe", "verdict"] == three_one["course_verdict"]
+    assert cells.loc["course", "value"].startswith(pct(three_one["course_value"]))
+    assert cells.loc["course", "verdict"] == three_one["course_verdict"]
     assert len(at.get("graphviz_chart")) == 3
     counts = {m.label: m.value for m in at.metric}
     assert sum(int(counts[v]) for v in claims.VERDICTS) == len(table)

@@ -193,7 +193,7 @@ def _intervals(ax, rows, percent=False):
     """rows [(label, values over seeds, colour)] as points with their 95% t intervals."""
     for y, (label, values, colour) in enumerate(rows):
         if not values:
-            ax.text(0, y, f"{label}: not run yet", color="grey", va="center", transform=ax.get_yaxis_transform())
+            ax.text(0.02, y, "not run yet", color="grey", va="center", transform=ax.get_yaxis_transform())
             continue
         mean, low, high = _estimate(values)
         if percent:                       # a share's interval stays within 0% to 100%

@@ -16,7 +16,7 @@ BADGE = {claims.REPRODUCED: ("green", ":material/check_circle:"),
          claims.NOT_DISTINGUISHABLE: ("orange", ":material/help:"),
          claims.SHOWN: ("blue", ":material/image:"),
          claims.NOT_TESTED: ("gray", ":material/hourglass_empty:")}
-RECIPE_LABEL = {"course": "the report's recipe", "tuned": "nnlab's tuned recipe"}
+RECIPE_LABEL = {"course": "course", "tuned": "tuned"}      # the recipes' names: short, the table's first column
 COMMAND = "snakemake --cores 2 claims --config replicates=5"
 
 
@@ -55,13 +55,14 @@ def one_claim(row):
     st.markdown(f"**{ui.md(row['claim'])}** {badge(row['verdict'])} {ui.md(row['statement'])}")
     rows = [{"": "the report", "value": str(row["report_value"]) if pd.notna(row["report_value"]) else "–",
              "verdict": ""}]
-    rows += [{"": f"nnlab, {RECIPE_LABEL[r]}", "value": value_cell(row, r), "verdict": str(row[f"{r}_verdict"])}
+    rows += [{"": RECIPE_LABEL[r], "value": value_cell(row, r), "verdict": str(row[f"{r}_verdict"])}
              for r in claims.RECIPES]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"claim-{row['claim']}",
                  column_config={"": st.column_config.TextColumn(width="small"),
                                 "value": st.column_config.TextColumn("value (95% CI)", width="medium"),
-                                "verdict": st.column_config.TextColumn(width="small")})
-    st.caption(f"Measured: {ui.md(row['measure'])}. Test: {ui.md(row['test'])}.")
+                                "verdict": st.column_config.TextColumn(width="medium")})
+    st.caption(f"Measured: {ui.md(row['measure'])}. Test: {ui.md(row['test'])}. **course**: nnlab under the "
+               "report's recipe (results/report/); **tuned**: nnlab's baseline.")
     st.markdown(ui.md(row["answer"]))
     with st.expander("Why this measurement"):
         st.markdown(ui.md(BY_ID[str(row["claim"])].why if str(row["claim"]) in BY_ID else row.get("why", "")))
