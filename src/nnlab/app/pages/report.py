@@ -33,21 +33,13 @@ def value_cell(row, recipe):
         return chosen if isinstance(chosen, str) and chosen else "–"
     if row["rule"] == claims.SHOWN or not seeds:
         return "–"
-    metric = claims.Q[_quantity(row)].metric if _quantity(row) else None
+    metric = tasks.Metric(str(row["claim"]), "", str(row["kind"]))      # the kind claims.csv says it is measured in
     value, low, high = row[f"{recipe}_value"], row[f"{recipe}_low"], row[f"{recipe}_high"]
     if row["rule"] == claims.RANGE:
         text = wording.level(metric, value)
         return f"{text} ({wording.level(metric, low)} to {wording.level(metric, high)})" if pd.notna(low) else text
     text = wording.signed(wording.difference(metric, value), ".3g") + (" points" if metric.is_accuracy else "")
     return f"{text} ({wording.difference_span(metric, low, high)})" if pd.notna(low) else text
-
-
-def _quantity(row):
-    claim = BY_ID.get(str(row["claim"]))
-    return claim.quantity if claim else None
-
-
-BY_ID = {c.id: c for c in claims.CLAIMS}
 
 
 def one_claim(row):
@@ -65,7 +57,7 @@ def one_claim(row):
                "report's recipe (results/report/); **tuned**: nnlab's baseline.")
     st.markdown(ui.md(row["answer"]))
     with st.expander("Why this measurement"):
-        st.markdown(ui.md(BY_ID[str(row["claim"])].why if str(row["claim"]) in BY_ID else row.get("why", "")))
+        st.markdown(ui.md(row.get("why", "")))
         if isinstance(row.get("note"), str) and row["note"]:
             st.caption(ui.md(row["note"]))
 
