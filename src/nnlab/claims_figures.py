@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from nnlab import claims, stats, tasks  # noqa: E402
+from nnlab import claims, replicates, stats, tasks  # noqa: E402
 from nnlab.experiments.autoencoder import feature_images, grid_figure  # noqa: E402
 from nnlab.figures import tile  # noqa: E402
 from nnlab.io import read_npz, save_figure  # noqa: E402
@@ -23,10 +23,6 @@ def _none(ax, text="not run yet"):
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="grey")
     ax.set_xticks([])
     ax.set_yticks([])
-
-
-def _records(root, task, variant, seeds):
-    return claims.runs(root, task, variant, seeds)
 
 
 def _estimate(values):
@@ -66,7 +62,7 @@ def roughness(roots, seeds, path):
         root, drawn = roots[recipe], False
         grid = {}
         for variant in _grid_variants(root, seeds):
-            records = _records(root, "autoencoder", variant, seeds)
+            records = claims.runs(root, "autoencoder", variant, seeds)
             hp = records[0][1]["hyperparameters"]
             grid.setdefault(hp["hidden"], []).append((hp["lambda"], [r["feature_roughness"] for _, r, _ in records
                                                                      if "feature_roughness" in r]))
@@ -96,7 +92,7 @@ def _grid_variants(root, seeds):
     from pathlib import Path
 
     names = sorted(p.name for p in Path(folder).glob("grid-*") if p.is_dir()) if Path(folder).is_dir() else []
-    return [n for n in names if _records(root, "autoencoder", n, seeds)]
+    return [n for n in names if claims.runs(root, "autoencoder", n, seeds)]
 
 
 def grid(roots, seeds, path):
@@ -105,7 +101,7 @@ def grid(roots, seeds, path):
     params, hp = [], {}
     for variant in _grid_variants(root, seeds):
         p = f"{tasks.run_dir(root, 'autoencoder', variant, seeds[0])}/params.npz"
-        records = _records(root, "autoencoder", variant, seeds[:1])
+        records = claims.runs(root, "autoencoder", variant, seeds[:1])
         if records:
             params.append(p)
             hp[p] = records[0][1]["hyperparameters"]
@@ -118,16 +114,14 @@ def grid(roots, seeds, path):
 
 
 def _mean_history(root, task, variant, seeds, column):
-    """(epochs, mean, low, high) of a history column over the seeds' runs."""
-    frames = [pd.read_csv(folder / "history.csv") for _, _, folder in _records(root, task, variant, seeds)]
+    """(epochs, mean, low, high) of a history column over the seeds' runs (nnlab.replicates.mean_history)."""
+    frames = [pd.read_csv(folder / "history.csv") for _, _, folder in claims.runs(root, task, variant, seeds)]
     if not frames:
         return None
-    rows = []
-    for epoch, group in pd.concat(frames).groupby("epoch"):
-        values = group[column].dropna()
-        if len(values):
-            rows.append((epoch, *_estimate(values)))
-    return tuple(map(np.asarray, zip(*rows))) if rows else None
+    mean = replicates.mean_history(frames).dropna(subset=[f"{column}_mean"])
+    if mean.empty:
+        return None
+    return tuple(mean[c].to_numpy() for c in ("epoch", f"{column}_mean", f"{column}_low", f"{column}_high"))
 
 
 def lm_curves(roots, seeds, path):
@@ -165,7 +159,7 @@ def punctuation(roots, seeds, path):
     fig, ax = plt.subplots(figsize=(7, 4))
     drawn = False
     for i, recipe in enumerate(claims.RECIPES):
-        records = [r for _, r, _ in _records(roots[recipe], "language_model", "d32-p256", seeds)
+        records = [r for _, r, _ in claims.runs(roots[recipe], "language_model", "d32-p256", seeds)
                    if "test_punctuation_share" in r]
         if not records:
             continue
@@ -209,7 +203,7 @@ def _intervals(ax, rows, percent=False):
 
 
 def _values(root, task, variant, seeds, key):
-    return [v for _, r, f in _records(root, task, variant, seeds) if (v := _read(key, r, f)) is not None]
+    return [v for _, r, f in claims.runs(root, task, variant, seeds) if (v := _read(key, r, f)) is not None]
 
 
 def _read(key, record, folder):
@@ -275,7 +269,7 @@ def recurrent_accuracy(roots, seeds, path):
 def lstm_val(roots, seeds, path):
     """3.4b: the LSTM's validation accuracy per epoch, each seed (the report's recipe)."""
     fig, ax = plt.subplots(figsize=(8, 4))
-    records = _records(roots["course"], "recurrent", "lstm-full", seeds)
+    records = claims.runs(roots["course"], "recurrent", "lstm-full", seeds)
     for i, (seed, record, folder) in enumerate(records):
         history = pd.read_csv(folder / "history.csv")
         ax.plot(history["epoch"], history["val_accuracy"], color=VARIANT_COLOURS[i % 10], lw=1, label=f"seed {seed}")
