@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from nnlab import overlays, stats, tasks, wording
+from nnlab.replicates import _interval as interval, read_run
 from nnlab.errors import ConfigError, DataError, reason
 
 REPRODUCED, NOT_REPRODUCED, NOT_DISTINGUISHABLE, SHOWN, NOT_TESTED = (
@@ -426,8 +427,6 @@ def runs(root, task, variant, seeds):
         folder = Path(tasks.run_dir(root, task, variant, seed))
         path = folder / "metrics.json"
         if path.is_file():
-            from nnlab.replicates import read_run
-
             out.append((seed, read_run(path), folder))
     return out
 
@@ -472,10 +471,9 @@ def measure(root, claim, seeds):
     quantity = Q[claim.quantity]
     a = values(root, claim, claim.a, seeds)
     if claim.rule == RANGE:
-        mean, _, low, high = stats.t_interval(list(a.values()))
-        low, high = _clip(quantity, low, high)
-        verdict = range_verdict(low, high, claim.low, claim.high) if len(a) >= stats.MIN_SEEDS else NOT_TESTED
-        return dict(out, value=mean, low=low, high=high, seeds=len(a), verdict=verdict)
+        e = interval(list(a.values()), quantity.metric.bounds)       # the aggregates' t interval, clipped to the range
+        verdict = range_verdict(e["low"], e["high"], claim.low, claim.high) if len(a) >= stats.MIN_SEEDS else NOT_TESTED
+        return dict(out, value=e["mean"], low=e["low"], high=e["high"], seeds=len(a), verdict=verdict)
     b = values(root, claim, claim.b, seeds)
     common = sorted(set(a) & set(b))
     paired = stats.paired_t([a[s] for s in common], [b[s] for s in common])
@@ -483,15 +481,6 @@ def measure(root, claim, seeds):
     if claim.rule == NOT_WORSE:
         out["verdict"] = not_worse_verdict(out["low"], out["high"], claim.margin, quantity.lower_is_better)
     return out
-
-
-def _clip(quantity, low, high):
-    lowest, highest = quantity.metric.bounds
-    if math.isfinite(low) and lowest is not None:
-        low = max(low, lowest)
-    if math.isfinite(high) and highest is not None:
-        high = min(high, highest)
-    return low, high
 
 
 def table(roots, seeds, changes=None):
