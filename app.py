@@ -20,11 +20,13 @@ except ConfigError as error:
     st.error(ui.md(error), icon=":material/settings_alert:")
     st.stop()
 
+task_pages = {name: st.Page(functools.partial(task_page.render, name), title=task.title, url_path=name,
+                             icon=task.icon) for name, task in tasks.TASKS.items()}
+st.session_state[ui.PAGES_KEY] = task_pages          # the Overview links to them
 page = st.navigation([
     st.Page(PAGES_DIR / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page(PAGES_DIR / "data.py", title="Data", icon=":material/dataset:"),
-    *(st.Page(functools.partial(task_page.render, name), title=task.title, url_path=name, icon=task.icon)
-      for name, task in tasks.TASKS.items()),
+    *task_pages.values(),
     st.Page(PAGES_DIR / "experiments.py", title="Experiments", icon=":material/science:"),
     st.Page(PAGES_DIR / "report.py", title="The report", icon=":material/fact_check:"),
 ])

@@ -225,6 +225,107 @@ def progress(states):
     return count["done"] / max(len(runs), 1), text
 
 
+@dataclass
+class Root:
+    """One results root: the baseline (results/) or a named experiment (results/experiments/<name>/), with the
+    states of its variants per task: {task: (states, message)} (only the tasks it trains)."""
+    name: str                     # "baseline" or the experiment's name
+    path: Path
+    tasks: dict
+
+    @property
+    def label(self):
+        return self.name if self.name == "baseline" else f"experiment {self.name}"
+
+    @property
+    def states(self):
+        return [v for states, _ in self.tasks.values() for v in states]
+
+
+def roots(results, config):
+    """[Root]: the baseline, then each experiment of the config (nnlab.overlays; its trained variants, the
+    config's seeds), then experiment folders on disk the config does not name (their variants as found)."""
+    from nnlab import overlays
+
+    results = Path(results)
+    out = [Root("baseline", results, {name: task_states(results, name, config) for name in tasks.TASKS})]
+    experiments, seeds = {}, []
+    if config is not None:
+        try:
+            experiments, seeds = overlays.expand(config), variants.seeds(config)
+        except Exception:  # noqa: BLE001 - a config the planner refuses: its experiments as found on disk
+            experiments = {}
+    for name, experiment in experiments.items():
+        root = Path(tasks.experiment_dir(results, name))
+        out.append(Root(name, root, {task: ([variant_state(root, task, v, hp, seeds=seeds) for v, hp in vs.items()],
+                                            None) for task, vs in experiment.variants.items() if task in tasks.TASKS}))
+    folder = Path(tasks.experiment_dir(results, "x")).parent
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in experiments) \
+        if folder.is_dir() else []
+    for name in found:
+        root = folder / name
+        per_task = {task: ([variant_state(root, task, v) for v in result_variants(root, task)],
+                           "not in the current config") for task in tasks.TASKS}
+        out.append(Root(name, root, {t: s for t, s in per_task.items() if s[0]}))
+    return out
+
+
+def counts(states):
+    """{state: runs in it} over the runs of `states` (variant states), every state of STATES, and "runs"."""
+    runs = [r for v in states for r in v.runs]
+    return {"runs": len(runs), **{name: sum(r.state == name for r in runs) for name in STATES}}
+
+
+def summary_lines(all_roots):
+    """One line per root ("baseline: 27 of 27 runs done", "experiment lr: 4 of 6 runs done · 1 running · 1 failed"),
+    then one per task of it: the Overview's counts, as `python -m nnlab.status --summary` prints them."""
+    lines = []
+    for root in all_roots:
+        lines.append(f"{root.label}: {progress(root.states)[1]}")
+        lines += [f"  {tasks.TASKS[t].title}: {progress(states)[1]}" for t, (states, _) in root.tasks.items()]
+    return lines
+
+
+def key_metric_rows(task, table):
+    """A task's key metric per variant from its summary table (summary/<task>.csv, as a DataFrame): a frame of
+    variant, value, low, high, interval (rows with a value only, in the table's order). ValueError: no such
+    columns."""
+    import pandas as pd
+
+    metric = tasks.TASKS[task].key_metric
+    missing = [c for c in ("variant", metric.name) if c not in table.columns]
+    if missing:
+        raise ValueError(f"no column(s) {', '.join(missing)}")
+    out = pd.DataFrame({"variant": table["variant"].astype(str),
+                        "value": pd.to_numeric(table[metric.name], errors="coerce")})
+    for end in ("low", "high"):
+        column = table.get(f"{metric.name}_{end}")
+        out[end] = pd.to_numeric(column, errors="coerce") if column is not None else float("nan")
+    interval = table.get(f"{metric.name}_interval")
+    out["interval"] = interval.fillna("none").astype(str) if interval is not None else "none"
+    return out.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def best(task, rows):
+    """The row (a Series) of `rows` (key_metric_rows') with the best key metric, by its direction; None when
+    there are none."""
+    if rows is None or rows.empty:
+        return None
+    values = rows["value"]
+    return rows.loc[values.idxmin() if tasks.TASKS[task].key_metric.lower_is_better else values.idxmax()]
+
+
+def best_text(task, rows):
+    """"best: gru-full, test accuracy 81.2% (95% CI 79%–83%)", or "" when no variant has a value."""
+    found = best(task, rows)
+    if found is None:
+        return ""
+    metric = tasks.TASKS[task].key_metric
+    estimate = {"mean": found["value"], "low": found["low"], "high": found["high"], "interval": found["interval"]}
+    interval = f" (95% CI {wording.span(estimate, 3, metric)})" if wording.has_interval(estimate) else ""
+    return f"best: {found['variant']}, {metric.label} {wording.level(metric, found['value'])}{interval}"
+
+
 def main(argv=None):
     """`python -m nnlab.status [RESULTS] [--config FILE]`: every variant's state, in a terminal (a
     cluster's login node, say); exit status 1 when a run failed, 2 for a bad folder or config."""
@@ -239,6 +340,9 @@ def main(argv=None):
     parser.add_argument("results", nargs="?", default="results", help="the results folder (default: results)")
     parser.add_argument("--config", help="the config whose variants to list (default: RESULTS/config.yaml, "
                                          "else config.yaml)")
+    parser.add_argument("--summary", action="store_true",
+                        help="only the run counts of each root (the baseline and each experiment) and each task's "
+                             "best variant: a few lines, as `make run` may end with")
     args = parser.parse_args(argv)
     results = Path(args.results)
     if not results.is_dir():
@@ -251,17 +355,38 @@ def main(argv=None):
         if args.config:                   # the one asked for: no listing from another source
             parser.exit(2, f"error: {error}\n")
         print(f"note: {error}; variants listed from the results folder only", file=sys.stderr)
-    failed = False
-    for name, task in tasks.TASKS.items():
-        states, message = task_states(results, name, config)
-        print(f"{task.title}: {progress(states)[1]}" + (f" ({message})" if message and config else ""))
-        rows = [row(v, *variant_estimates(results, v)) for v in states]
-        widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in rows[0]} if rows else {}
-        for cells in [dict(zip(widths, widths))] + rows if rows else []:
-            print("  ".join(cells[c].ljust(w) for c, w in widths.items()).rstrip())
-        print()
-        failed = failed or any(v.state == "failed" for v in states)
+    all_roots = roots(results, config)
+    failed = any(v.state == "failed" for root in all_roots for v in root.states)
+    if args.summary:
+        print("\n".join(summary_lines(all_roots)))
+        for name, task in tasks.TASKS.items():
+            if text := best_text(name, _key_rows(results, name)):
+                print(f"{task.title}: {text}")
+        return 1 if failed else 0
+    print("\n".join(summary_lines(all_roots)) + "\n")
+    for root in all_roots:
+        for name, (states, message) in root.tasks.items():
+            task = tasks.TASKS[name]
+            where = "" if root.name == "baseline" else f" · {root.label}"
+            print(f"{task.title}{where}: {progress(states)[1]}" + (f" ({message})" if message and config else ""))
+            if root.name == "baseline" and (text := best_text(name, _key_rows(results, name))):
+                print(f"  {text}")
+            rows = [row(v, *variant_estimates(root.path, v)) for v in states]
+            widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in rows[0]} if rows else {}
+            for cells in [dict(zip(widths, widths))] + rows if rows else []:
+                print("  ".join(cells[c].ljust(w) for c, w in widths.items()).rstrip())
+            print()
     return 1 if failed else 0
+
+
+def _key_rows(results, task):
+    """key_metric_rows of summary/<task>.csv, or None when it is missing or unreadable."""
+    import pandas as pd
+
+    try:
+        return key_metric_rows(task, pd.read_csv(tasks.summary_file(results, task)))
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
 
 
 if __name__ == "__main__":

@@ -1,35 +1,85 @@
-"""The app's charts, in Altair, each drawn from a tidy frame."""
+"""The app's charts, in Altair, each drawn from a tidy frame; a variant's colour comes from nnlab.colours (one
+colour per variant on every chart and page)."""
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nnlab.colours import scale
+
 MAX_POINTS = 500      # per curve: a longer history is drawn every k-th epoch (and its last)
 
 
-def show(chart, height):
-    """`height`: the plotting area's; the width fits the container, axes and legends come on top."""
+LEGEND_CHARS = 96     # characters of legend labels per row: a row of long names gets fewer columns
+
+
+def legend_columns(names):
+    """Columns of a bottom legend so that no label is cut: 4, fewer when the longest name is long."""
+    longest = max((len(str(n)) for n in names), default=1)
+    return max(1, min(4, LEGEND_CHARS // max(longest + 4, 1)))
+
+
+def show(chart, height, names=()):
+    """`height`: the plotting area's; the width fits the container, axes and legends come on top. `names`: the
+    legend's labels, shown whole (labelLimit 0: never cut; columns fewer when they are long)."""
     fit_width = alt.AutoSizeParams(type="fit-x", contains="padding")     # Streamlit's default "fit" squeezes the height
     st.altair_chart(chart.properties(height=height, autosize=fit_width).configure_legend(
-        orient="bottom", columns=4, labelLimit=240, symbolOpacity=1), width="stretch")   # not a band's pale swatch
+        orient="bottom", columns=legend_columns(names), labelLimit=0, symbolOpacity=1),   # not a band's pale swatch
+        width="stretch")
+
+
+def colour_scale(colours, names):
+    """alt.Scale giving each of `names` its colour from `colours` ({name: hex}, nnlab.colours.task_colours)."""
+    domain, colour_range = scale(colours or {}, names)
+    return alt.Scale(domain=domain, range=colour_range)
 
 
 def title(text, subtitle=""):
     return alt.TitleParams(text, subtitle=subtitle or alt.Undefined, anchor="start")
 
 
-def intervals(data, metric, caption=None, zero=False):
+def intervals(data, metric, caption=None, zero=False, colours=None, height=None):
     """A point per variant (columns variant, value, low, high, interval) with its 95% interval, on an axis that
-    fits the values; zero (a forest plot of differences): a line at zero, points filled where `real`."""
-    axis = alt.Axis(format="%" if metric.is_accuracy else "~g")
-    y = alt.Y("variant:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
-    tooltip = ["variant", alt.Tooltip("value:Q", format=".4g"), alt.Tooltip("low:Q", format=".4g"),
-               alt.Tooltip("high:Q", format=".4g"), "interval"]
+    fits the values; colours {variant: hex}: each point in its variant's colour. zero (a forest plot of
+    differences): an accuracy's differences in points, zero always on the axis (dashed), points filled where
+    `real`. Intervals never run past the axis: its domain spans every bound (and is clipped to the metric's range)."""
+    data = data.copy()
+    if zero and metric.is_accuracy:                      # differences of accuracies: points, as the answers say
+        data[["value", "low", "high"]] = 100.0 * data[["value", "low", "high"]].astype(float)
+    ends = pd.concat([data["value"], data["low"], data["high"]]).dropna()
+    ends = pd.concat([ends, pd.Series([0.0])]) if zero else ends
+    low, high = float(ends.min()), float(ends.max())
+    pad = 0.04 * (high - low) or 0.01 * max(abs(high), 1e-12)
+    low, high = low - pad, high + pad
+    if not zero and metric.bounds[0] is not None:
+        low = max(low, metric.bounds[0])
+    if not zero and metric.bounds[1] is not None:
+        high = min(high, metric.bounds[1])
+    if zero and metric.is_accuracy:
+        low, high = max(low, -100.0), min(high, 100.0)
+    percent = metric.is_accuracy and not zero
+    axis = alt.Axis(format="%" if percent else "~g", tickCount=6)
+    x_title = f"{metric.label}: difference in points" if zero and metric.is_accuracy else \
+        f"{metric.label}: difference" if zero else metric.label
+    names = list(dict.fromkeys(data["variant"]))
+    y = alt.Y("variant:N", sort=None, title=None, axis=alt.Axis(labelLimit=0))
+    number = ".1f" if zero and metric.is_accuracy else ".2%" if percent else ".4g"
+    tooltip = ["variant", alt.Tooltip("value:Q", format=number), alt.Tooltip("low:Q", format=number),
+               alt.Tooltip("high:Q", format=number), "interval"]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
-    rule = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("low:Q", scale=alt.Scale(zero=False), title=metric.label, axis=axis), x2="high:Q")
-    fill = alt.condition("datum.real", alt.value("#4c78a8"), alt.value("white")) if zero else alt.value("#4c78a8")
-    point = base.mark_point(filled=True, size=70, opacity=1, stroke="#4c78a8").encode(x="value:Q", fill=fill)
+    x_scale = alt.Scale(domain=[low, high], nice=False, zero=False)
+    colour = (alt.Color("variant:N", scale=colour_scale(colours, names), legend=None) if colours
+              else alt.value("#4c78a8"))
+    rule = base.mark_rule(strokeWidth=2, clip=True).encode(
+        x=alt.X("low:Q", scale=x_scale, title=x_title, axis=axis), x2="high:Q", color=colour)
+    if zero:
+        fill = alt.condition("datum.real", alt.Fill("variant:N", scale=colour_scale(colours, names), legend=None)
+                             if colours else alt.value("#4c78a8"), alt.value("white"))
+        point = base.mark_point(filled=True, size=70, opacity=1, strokeWidth=2, clip=True).encode(
+            x="value:Q", fill=fill, stroke=alt.Stroke("variant:N", scale=colour_scale(colours, names), legend=None)
+            if colours else alt.value("#4c78a8"))
+    else:
+        point = base.mark_point(filled=True, size=70, opacity=1, clip=True).encode(x="value:Q", color=colour)
     layers = [rule, point]
     if zero:
         layers.append(alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(
@@ -37,7 +87,7 @@ def intervals(data, metric, caption=None, zero=False):
     better = {True: "lower is better", False: "higher is better"}.get(metric.lower_is_better, "")
     caption = caption or f"{metric.label} per variant, with its 95% CI"
     chart = alt.layer(*layers).properties(title=title(caption, better))
-    show(chart, max(60, 24 * len(data)))
+    show(chart, height or max(60, 24 * len(data)))
 
 
 def thin(frame):
@@ -49,50 +99,72 @@ def thin(frame):
 
 
 def long_curves(frames, columns):
-    """frames {label: history}; columns [(column, label)] -> long frame epoch, value, low, high, variant, split."""
+    """frames {label: history}; columns [(column, label)] -> long frame epoch, value, low, high, variant, split
+    (and seeds: the history's n, the runs a mean is taken over, where it has one)."""
     parts = [pd.DataFrame({"epoch": frame["epoch"], "value": frame[column], "low": frame.get(f"{column}_low", np.nan),
-                           "high": frame.get(f"{column}_high", np.nan), "variant": variant, "split": split})
+                           "high": frame.get(f"{column}_high", np.nan), "variant": variant, "split": split,
+                           "seeds": frame.get("n", np.nan)})
              for variant, frame in frames.items() for column, split in columns if column in frame.columns]
     if not parts:
-        return pd.DataFrame(columns=["epoch", "value", "low", "high", "variant", "split"])
+        return pd.DataFrame(columns=["epoch", "value", "low", "high", "variant", "split", "seeds"])
     return pd.concat(parts, ignore_index=True).dropna(subset=["value"]).astype({"low": float, "high": float})
 
 
-def curves(frames, panel, height=240):
-    """A task's Panel over {label: history frame}: colour variant, dash split, a 95% band where there is one."""
+def clip_bands(data, panel):
+    """Bands clipped to the metric's range: an accuracy's to [0, 1], and any quantity whose values are all
+    >= 0 (losses, norms) at 0; the workflow clips history_mean.csv too, this keeps older files honest."""
+    data = data.copy()
+    if panel.percent:
+        data[["low", "high"]] = data[["low", "high"]].clip(0.0, 1.0)
+    elif (data["value"] >= 0).all():
+        data[["low", "high"]] = data[["low", "high"]].clip(lower=0.0)
+    return data
+
+
+def curves(frames, panel, height=240, colours=None):
+    """A task's Panel over {label: history frame}: colour variant (colours {label: hex}: nnlab.colours'),
+    dash split, a 95% band where there is one (clipped to the metric's range)."""
     data = long_curves(frames, panel.columns)
     if data.empty:
         st.caption(f"{panel.title}: no values recorded yet.")
         return
+    data = clip_bands(data, panel)
     banded = data["low"].notna().any()
     values = pd.concat([data["value"], data["low"], data["high"]]).dropna()
     scale = alt.Scale(type="log") if panel.log_scale and (values > 0).all() else alt.Scale(zero=False)
+    if panel.percent:
+        scale = alt.Scale(zero=False, domainMin=0.0 if values.min() < 0.05 else alt.Undefined,
+                          domainMax=1.0 if values.max() > 0.95 else alt.Undefined)
     axis = alt.Axis(format="%" if panel.percent else "~g")
     splits = [label for _, label in panel.columns if label in set(data["split"])]
+    names = list(frames)
     x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(zero=False, nice=False),
               axis=alt.Axis(tickMinStep=1, format="d"))
-    color = alt.Color("variant:N", title=None, scale=alt.Scale(scheme="tableau10"))   # distinct hues, none pale
-    line = alt.Chart(data).mark_line(point=len(data) <= 200).encode(
+    color = alt.Color("variant:N", title=None, scale=colour_scale(colours, names), sort=names)
+    tooltip = ["variant", "split", "epoch", alt.Tooltip("value:Q", format=".2%" if panel.percent else ".4g")]
+    if data["seeds"].notna().any():
+        tooltip.append(alt.Tooltip("seeds:Q", title="mean over seeds"))
+    line = alt.Chart(data).mark_line(point=len(data) <= 200, clip=True).encode(
         x=x, y=alt.Y("value:Q", title=panel.y_title, scale=scale, axis=axis), color=color,
         strokeDash=alt.StrokeDash("split:N", legend=None,
                                   scale=alt.Scale(domain=splits, range=[[1, 0], [6, 4], [2, 2]][:len(splits)])),
-        tooltip=["variant", "split", "epoch", alt.Tooltip("value:Q", format=".2%" if panel.percent else ".4g")])
+        tooltip=tooltip)
     layers = [line]
     if banded:
-        layers.insert(0, alt.Chart(data).mark_area(opacity=0.18).encode(
+        layers.insert(0, alt.Chart(data).mark_area(opacity=0.18, clip=True).encode(
             x=x, y=alt.Y("low:Q", scale=scale, stack=None, axis=axis), y2="high:Q", color=color, detail="split:N"))
     subtitle = ", ".join(f"{s}: {style}" for s, style in zip(splits, ["solid", "dashed", "dotted"]))
-    show(alt.layer(*layers).properties(title=title(panel.title, subtitle if len(splits) > 1 else "")), height)
+    show(alt.layer(*layers).properties(title=title(panel.title, subtitle if len(splits) > 1 else "")), height, names)
 
 
-def panels(frames, panels):
+def panels(frames, panels, colours=None):
     """Every panel over the same curves, two to a row."""
     for column, panel in zip(st.columns(min(len(panels), 2)) * 2, panels):
         with column:
-            curves(frames, panel)
+            curves(frames, panel, colours=colours)
 
 
-def confusion(counts, caption):
+def confusion(counts, caption, subtitle=""):
     """A confusion matrix (rows true, columns predicted): counts, coloured by their share of the row."""
     frame = counts.copy()
     frame.index, frame.columns = list(map(str, frame.index)), list(map(str, frame.columns))
@@ -108,10 +180,11 @@ def confusion(counts, caption):
                                                          alt.Tooltip("share:Q", format=".0%")])
     contrast = alt.condition("datum.share > 0.5", alt.value("white"), alt.value("black"))
     text = base.mark_text(fontSize=12).encode(text="count:Q", color=contrast)
-    show(alt.layer(rect, text).properties(title=title(caption)), 30 * len(order))
+    show(alt.layer(rect, text).properties(title=title(caption, subtitle)), 30 * len(order))
 
 
-def plot(mark, data, caption, height=200, **encoding):
-    """A tidy frame as `mark` ("bar", "line", ...) with tooltips; the channels as Altair encodings."""
+def plot(mark, data, caption, height=200, names=(), **encoding):
+    """A tidy frame as `mark` ("bar", "line", ...) with tooltips; the channels as Altair encodings; `names`: the
+    legend's labels (show())."""
     chart = alt.Chart(data, mark=alt.MarkDef(mark, tooltip=True), title=title(caption))
-    show(chart.encode(**encoding), height)
+    show(chart.encode(**encoding), height, names)

@@ -88,7 +88,7 @@ def render(name):
     extras = importlib.import_module(f"nnlab.app.extras.{name}")
     ui.intro(task.title, task.description)
     page = load(task)
-    ui.section("Key metric", key_metric, page)
+    ui.section("Key metric", key_metric, page, extras)
     ui.section("Training curves", curves_section, page, extras)
     ui.section("Metrics", metrics_table, task)
     ui.section("One variant", variant_section, page, extras)
@@ -97,22 +97,33 @@ def render(name):
         ui.section(title, section, page)
 
 
-def key_metric(page):
-    """The key metric per variant with its 95% interval, from summary/<task>.csv."""
+def key_metric_data(page):
+    """The key metric per variant (status.key_metric_rows of summary/<task>.csv), or None after saying why not."""
     metric = page.task.key_metric
-    columns = {"variant": "variant", metric.name: "value", f"{metric.name}_low": "low", f"{metric.name}_high": "high"}
-    table = ui.table_file(tasks.summary_file(ui.results(), page.task.name), list(columns), "key metric")
+    table = ui.table_file(tasks.summary_file(ui.results(), page.task.name), ["variant", metric.name], "key metric")
     if table is None:
-        return
-    data = table[list(columns)].rename(columns=columns).astype({"variant": str})
-    data[["value", "low", "high"]] = data[["value", "low", "high"]].apply(pd.to_numeric, errors="coerce")
-    interval = table.get(f"{metric.name}_interval", pd.Series("none", index=table.index))
-    data["interval"] = interval.fillna("none").astype(str)
-    data = data.dropna(subset=["value"])
+        return None
+    data = status.key_metric_rows(page.task.name, table)
     if data.empty:
         st.caption(f"{metric.label}: no values recorded.")
+        return None
+    return data
+
+
+def key_metric(page, extras=None):
+    """The key metric per variant with its 95% interval, from summary/<task>.csv (an extras' own chart when it
+    has one), each variant in its colour, and the best variant named."""
+    metric = page.task.key_metric
+    data = key_metric_data(page)
+    if data is None:
         return
-    charts.intervals(data, metric)
+    colours = ui.colours(page.task.name, data["variant"])
+    if hasattr(extras, "key_metric"):
+        extras.key_metric(page, data, colours)
+    else:
+        charts.intervals(data, metric, colours=colours)
+    if best := status.best_text(page.task.name, data):
+        st.markdown(f"**{ui.md(best[0].upper() + best[1:])}**")
     without = list(data.loc[data["low"].isna() | data["high"].isna(), "variant"])
     st.caption(f"Points: each variant's {ui.md(metric.label)}; lines: its 95% confidence interval "
                f"({ui.md(', '.join(sorted(set(data['interval']))))}). The axis spans the values, not zero. "
@@ -142,6 +153,14 @@ def history(label, path, is_mean):
         st.caption(f"{ui.md(label)}: {ui.rel(path)} is longer than the app reads "
                    f"({replicates.MAX_EPOCHS:,} epochs, the most the config schema allows, or "
                    f"{replicates.MAX_HISTORY_BYTES // 2**20} MiB): only its first {len(frame):,} epochs were read.")
+    if is_mean and "n" in frame.columns and len(frame):
+        seeds = pd.to_numeric(frame["n"], errors="coerce")
+        full = frame[seeds == seeds.max()]
+        if len(full) < len(frame):
+            st.caption(f"{ui.md(label)}: the mean over its {int(seeds.max())} seeds is drawn to epoch "
+                       f"{int(full['epoch'].max())}, the last all of them reached; later epochs, where fewer seeds "
+                       "ran (early stopping), are not drawn.")
+        frame = full
     frame, k = charts.thin(frame)
     if k > 1:
         st.caption(f"{ui.md(label)}: {len(loaded.value):,} epochs, drawn every {k} epochs and at the last.")
@@ -157,15 +176,16 @@ def draw_curves(page, sources, groups):
     """The task's panels over the curves of `sources`, one column per group of variants."""
     frames = histories(sources)
     panels = page.task.panels
+    colours = ui.label_colours(page.task.name, frames)
     if len(groups) == 1:
-        charts.panels(frames, panels)
+        charts.panels(frames, panels, colours)
         return
     for column, (title, members) in zip(st.columns(len(groups)), groups.items()):
         with column:
             st.subheader(title)
             chosen = {label: f for label, f in frames.items() if label.split(" · seed ")[0] in members}
             for panel in panels if chosen else []:
-                charts.curves(chosen, panel, height=180)
+                charts.curves(chosen, panel, height=180, colours=colours)
             if not chosen:
                 st.caption("No chosen variant of this kind.")
 
@@ -178,9 +198,10 @@ def curves_section(page, extras):
         return
     chosen = st.multiselect("Variants", names, default=names, key=f"{page.task.name}-curves")
     if page.replicated:
-        st.caption("Lines: the mean over a variant's seeds (`history_mean.csv`); bands: its 95% t interval per "
-                   "epoch (none where fewer than 2 runs reached the epoch). A variant with one done seed, or "
-                   "still running, shows that run's curve.")
+        st.caption("Lines: the mean over all of a variant's seeds (`history_mean.csv`), drawn only at epochs "
+                   "every seed reached (its column n), so a line never changes the seeds it averages; bands: its "
+                   "95% t interval per epoch, clipped to the metric's range. A variant with one done seed, or "
+                   "still running, shows that run's curve. Each variant has one colour on every chart.")
     groups = extras.groups(page, chosen) if hasattr(extras, "groups") else {"": chosen}
     sources = [s for n in chosen for s in curve_sources(page, n)]
     ui.live(lambda: draw_curves(page, sources, groups), active=any(page.by_name[n].state == "running" for n in chosen),

@@ -9,12 +9,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import FragmentHandledException
 
-from nnlab import config as nnlab_config, status
+from nnlab import colours as nnlab_colours, config as nnlab_config, status
 from nnlab.errors import ConfigError, reason
 from nnlab.app import loaders, settings as settings_module
 from nnlab.wording import ci_text, has_interval, how, level, sd_text, span
 
 SETTINGS_KEY = "nnlab_settings"
+PAGES_KEY = "nnlab_pages"        # {task: its st.Page}, stored by app.py for links to the task pages
 IDLE_POLL_SECONDS = 15.0       # Overview: how often to look for newly started jobs when none runs
 WAIT = ":material/hourglass_empty:"
 BROKEN = ":material/broken_image:"
@@ -49,6 +50,20 @@ def config():
     """(config dict or None, message or None) of the settings' config file, cached on its and the schema's mtime."""
     path = settings().config
     return _config(str(path), status.file_key(path), status.file_key(nnlab_config.SCHEMA))
+
+
+def colours(task, extra=()):
+    """{variant: colour} of a task (nnlab.colours, registry order of the settings' config), `extra` names (an
+    experiment's, a results folder's own) after them: the one colour of a variant on every chart and page."""
+    cfg, _ = config()
+    return nnlab_colours.task_colours(cfg, task, tuple(extra))
+
+
+def label_colours(task, labels, variant_of=lambda label: label.split(" · seed ")[0]):
+    """{label: its variant's colour} for chart labels ("gru-full · seed 3") that name a variant."""
+    labels = list(labels)
+    found = colours(task, [variant_of(label) for label in labels])
+    return {label: found[variant_of(label)] for label in labels}
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
