@@ -3,7 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from nnlab import wording
-from nnlab.app import loaders, ui
+from nnlab.app import charts, loaders, ui
+
+CHOSEN = " ★ chosen"      # the chosen (β, ρ) variant's label on the key-metric chart
 
 
 def selection(page):
@@ -16,6 +18,28 @@ def selection(page):
 def preferred(page):
     """The sweep's chosen variant is shown first."""
     return selection(page)[1].get("variant")
+
+
+def key_metric(page, data, colours):
+    """The held-out MSE per variant in two groups, the β × ρ sweep and the L_hid × λ grid, side by side; the
+    chosen (β, ρ) marked ★ (selection.json)."""
+    chosen = preferred(page)
+    part = {v.variant: page.hyperparameters(v.variant).get("part") for v in page.states}
+    groups = {"β × ρ sweep": data[[part.get(n, str(n).split("-")[0]) == "sweep" for n in data["variant"]]],
+              "L_hid × λ grid": data[[part.get(n, str(n).split("-")[0]) == "grid" for n in data["variant"]]]}
+    rest = data[~data["variant"].isin(pd.concat([g["variant"] for g in groups.values()]))]
+    if not rest.empty:
+        groups["other"] = rest
+    groups = {k: g for k, g in groups.items() if not g.empty}
+    for column, (label, group) in zip(st.columns(len(groups)) if groups else [], groups.items()):
+        hidden = sorted({page.hyperparameters(n).get("hidden") for n in group["variant"] if n in page.by_name} - {None})
+        units = f" ({', '.join(map(wording.fmt, hidden))} hidden units)" if hidden else ""
+        marked = group.assign(variant=[n + CHOSEN if n == chosen else n for n in group["variant"]])
+        with column:
+            charts.intervals(marked, page.task.key_metric, f"{label}{units}",
+                             colours={n + CHOSEN if n == chosen else n: c for n, c in colours.items()})
+    if chosen:
+        st.caption(f"★ chosen: {ui.md(chosen, code=True)}, the sweep's (β, ρ) that the grid uses (selection.json).")
 
 
 def mse(page, name):
@@ -38,13 +62,24 @@ def sweep(page):
     if candidates.empty or not {"beta", "rho", "variant", "reconstruction_mse"} <= set(candidates.columns):
         st.info("selection.json lists no candidates.", icon=ui.WAIT)
         return
-    candidates.insert(0, "chosen", candidates["variant"].eq(pick.get("variant")).map({True: "★", False: ""}))
-    candidates.insert(5, "MSE 95% CI", [wording.span(e) if (e := mse(page, str(n))[0]) else "–"
-                                        for n in candidates["variant"]])
+    candidates.insert(0, "chosen", candidates["variant"].eq(pick.get("variant")))
+    candidates["MSE 95% CI"] = [wording.span(e) if (e := mse(page, str(n))[0]) else "–" for n in candidates["variant"]]
+    first = ["variant", "chosen", "beta", "rho", "reconstruction_mse", "MSE 95% CI"]
+    candidates = candidates[first + [c for c in candidates.columns if c not in first]]
     left, right = st.columns([3, 2])
-    left.dataframe(candidates, hide_index=True, width="stretch")
-    left.caption("reconstruction_mse: the held-out MSE the selection used; its 95% CI as the variant's aggregate "
-                 "gives it (t over seeds, or normal over the held-out patches of one run).")
+    left.dataframe(candidates, hide_index=True, width="stretch", key="ae-sweep-table", column_config={
+        "variant": st.column_config.TextColumn("variant", pinned=True),
+        "chosen": st.column_config.CheckboxColumn("chosen"),
+        "beta": st.column_config.NumberColumn("β", format="%g"),
+        "rho": st.column_config.NumberColumn("ρ", format="%g"),
+        "reconstruction_mse": st.column_config.NumberColumn("held-out MSE", format="%.4g"),
+        "MSE 95% CI": st.column_config.TextColumn("held-out MSE: 95% CI"),
+        "mean_activation": st.column_config.NumberColumn("mean activation", format="%.4g"),
+        "activation_relative_error": st.column_config.NumberColumn("activation: relative error from ρ",
+                                                                   format="%.3g"),
+        "qualified": st.column_config.CheckboxColumn("qualified")})
+    left.caption("Held-out MSE: the one the selection used; its 95% CI as the variant's aggregate gives it (t over "
+                 "seeds, or normal over the held-out patches of one run).")
     values = candidates.assign(mse=pd.to_numeric(candidates["reconstruction_mse"], errors="coerce"))
     pivot = values.pivot_table(index="beta", columns="rho", values="mse")
     mark = (pick.get("beta"), pick.get("rho"))

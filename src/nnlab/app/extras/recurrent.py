@@ -37,7 +37,9 @@ def per_class(metrics):
     if not table:
         raise ValueError(f"no per-class scores ({', '.join(f'{s}_{score}' for s in SPLITS for score in SCORES)})")
     classes = list(dict.fromkeys(c for values in table.values() for c in values))     # as metrics.json lists them
-    return pd.DataFrame(table, index=classes).map(lambda v: wording.fmt(v, 3)).rename_axis("class").reset_index()
+    share = tasks.TASKS["recurrent"].metric("test_accuracy")          # scores are shares: in percent, as accuracies
+    return (pd.DataFrame(table, index=classes).map(lambda v: wording.level(share, v))
+            .rename_axis("class").reset_index())
 
 
 def run(page, name, seed):
@@ -50,8 +52,9 @@ def run(page, name, seed):
             if not ui.problem(loaded, f"{split} confusion matrix"):
                 e = estimates.get(f"{split}_accuracy")
                 metric = page.task.metric(f"{split}_accuracy")
-                accuracy = wording.estimate_text(metric, e) if e else "–"
-                charts.confusion(loaded.value, f"{split}: accuracy {accuracy}")
+                accuracy = wording.level(metric, e.get("mean")) if e else "–"
+                interval = wording.ci_text(metric, e) if e and wording.has_interval(e) else ""
+                charts.confusion(loaded.value, f"{split}: accuracy {accuracy}", interval)
     st.subheader("Per class")
     scores = page.metrics(name, seed).parsed(per_class)
     if not ui.problem(scores, "per-class scores"):
@@ -59,19 +62,22 @@ def run(page, name, seed):
 
 
 def window_picker(y_test, classes):
-    """The index of the test window picked (None after saying there is none)."""
+    """The number of the test window picked (its index in the test set, the one numbering the page uses), None
+    after saying there is none. A class narrows the windows offered; the number stays the test set's."""
     left, mid, right = st.columns([2, 2, 1], vertical_alignment="bottom")
     only = left.selectbox("True class", ["any"] + classes, key="rec-class")
     pool = np.arange(len(y_test)) if only == "any" else np.flatnonzero(y_test == classes.index(only))
     if not len(pool):
         st.info(f"No test window of class {ui.md(only)}.")
         return None
-    if st.session_state.get("rec-pick", 0) >= len(pool):
-        st.session_state["rec-pick"] = 0
-    pick = mid.number_input(f"Test window (0 to {len(pool) - 1} of {len(pool)})", 0, len(pool) - 1,
-                            key="rec-pick", step=1)
-    ui.random_button(right, len(pool), lambda i: st.session_state.update({"rec-pick": i}), key="rec-random")
-    return int(pool[int(pick)])
+    pool = [int(i) for i in pool]
+    if st.session_state.get("rec-pick") not in pool:
+        st.session_state["rec-pick"] = pool[0]
+    pick = mid.selectbox(f"Test window ({len(pool)} of {len(y_test)}" + ("" if only == "any" else f", {only}") + ")",
+                         pool, key="rec-pick", format_func=lambda i: f"#{i}",
+                         help="Its number in the test set (from 0), whichever class is picked.")
+    ui.random_button(right, len(pool), lambda i: st.session_state.update({"rec-pick": pool[i]}), key="rec-random")
+    return int(pick)
 
 
 def classify(page, name, sequence, classes):
@@ -104,7 +110,7 @@ def live_classification(page):
     if i is None:
         return
     truth = classes[int(y_test[i])]
-    st.markdown(f"Test window **#{i}** · true class **{ui.md(truth)}** · {x_test[i].shape[0]} steps")
+    st.markdown(f"Test window **#{i}** of {len(y_test)} · true class **{ui.md(truth)}** · {x_test[i].shape[0]} steps")
     signal, unit = np.asarray(x_test[i], dtype=np.float64), "standardized value"
     if "mean" in data.value and "sd" in data.value and np.size(data.value["mean"]) == signal.shape[1]:
         signal, unit = signal * np.ravel(data.value["sd"]) + np.ravel(data.value["mean"]), "acceleration"
@@ -125,9 +131,12 @@ def live_classification(page):
                                                                    width="small")     # six classes fit the page
                                 for c in classes})
     long = table.melt(["variant", "predicted", "correct"], classes, var_name="class", value_name="probability")
-    charts.plot("bar", long, "class probabilities",
+    names = list(table["variant"])
+    charts.plot("bar", long, "class probabilities", names=names,
                 x=alt.X("class:N", sort=classes, title=None, axis=alt.Axis(labelAngle=-30)),
-                y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])), xOffset="variant:N", color="variant:N")
+                y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])), xOffset=alt.XOffset("variant:N", sort=names),
+                color=alt.Color("variant:N", title=None, sort=names,
+                                scale=charts.colour_scale(ui.colours("recurrent", names), names)))
 
 
 def cells(page=None):
@@ -161,10 +170,13 @@ def step_norms(roots):
         return
     data = pd.concat(parts, ignore_index=True)
     data = data[data["norm"] > 0]                  # a norm that reached zero has no place on a log scale
+    names = list(dict.fromkeys(data["variant"]))
+    colours = ui.label_colours("recurrent", names, lambda label: label.split(", epoch")[0].split(" (")[0])
     charts.plot("line", data, "‖∂L/∂h_t‖ per time step at the last recorded epoch (first seed)", height=260,
                 x=alt.X("step:Q", title="time step t"),
                 y=alt.Y("norm:Q", scale=alt.Scale(type="log"), title="mean ‖∂L_n/∂h_t‖ (log scale)"),
-                color=alt.Color("variant:N", title=None), tooltip=["variant", "step", alt.Tooltip("norm:Q", format=".3g")])
+                color=alt.Color("variant:N", title=None, sort=names, scale=charts.colour_scale(colours, names)),
+                names=names, tooltip=["variant", "step", alt.Tooltip("norm:Q", format=".3g")])
     st.caption("How far back the loss reaches: the mean over 32 fixed training windows of the gradient with respect "
                "to the hidden state after step t, back-propagated through every step (grad_steps.csv). A line that "
                "falls by powers of ten towards t = 1 is a vanishing gradient.")

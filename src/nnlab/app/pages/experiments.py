@@ -81,6 +81,14 @@ def checked(task, path, table, current):
     return table
 
 
+def colours(task, table):
+    """{label: colour}: a baseline variant's own ("gru-full (baseline)" as gru-full), each experiment's variant
+    ("gru-full (lr)") its own, the same in the forest plot and the curves (nnlab.colours, extra names)."""
+    labels = set(table["a"].astype(str)) | {f"{v} ({e})" for v, e in zip(table["variant"], table["experiment"])}
+    found = ui.colours(task.name, labels)
+    return {**found, **{f"{v} (baseline)": found.get(v) for v in set(table["variant"]) if v in found}}
+
+
 def forest(task, table):
     """The key metric: one row per experiment and variant, experiment - baseline with its 95% CI."""
     metric = task.key_metric
@@ -94,12 +102,15 @@ def forest(task, table):
                          "interval": [wording.t_name(int(s)) if pd.notna(low) and pd.notna(s) else "none"
                                       for s, low in zip(drawn["seeds"], drawn["low"])],
                          "real": drawn["real"].astype(str).eq("True")})
-    charts.intervals(data, metric, f"{metric.label}: experiment − baseline, with its 95% CI", zero=True)
+    charts.intervals(data, metric, f"{metric.label}: experiment − baseline, with its 95% CI", zero=True,
+                     colours=colours(task, table))
     more = f" Drawn: the first {MAX_DRAWN} of its {len(rows):,} rows (the whole table is below)." \
         if len(rows) > MAX_DRAWN else ""
     st.caption(f"Filled: a real difference (Holm-adjusted p < {stats.ALPHA:g}); open: not distinguishable from seed-to-seed "
-               "noise, or too few seeds to tell (no interval)." + (" Accuracy differences in points: 1% on the axis is "
-                                                                    "1 point." if metric.is_accuracy else "") + more)
+               "noise, or too few seeds to tell (no interval)." + (" Accuracy differences in points (percentage "
+                                                                    "points); the dashed line is zero." if
+                                                                    metric.is_accuracy else " The dashed line is zero.")
+               + " Each variant in its colour, as in the curves below." + more)
 
 
 def pick(task, table):
@@ -126,7 +137,7 @@ def overlaid(task, table):
     names = list(dict.fromkeys(table.loc[table["variant"] == variant, "experiment"]))
     roots = {"baseline": ui.results(), **{e: tasks.experiment_dir(ui.results(), e) for e in names[:MAX_CURVES]}}
     charts.panels(task_page.histories((f"{variant} ({label})", tasks.history_mean_file(root, task.name, variant), True)
-                                      for label, root in roots.items()), task.panels)
+                                      for label, root in roots.items()), task.panels, colours(task, table))
     if len(names) > MAX_CURVES:
         st.caption(f"Drawn: the first {MAX_CURVES} of the {len(names):,} experiments that train {ui.md(variant)}.")
 
