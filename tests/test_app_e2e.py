@@ -28,6 +28,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from test_app import APP, ROOT, write_experiment, write_results
@@ -203,6 +204,43 @@ def no_alerts(tab, where):
     expect(alerts, f"alerts on {where}: {alerts.all_inner_texts()}").to_have_count(0)
 
 
+SVG_CHARTS = """() => Array.from(document.querySelectorAll('svg'), svg => ({
+    title: Array.from(svg.querySelectorAll('.role-title-text text'), t => t.textContent).join(' '),
+    axes: Array.from(svg.querySelectorAll('.role-axis-title text'), t => t.textContent),
+    ticks: Array.from(svg.querySelectorAll('.role-axis-label text'), t => t.textContent),
+    legend: Array.from(svg.querySelectorAll('.role-legend-symbol'), s => {
+        const label = s.parentElement.querySelector('.role-legend-label text');
+        const path = s.querySelector('path');
+        const fill = path && path.getAttribute('fill');
+        return [label ? label.textContent : null,
+                fill && fill !== 'transparent' && fill !== 'none' ? fill : path && path.getAttribute('stroke')];
+    })})).filter(c => c.title)"""
+
+
+def svg_charts(tab):
+    """Every Vega chart drawn as SVG (Streamlit's default renderer for small charts): its title (and subtitle),
+    axis titles, axis tick labels and legend entries [label as drawn, symbol colour]."""
+    return tab.evaluate(SVG_CHARTS)
+
+
+def legend_colours(found):
+    """{label: colour} of a chart's legend (svg_charts')."""
+    return {label: colour for label, colour in found["legend"]}
+
+
+def check_legends(tab, names, where):
+    """Every legend entry on the page is a whole name (Vega cuts a long label with "…"), and each of `names`
+    shown in two or more legends has one colour in all of them: returns {name: colour}."""
+    seen = {}
+    for found in svg_charts(tab):
+        for label, colour in found["legend"]:
+            assert label and not label.endswith("…"), f"{where}: legend label {label!r} cut in {found['title']!r}"
+            seen.setdefault(label, set()).add(colour)
+    for name in names:
+        assert len(seen.get(name, ())) <= 1, f"{where}: {name} has colours {seen[name]}"
+    return {name: next(iter(seen[name])) for name in names if name in seen}
+
+
 def chart(tab, title):
     """An Altair chart (an image whose text includes its title)."""
     return tab.get_by_role("img").filter(has_text=title).first
@@ -225,14 +263,15 @@ def screenshot(tab, path):
 def page_markers(tab, info, vocabulary):
     """What each page must show once rendered: page title -> locators."""
     return {
-        "Overview": [title(tab, "nnlab"), heading(tab, "Variants"), heading(tab, "Live progress"),
+        "Overview": [title(tab, "nnlab"), heading(tab, "At a glance"), heading(tab, "Runs"),
+                     heading(tab, "Live progress"),
                      *(heading(tab, t.title) for t in TASKS.values()), text(tab, re.compile(r"\d+ of \d+ runs done"))],
         "Data": [title(tab, "Data"), heading(tab, "Image patches"), heading(tab, "Trigrams"),
                  heading(tab, "Activity windows"), text(tab, f"{len(vocabulary)} words"),
                  chart(tab, "class balance per split")],
         "Sparse autoencoder": [title(tab, "autoencoder"), heading(tab, "β × ρ sweep"),
                                heading(tab, "L_hid × λ grid"), text(tab, info["chosen"]), heading(tab, "Metrics"),
-                               chart(tab, "held-out MSE per variant"), answer(tab)],
+                               chart(tab, "β × ρ sweep"), answer(tab)],
         "Neural language model": [title(tab, "language model"), heading(tab, "Live prediction"),
                                   heading(tab, "Embedding map"), *(text(tab, v) for v in info["language_model"]),
                                   chart(tab, "test cross-entropy per variant"), chart(tab, "accuracy per epoch"),
@@ -272,16 +311,27 @@ def compare(tab, info):
     return seconds
 
 
-def check_overview(tab, info):
-    """Each task's progress bar; unfolded, the status tables list every variant with its state;
-    the failed one's error is shown."""
+def check_overview(tab, results, info):
+    """Each task's key metric with its interval and best variant; each root's runs counted (the experiment's
+    too); each task's progress bar; unfolded, the status tables list every variant with its state; the failed
+    one's error is shown."""
     for variants in (info["language_model"], info["recurrent"]):
         runs = len(variants) * len(info["seeds"])
         expect(text(tab, f"{runs} of {runs} runs done")).to_be_visible()
     expect(text(tab, re.compile(r"\d+ of \d+ runs done · 1 running · 1 failed"))).to_be_visible()
+    for name, task in TASKS.items():                  # at a glance: each task's key metric with its interval
+        summary = pd.read_csv(summary_file(results, name))
+        metric = task.key_metric
+        pick = summary[metric.name].idxmin() if metric.lower_is_better else summary[metric.name].idxmax()
+        expect(text(tab, re.compile(rf"^Best: {re.escape(summary.loc[pick, 'variant'])}, "
+                                    rf"{re.escape(metric.label)} .+ \(95% CI .+\)$"))).to_be_visible()
+        expect(chart(tab, f"{metric.label}, 95% CI")).to_be_visible()
+    expect(tab.get_by_role("link", name="Every result of this task")).to_have_count(len(TASKS))
+    runs = len(info["experiment"]) * len(info["seeds"])          # the experiment's runs, counted beside the baseline
+    expect(text(tab, re.compile(rf"experiment lr-e2e.*{runs} of {runs} runs done"))).to_be_visible()
     folded = tab.get_by_text(re.compile(r"^Every variant \("))
-    expect(folded).to_have_count(3)
-    for i in range(3):
+    expect(folded).to_have_count(4)                   # the baseline's three tasks, the experiment's one
+    for i in range(4):
         folded.nth(i).click()
     expected = {info["chosen"]: "done", info["running"]: "running", info["failed"]: "failed",
                 info["not_started"]: "not started",
@@ -383,9 +433,26 @@ def test_every_page_renders_in_chromium(server, tab, tmp_path):
                 expect(nav.get_by_role("link")).to_have_count(len(pages))
                 for page in pages:
                     expect(nav.get_by_role("link", name=page, exact=True)).to_have_count(1)
-                check_overview(tab, info)
+                check_overview(tab, results, info)
             else:
                 no_alerts(tab, name)
+            if name == "Recurrent activity classifier":        # one colour per variant: curves and live bars
+                wait_for(lambda: any(c["title"].startswith("class probabilities") and c["legend"]
+                                     for c in svg_charts(tab)), PAGE_TIMEOUT, "the class-probability legend")
+                colours = check_legends(tab, info["recurrent"], name)
+                by_title = {c["title"]: legend_colours(c) for c in svg_charts(tab)}
+                bars = next(v for t, v in by_title.items() if t.startswith("class probabilities"))
+                curves = [v for t, v in by_title.items() if t.startswith("accuracy") and set(v) & set(bars)]
+                assert curves and all(c[n] == bars[n] for c in curves for n in set(c) & set(bars)), by_title
+                assert set(colours) >= set(bars)
+            if name == "Experiments":
+                labels = [f"{v} ({e})" for v in info["experiment"] for e in ("baseline", "lr-e2e")]
+                chart(tab, "cross-entropy").scroll_into_view_if_needed()     # the curves, drawn
+                shown = wait_for(lambda: (c := check_legends(tab, labels, name)) and set(c) >= set(labels[:2]) and c,
+                                 PAGE_TIMEOUT, f"legends naming {labels[:2]}")    # every label whole, one colour
+                forest = next(c for c in svg_charts(tab) if "experiment − baseline" in c["title"])
+                assert any("difference in points" in a for a in forest["axes"]), forest["axes"]
+                assert "0" in forest["ticks"], forest["ticks"]          # zero always on the axis
             if name == "Neural language model":
                 interactions["Language model: type three words"] = round(live_prediction(tab, results, info), 3)
             if name == "Recurrent activity classifier":

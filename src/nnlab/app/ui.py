@@ -1,5 +1,6 @@
 """What every page shares: settings, Markdown-safe text, messages in place of unreadable files, intervals, tables."""
 import contextlib
+import dataclasses
 import logging
 import re
 from pathlib import Path
@@ -167,6 +168,8 @@ def estimates_table(task, estimates):
     rows = []
     for name, e in estimates.items():
         metric = task.metric(name, plain=True)
+        if metric.kind == "value" and name.endswith("accuracy"):       # a share the registry does not list
+            metric = dataclasses.replace(metric, kind="accuracy")      # in percent too
         rows.append({"metric": metric.label, "key": name,
                      "value": level(metric, e["mean"], 4) + sd_text(e, metric), "95% CI": span(e, 4, metric),
                      "computed as": how(metric, e) or "no interval"})

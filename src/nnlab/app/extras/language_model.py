@@ -184,8 +184,9 @@ def embedding_map(page):
     data = loaded.value[["word", "x", "y"]].astype({"word": str})
     data[["x", "y"]] = data[["x", "y"]].apply(pd.to_numeric, errors="coerce")
     data = data.dropna()
-    base = alt.Chart(data).encode(x=alt.X("x:Q", title="principal component 1", scale=alt.Scale(zero=False)),
-                                  y=alt.Y("y:Q", title="principal component 2", scale=alt.Scale(zero=False)),
+    room = alt.Scale(zero=False, padding=24)          # pixels around the outermost words: their labels whole
+    base = alt.Chart(data).encode(x=alt.X("x:Q", title="principal component 1", scale=room),
+                                  y=alt.Y("y:Q", title="principal component 2", scale=room),
                                   tooltip=["word"])
     points = base.mark_circle(size=40, opacity=0.7, color="#4e79a7")
     labels = base.mark_text(align="left", dx=5, fontSize=10, color="#555555").encode(text="word:N")

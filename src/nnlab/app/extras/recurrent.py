@@ -73,7 +73,8 @@ def window_picker(y_test, classes):
     pool = [int(i) for i in pool]
     if st.session_state.get("rec-pick") not in pool:
         st.session_state["rec-pick"] = pool[0]
-    pick = mid.selectbox(f"Test window ({len(pool)} of {len(y_test)}" + ("" if only == "any" else f", {only}") + ")",
+    pick = mid.selectbox(f"Test window (of {len(y_test)})" if only == "any" else
+                         f"Test window ({len(pool)} {only} windows of {len(y_test)})",
                          pool, key="rec-pick", format_func=lambda i: f"#{i}",
                          help="Its number in the test set (from 0), whichever class is picked.")
     ui.random_button(right, len(pool), lambda i: st.session_state.update({"rec-pick": pool[i]}), key="rec-random")

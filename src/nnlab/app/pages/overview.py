@@ -29,7 +29,8 @@ def task_link(name):
     """A link to the task's page (the page app.py registered), or nothing when there is none (a page run alone)."""
     pages = st.session_state.get(ui.PAGES_KEY, {})
     if name in pages:
-        st.page_link(pages[name], label=f"{tasks.TASKS[name].title}: every result", icon=":material/arrow_forward:")
+        st.page_link(pages[name], label="Every result of this task", icon=":material/arrow_forward:",
+                     help=f"The {tasks.TASKS[name].title} page")
 
 
 def glance(name):
