@@ -83,13 +83,17 @@ def test_comparisons_with_five_seeds_answer_in_words_and_numbers():
     assert row["seeds"] == 5 and row["difference"] == pytest.approx(0.05 - 0.001 * 2)
     assert row["low"] < row["difference"] < row["high"] and row["p"] < 0.001 and row["p_holm"] >= row["p"]
     assert row["test_set_method"] == "McNemar exact" and row["test_set_difference"] > 0
-    assert row["answer"].startswith("gru-full is better than lstm-full by 4.8 points of test_accuracy (95% CI")
+    assert row["answer"].startswith("gru-full is better than lstm-full by 4.8 points of test accuracy (95% CI")
     assert "5 seeds): a real difference (Holm-adjusted p < 0.001)" in row["answer"]
     accuracy = TASKS["recurrent"].metric("test_accuracy")
     assert wording.difference_span(accuracy, -0.0004, 0.02) == "95% CI 0.0 to 2.0"     # no "-0.0"
     ce = table[table["question"] == "gru-full vs lstm-full: test_cross_entropy"].iloc[0]
     assert ce["difference"] == pytest.approx(-0.1) and ce["test_set_method"] == "paired per-sample difference"
-    assert ce["answer"].startswith("gru-full is better than lstm-full by 0.1 of test_cross_entropy")
+    assert ce["answer"].startswith("gru-full is better than lstm-full by 0.1 of test cross-entropy (95% CI ")
+    size_low, size_high = (float(x) for x in ce["answer"].split("95% CI ")[1].split(",")[0].split(" to "))
+    assert 0 < size_low <= 0.1 <= size_high                 # the interval of the size said, not of a - b
+    assert (size_low, size_high) == pytest.approx((-ce["high"], -ce["low"]), rel=1e-3)
+    assert "test_cross_entropy" not in ce["answer"] and "test_accuracy" not in row["answer"]
     noisy = table[table["question"] == "gru-full vs rnn-full: test_accuracy"].iloc[0]
     assert "not distinguishable" in noisy["answer"].split(";")[0]
 
@@ -107,7 +111,7 @@ def test_comparisons_hold_both_orders_mirrored():
     assert (back["test_set_low"], back["test_set_high"]) == pytest.approx((-row["test_set_high"], -row["test_set_low"]))
     for column in ("p", "p_holm", "test_set_p", "test_set_p_holm", "real", "test_set_real", "seeds"):
         assert back[column] == row[column]
-    assert back["answer"].startswith("lstm-full is worse than gru-full by 4.8 points of test_accuracy")
+    assert back["answer"].startswith("lstm-full is worse than gru-full by 4.8 points of test accuracy")
     one_order = table[table["a"] < table["b"]]
     assert list(one_order["p_holm"]) == pytest.approx(list(stats.holm(one_order["p"])), nan_ok=True)
     assert list(table["real"]) == list(table["p_holm"] < stats.ALPHA)          # decided once, read by all
@@ -147,3 +151,28 @@ def test_write_summary_from_the_seed_folders(tmp_path):
     assert json.loads((tmp_path / "recurrent/gru-full/aggregate.json").read_text())["metrics"]["test_accuracy"]["n"] == 3
     comparisons = pd.read_csv(tmp_path / "comparisons.csv")
     assert len(comparisons) == 12 and comparisons["answer"].str.len().min() > 40
+
+
+def test_comparison_intervals_are_clipped_to_a_difference_s_range_and_the_answer_says_so():
+    """Two seeds far apart give a t interval wider than an accuracy difference can be (-100 to 100 points):
+    it is clipped, the `clipped` column says so, and so does the answer; losses are never clipped."""
+    runs = {"gru-full": [record("gru-full", 0, 0.99, 0.2), record("gru-full", 1, 0.30, 0.2),
+                         record("gru-full", 2, 0.95, 0.2)],
+            "rnn-full": [record("rnn-full", 0, 0.10, 0.5), record("rnn-full", 1, 0.60, 0.4),
+                         record("rnn-full", 2, 0.20, 0.9)]}
+    table = replicates.comparisons("recurrent", runs, {})
+    acc = table[table["question"] == "gru-full vs rnn-full: test_accuracy"].iloc[0]
+    assert acc["low"] >= -1.0 and acc["high"] == 1.0 and bool(acc["clipped"])
+    assert "clipped to the metric's range" in acc["answer"] and "100.0" in acc["answer"]
+    ce = table[table["question"] == "gru-full vs rnn-full: test_cross_entropy"].iloc[0]
+    assert not bool(ce["clipped"]) and "clipped" not in ce["answer"]
+
+
+def test_the_autoencoder_s_evaluation_set_is_named_the_held_out_patches():
+    runs = {v: [dict(record(v, s, 0.9, 0.3), task="autoencoder", reconstruction_mse=0.01 + 0.001 * s + d)
+                for s in range(1)] for v, d in (("sweep-a", 0.0), ("sweep-b", 0.002))}
+    rng = np.random.default_rng(1)
+    scores = {v: {"loss": rng.gamma(2, 0.01, 100)} for v in runs}
+    row = replicates.comparisons("autoencoder", runs, scores).iloc[0]
+    assert "on the held-out patches of the first seed" in row["answer"] and "test set" not in row["answer"]
+    assert "held-out MSE" in row["answer"]

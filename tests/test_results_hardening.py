@@ -136,7 +136,7 @@ def test_identical_seeds_are_not_called_a_real_difference():
     row = table[table["question"] == "gru-full vs rnn-full: test_accuracy"].iloc[0]
     assert math.isnan(row["p"])
     assert "real difference" not in row["answer"] and "no information about seed-to-seed noise" in row["answer"]
-    assert row["answer"].startswith("Every one of the 3 seeds gave the same difference of test_accuracy (0.083")
+    assert row["answer"].startswith("Every one of the 3 seeds gave the same difference of test accuracy (0.083")
 
 
 def test_t_intervals_are_clipped_to_the_metric_range_and_say_so():

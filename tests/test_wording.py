@@ -38,3 +38,45 @@ def test_estimates_say_their_interval_and_how_it_was_computed():
     bare = {"mean": 0.5, "sd": None, "n": 1, "low": None, "high": None, "interval": "none"}
     assert wording.estimate_text(ACCURACY, bare) == "50% (no interval: one run)"
     assert wording.span(bare) == "–" and wording.estimate_cell(bare, metric=ACCURACY) == "50%"
+
+
+def test_a_size_and_its_interval_share_one_sign_convention():
+    """The size is said unsigned, beside the interval of that size: a lower loss by 0.5958 with a - b's
+    interval -0.7849 to -0.4067 reads "better ... by 0.5958 ... (95% CI 0.4067 to 0.7849)"."""
+    head, span = wording.said_difference(LOSS, "d8-p16", "d32-p256", -0.5958, -0.7849, -0.4067)
+    assert head == "d8-p16 is better than d32-p256 by 0.5958 of test cross-entropy"
+    assert span == "95% CI 0.4067 to 0.7849"
+    head, span = wording.said_difference(ACCURACY, "rnn-full", "gru-full", -0.081, -0.091, 0.012)
+    assert head == "rnn-full is worse than gru-full by 8.1 points of test accuracy"
+    assert span == "95% CI -1.2 to 9.1"                 # the interval of "worse by": 8.1 lies in it
+    head, span = wording.said_difference(ACCURACY, "gru-full", "rnn-full", 0.081, 0.072, 0.091)
+    assert (head, span) == ("gru-full is better than rnn-full by 8.1 points of test accuracy", "95% CI 7.2 to 9.1")
+    head, _ = wording.said_difference(LOSS, "a", "b", 0.0, -0.1, 0.1)
+    assert head == "a is level with b in test cross-entropy"
+    assert wording.oriented(-2.0, -3.0, 1.0) == (2.0, -1.0, 3.0) and wording.oriented(2.0, 1.0, 3.0) == (2.0, 1.0, 3.0)
+
+
+def test_metrics_are_named_by_their_labels_never_their_keys():
+    for metric in (LOSS, ACCURACY, TASKS["autoencoder"].key_metric):
+        head, _ = wording.said_difference(metric, "a", "b", 0.01, 0.0, 0.02)
+        assert metric.label in head and metric.name not in head
+
+
+def test_p_values_below_a_thousandth_are_said_so_never_as_zero_or_exponents():
+    assert wording.p_text(0.0) == "p < 0.001" and wording.p_text(4.5e-285) == "p < 0.001"
+    assert wording.p_text(0.00099) == "p < 0.001" and wording.p_text(0.001) == "p = 0.001"
+    assert wording.p_text(0.6712) == "p = 0.67" and wording.p_text(np.float64(0.0412)) == "p = 0.041"
+    assert wording.p_text(1e-300, "Holm-adjusted p") == "Holm-adjusted p < 0.001"
+    assert wording.p_text(math.nan) == "no p-value" and wording.p_text(None, "Holm-adjusted p") == "no Holm-adjusted p"
+    assert "e-" not in wording.p_text(0.0012)
+
+
+def test_intervals_of_differences_are_clipped_to_what_a_difference_can_be_and_say_so():
+    assert wording.difference_bounds(ACCURACY) == (-1.0, 1.0)             # -100 to 100 points
+    assert wording.difference_bounds(LOSS) == (None, None)                 # losses: >= 0 each, unbounded apart
+    assert wording.clip_difference(ACCURACY, -1.047, 0.2) == (-1.0, 0.2, True)
+    assert wording.clip_difference(ACCURACY, -0.5, 0.2) == (-0.5, 0.2, False)
+    assert wording.clip_difference(LOSS, -104.7, 3.0) == (-104.7, 3.0, False)
+    _, span = wording.said_difference(ACCURACY, "a", "b", -0.4, -1.0, 0.2, clipped=True)
+    assert span == "95% CI -20.0 to 100.0, clipped to the metric's range"
+    assert wording.difference_span(ACCURACY, -1.0, 0.2, clipped=False) == "95% CI -100.0 to 20.0"

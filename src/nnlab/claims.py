@@ -461,7 +461,8 @@ def measure(root, claim, seeds):
     """The claim measured in one results root: dict value, low, high, seeds, p (NaN where none),
     verdict (BETTER's before Holm: set by table())."""
     nan = math.nan
-    out = {"value": nan, "low": nan, "high": nan, "seeds": 0, "p": nan, "verdict": NOT_TESTED, "chosen": None}
+    out = {"value": nan, "low": nan, "high": nan, "seeds": 0, "p": nan, "verdict": NOT_TESTED, "chosen": None,
+           "clipped": False}
     if claim.rule == SHOWN:
         return dict(out, verdict=SHOWN)
     if claim.rule == CHOICE:
@@ -477,7 +478,8 @@ def measure(root, claim, seeds):
     b = values(root, claim, claim.b, seeds)
     common = sorted(set(a) & set(b))
     paired = stats.paired_t([a[s] for s in common], [b[s] for s in common])
-    out.update(value=paired["difference"], low=paired["low"], high=paired["high"], seeds=paired["k"], p=paired["p"])
+    low, high, clipped = wording.clip_difference(quantity.metric, paired["low"], paired["high"])
+    out.update(value=paired["difference"], low=low, high=high, seeds=paired["k"], p=paired["p"], clipped=clipped)
     if claim.rule == NOT_WORSE:
         out["verdict"] = not_worse_verdict(out["low"], out["high"], claim.margin, quantity.lower_is_better)
     return out
@@ -547,15 +549,13 @@ def _said(claim, row, recipe):
     if seeds < stats.MIN_SEEDS:
         return f"{where}, a difference of {wording.level(metric, d) if not metric.is_accuracy else wording.amount(metric, d)} " \
                f"({seeds} seed{'s' * (seeds != 1)}: too few to test, at least {stats.MIN_SEEDS})"
-    ahead = d < 0 if metric.lower_is_better else d > 0
-    size = wording.amount(metric, d)
     p = row[f"{recipe}_p"]
-    tail = (f", Holm-adjusted {wording.p_text(row[f'{recipe}_p_holm'])}" if claim.rule == BETTER and math.isfinite(p)
+    tail = (f", {wording.p_text(row[f'{recipe}_p_holm'], 'Holm-adjusted p')}" if claim.rule == BETTER and math.isfinite(p)
             else ", the same difference on every seed" if claim.rule == BETTER else "")
-    head = (f"{claim.a} is level with {claim.b}" if d == 0
-            else f"{claim.a} is {'ahead of' if ahead else 'behind'} {claim.b} by {size}")
-    return (f"{where}, {head} "
-            f"({wording.difference_span(metric, row[f'{recipe}_low'], row[f'{recipe}_high'])}, {seeds} seeds{tail})")
+    clipped = row.get(f"{recipe}_clipped") is True or str(row.get(f"{recipe}_clipped")) == "True"
+    head, span = wording.said_difference(metric, claim.a, claim.b, d, row[f"{recipe}_low"], row[f"{recipe}_high"],
+                                         clipped, words=("ahead of", "behind"))
+    return f"{where}, {head} ({span}, {seeds} seeds{tail})"
 
 
 def sentence(claim, row, changes=None):

@@ -21,7 +21,7 @@ from nnlab.errors import DataError, reason
 from nnlab.io import NPZ_ERRORS, read_npz, save_csv, write_json
 from nnlab.results import _plain
 from nnlab.tasks import TASKS, run_of
-from nnlab.wording import CLIPPED, amount, difference_span, p_text, signed, t_name
+from nnlab.wording import CLIPPED, clip_difference, p_text, said_difference, signed, t_name
 
 SKIPPED = ("task", "variant", "hyperparameters", "provenance")
 
@@ -340,19 +340,27 @@ def _test_set_comparison(metric, scores_a, scores_b):
     paired per-sample loss difference otherwise (metric: a nnlab.tasks.Metric)."""
     if metric.is_accuracy:
         r = stats.mcnemar(scores_a["correct"], scores_b["correct"])
-        return {"method": "McNemar exact", **{k: r[k] for k in ("difference", "low", "high", "p")}}
+        return {"method": "McNemar exact", **_clipped(metric, r)}
     r = stats.paired_mean_difference(scores_a["loss"], scores_b["loss"])
-    return {"method": "paired per-sample difference", **{k: r[k] for k in ("difference", "low", "high", "p")}}
+    return {"method": "paired per-sample difference", **_clipped(metric, r)}
+
+
+def _clipped(metric, r):
+    """difference, low, high, p of a test's result, the interval clipped to the range a difference of the
+    metric can take (wording.clip_difference: an accuracy's to [-1, 1]), and `clipped` saying whether it was."""
+    low, high, clipped = clip_difference(metric, r["low"], r["high"])
+    return {"difference": r["difference"], "low": low, "high": high, "clipped": clipped, "p": r["p"]}
 
 
 def _compare(metric, a, b, runs_a, runs_b, scores_a=None, scores_b=None):
     """One comparison row of `metric` (a nnlab.tasks.Metric), a - b: paired by seed over the seeds
-    both have runs of, and on the first seed's test set when both scores are given."""
+    both have runs of, and on the first seed's evaluation set (the task's evaluation_set) when both
+    scores are given. Intervals are clipped to the range a difference of the metric can take."""
     by_seed = [{r["hyperparameters"]["seed"]: scalar_metrics(r).get(metric.name) for r in runs} for runs in (runs_a, runs_b)]
     seeds = sorted(s for s in set(by_seed[0]) & set(by_seed[1]) if by_seed[0][s] is not None and by_seed[1][s] is not None)
     seed = stats.paired_t([by_seed[0][s] for s in seeds], [by_seed[1][s] for s in seeds])
     row = {"question": f"{a} vs {b}: {metric.name}", "metric": metric.name, "a": a, "b": b, "seeds": seed["k"],
-           "difference": seed["difference"], "low": seed["low"], "high": seed["high"], "p": seed["p"]}
+           **_clipped(metric, seed)}
     if scores_a is not None and scores_b is not None:
         row.update({f"test_set_{k}": v for k, v in _test_set_comparison(metric, scores_a, scores_b).items()})
     return row
@@ -460,43 +468,35 @@ def mirrored(table):
     return out
 
 
-def _direction(row, metric, difference):
-    """'a is better than b' or 'a is worse than b' for a difference a - b of `metric`."""
-    better = (difference < 0) if metric.lower_is_better else (difference > 0)
-    return f"{row['a']} is {'better' if better else 'worse'} than {row['b']}"
-
-
 def answer(task, row):
     """The comparison in words and numbers, e.g. 'gru-full is better than lstm-full by 0.9 points
-    of test_accuracy (95% CI -0.4 to 2.2, p = 0.17, 5 seeds): not distinguishable'. Intervals
-    are those of the difference a - b; 'real' means a Holm-adjusted p below stats.ALPHA."""
-    metric, name, parts = TASKS[task].metric(row["metric"]), row["metric"], []
+    of test accuracy (95% CI -0.4 to 2.2, p = 0.17, 5 seeds): not distinguishable'. The size is said
+    unsigned with the interval of that size (wording.said_difference); 'real' means a Holm-adjusted
+    p below stats.ALPHA; the second part compares the first seed's runs on the task's evaluation set."""
+    spec = TASKS[task]
+    metric, parts = spec.metric(row["metric"]), []
     if row["seeds"] >= stats.MIN_SEEDS and math.isnan(row["p"]):
-        parts.append(f"Every one of the {row['seeds']} seeds gave the same difference of {name} "
+        parts.append(f"Every one of the {row['seeds']} seeds gave the same difference of {metric.label} "
                      f"({signed(row['difference'], '.4g')}): identical results carry no information about "
                      f"seed-to-seed noise, so there is no p-value (are some runs copies of each other?)")
     elif row["seeds"] >= stats.MIN_SEEDS:
-        if row["difference"] == 0:
-            head = f"{row['a']} and {row['b']} have the same mean {name}"
-        else:
-            head = f"{_direction(row, metric, row['difference'])} by {amount(metric, row['difference'])} of {name}"
-        span = difference_span(metric, row["low"], row["high"])
+        head, span = said_difference(metric, row["a"], row["b"], row["difference"], row["low"], row["high"],
+                                     bool(row.get("clipped", False)), level="level with")
         parts.append(f"{head} ({span}, {p_text(row['p'])}, {row['seeds']} seeds): "
                      + ("a real difference" if row["real"] else "not distinguishable")
-                     + f" (Holm-adjusted {p_text(row['p_holm'])})")
+                     + f" ({p_text(row['p_holm'], 'Holm-adjusted p')})")
     else:
         parts.append(f"Too few seeds to say anything about training randomness ({row['seeds']} "
                      f"seed{'s' if row['seeds'] != 1 else ''}; at least {stats.MIN_SEEDS} are needed: "
                      f"--config replicates=5)")
     if not math.isnan(row.get("test_set_p", math.nan)):
-        d = row["test_set_difference"]
-        head = (f"{row['a']} and {row['b']} are level" if d == 0
-                else f"{_direction(row, metric, d)} by {amount(metric, d)}")
-        span = difference_span(metric, row["test_set_low"], row["test_set_high"])
-        parts.append(f"on the test set of the first seed, {head} ({span}, "
+        head, span = said_difference(metric, row["a"], row["b"], row["test_set_difference"], row["test_set_low"],
+                                     row["test_set_high"], bool(row.get("test_set_clipped", False)))
+        parts.append(f"on the {spec.evaluation_set} of the first seed, {head} ({span}, "
                      f"{row['test_set_method']} {p_text(row['test_set_p'])}): "
-                     + ("a real difference" if row["test_set_real"] else "not distinguishable") + " on this test set"
-                     + f" (Holm-adjusted {p_text(row['test_set_p_holm'])})")
+                     + ("a real difference" if row["test_set_real"] else "not distinguishable")
+                     + f" on {'these' if spec.evaluation_set.endswith('s') else 'this'} {spec.evaluation_set}"
+                     + f" ({p_text(row['test_set_p_holm'], 'Holm-adjusted p')})")
     return "; ".join(parts) + "."
 
 

@@ -82,6 +82,7 @@ class Task:
     model: str              # "module:Class" of the model its params.npz holds
     selection: str          # the metric a sweep picks its winner on: a validation one, never the test set's
     icon: str = ":material/science:"    # the app's page icon
+    evaluation_set: str = "test set"    # what the compared runs are evaluated on, in words
 
     @property
     def key_metric(self):
@@ -131,7 +132,7 @@ TASKS = {task.name: task for task in (
           ("curves.png", "learning curves")),
          model="nnlab.models.autoencoder:SparseAutoencoder",
          selection="reconstruction_mse",   # held-out patches: the autoencoder's only evaluation set
-         icon=":material/grid_on:"),
+         icon=":material/grid_on:", evaluation_set="held-out patches"),
     Task("language_model", "Neural language model",
          "Predicts the 4th word of a trigram: a shared word embedding, a logistic hidden layer and a "
          "softmax over the vocabulary.",

@@ -42,14 +42,61 @@ def amount(metric, d):
     return f"{abs(difference(metric, d)):.1f} points" if metric.is_accuracy else f"{abs(d):.4g}"
 
 
-def difference_span(metric, low, high):
-    """"95% CI -0.4 to 2.2": a difference's interval, an accuracy's in points."""
+def difference_bounds(metric):
+    """(low, high) that a difference a − b of `metric` can take (None: unbounded on that side): an accuracy's
+    lies in [−1, 1] (−100 to 100 points); a loss's, bounded below by 0 only, is unbounded both ways."""
+    low, high = metric.bounds
+    return (None if high is None or low is None else low - high, None if high is None or low is None else high - low)
+
+
+def clip_difference(metric, low, high):
+    """(low, high, clipped): a difference's interval clipped to the range the difference can take
+    (difference_bounds), and whether it was."""
+    lowest, highest = difference_bounds(metric)
+    new_low = low if lowest is None or not math.isfinite(low) else max(low, lowest)
+    new_high = high if highest is None or not math.isfinite(high) else min(high, highest)
+    return new_low, new_high, (new_low, new_high) != (low, high)
+
+
+def oriented(d, low, high):
+    """(size, low, high) of a difference d with its interval (low, high), as the size is said: |d|, with the
+    interval of |d|'s direction (for d < 0 the interval of −d: negated and swapped), so the size always lies
+    in the interval said beside it and a positive interval means "in the direction said"."""
+    return (d, low, high) if d >= 0 else (-d, -high, -low)
+
+
+def difference_span(metric, low, high, clipped=False):
+    """"95% CI -0.4 to 2.2": a difference's interval, an accuracy's in points; ", clipped to the metric's
+    range" when clipped (clip_difference)."""
     spec = ".1f" if metric.is_accuracy else ".4g"
-    return f"95% CI {signed(difference(metric, low), spec)} to {signed(difference(metric, high), spec)}"
+    return (f"95% CI {signed(difference(metric, low), spec)} to {signed(difference(metric, high), spec)}"
+            + (CLIPPED if clipped else ""))
 
 
-def p_text(p):
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+def said_difference(metric, a, b, d, low, high, clipped=False, words=("better than", "worse than"),
+                    level="level with"):
+    """A difference a − b of `metric` in words, the one way the workflow's answers and the claims say it:
+    (head, span), e.g. ("gru-full is better than rnn-full by 8.1 points of test accuracy",
+    "95% CI 7.2 to 9.1"). The size is unsigned and its interval is the interval of that size (oriented):
+    "better than X by 0.596 of test cross-entropy (95% CI 0.407 to 0.785)". The metric is named by its
+    label, as the app's selectors name it. words: how a is said against b when a is ahead, behind."""
+    if d == 0 or not math.isfinite(d):
+        head = f"{a} is {level} {b} in {metric.label}"
+        return head, difference_span(metric, low, high, clipped)
+    ahead = (d < 0) if metric.lower_is_better else (d > 0)
+    size, s_low, s_high = oriented(d, low, high)
+    unit = "points of " if metric.is_accuracy else "of "
+    number = f"{difference(metric, size):.1f}" if metric.is_accuracy else f"{size:.4g}"
+    head = f"{a} is {words[0] if ahead else words[1]} {b} by {number} {unit}{metric.label}"
+    return head, difference_span(metric, s_low, s_high, clipped)
+
+
+def p_text(p, name="p"):
+    """"p = 0.17", "p < 0.001" below 0.001 (never "0" or "4.5e-285"), "no p-value" for none; name: e.g.
+    "Holm-adjusted p"."""
+    if p is None or not isinstance(p, (int, float, np.floating)) or not math.isfinite(p):
+        return f"no {name}-value" if name == "p" else f"no {name}"
+    return f"{name} < 0.001" if p < 0.001 else f"{name} = {p:.2g}"
 
 
 def has_interval(estimate):
