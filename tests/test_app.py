@@ -1054,6 +1054,45 @@ def test_embedding_map_is_interactive_with_the_png_as_fallback(synthetic, tmp_pa
     assert any("principal components" in c for c in captions)
 
 
+def test_mean_curves_stop_where_seeds_stop_and_bands_stay_in_range(tmp_path, monkeypatch):
+    """A mean over seeds is drawn only at the epochs every seed reached (history_mean.csv's n), said in a
+    caption; a band past an accuracy's [0, 1] is clipped at draw time; the Experiments page's forest plot is
+    in points with zero on its axis."""
+    from nnlab.tasks import experiments_file, history_mean_file
+
+    results, config, info = write_results(tmp_path, seeds=3)
+    name = info["recurrent"][0]
+    path = Path(history_mean_file(results, "recurrent", name))
+    mean = pd.read_csv(path)
+    last = int(mean["epoch"].max())
+    mean.loc[mean["epoch"] == last, "n"] = 2                         # one seed stopped early
+    mean.loc[0, ["val_accuracy_low", "val_accuracy_high"]] = [-0.2, 1.3]
+    mean.to_csv(path, index=False)
+    at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
+    curve = next(c for c in charts(at) if c["title"] == "accuracy" and name in set(c["data"]["variant"]))
+    drawn = curve["data"][curve["data"]["variant"] == name]
+    assert drawn["epoch"].max() == last - 1 and (drawn["seeds"] == 3).all()
+    assert drawn["low"].min() >= 0 and drawn["high"].max() <= 1
+    assert f"{name}: the mean over its 3 seeds is drawn to epoch {last - 1}" in texts(at, ("caption",))
+
+    variants = write_experiment(results)
+    at = run_page(results, config, "experiments", monkeypatch=monkeypatch)
+    forest = next(c for c in charts(at) if "experiment − baseline" in c["title"])
+    x = forest["spec"]["layer"][0]["encoding"]["x"]
+    assert x["title"] == "test accuracy: difference in points"
+    low, high = x["scale"]["domain"]
+    assert low <= 0 <= high and low <= forest["data"]["low"].min() and forest["data"]["high"].max() <= high
+    table = pd.read_csv(experiments_file(results, "recurrent"))
+    key = table[table["metric"] == "test_accuracy"]
+    np.testing.assert_allclose(forest["data"]["value"], 100 * key["difference"])      # in points
+    curves = next(c for c in charts(at) if c["title"] == "accuracy")
+    for label in (f"{variants[0]} (baseline)", f"{variants[0]} (lr-e2e)"):
+        assert colour_of(curves["spec"], label) is not None
+    assert colour_of(forest["spec"], f"{variants[0]} (lr-e2e)") == colour_of(curves["spec"], f"{variants[0]} (lr-e2e)")
+    assert colour_of(curves["spec"], f"{variants[0]} (baseline)") == \
+        colours.task_colours(yaml.safe_load(config.read_text()), "recurrent")[variants[0]]
+
+
 def test_recurrent_page_and_live_classification(synthetic, monkeypatch):
     results, config, info = synthetic
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)
@@ -1395,7 +1434,7 @@ def test_unexpected_layouts_do_not_break_any_page(tmp_path, monkeypatch):
 def test_an_unexpected_error_is_confined_to_its_section(synthetic, monkeypatch):
     from nnlab.app import charts
 
-    def broken(counts, title):
+    def broken(counts, title, subtitle=""):
         raise RuntimeError("boom")
 
     results, config, info = synthetic

@@ -53,7 +53,7 @@ def run(page, name, seed):
                 e = estimates.get(f"{split}_accuracy")
                 metric = page.task.metric(f"{split}_accuracy")
                 accuracy = wording.level(metric, e.get("mean")) if e else "–"
-                interval = wording.ci_text(metric, e) if e and wording.has_interval(e) else ""
+                interval = wording.ci_text(metric, e) if e and wording.has_interval(e) else "no interval"
                 charts.confusion(loaded.value, f"{split}: accuracy {accuracy}", interval)
     st.subheader("Per class")
     scores = page.metrics(name, seed).parsed(per_class)
