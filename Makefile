@@ -14,8 +14,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# `make run` prints one progress line per finished job, every error and failed job's log, then a
+# short summary (python -m nnlab.status --summary) and the next command. The full Snakemake
+# output, job by job: `$(BIN)/snakemake --cores N`, or .snakemake/log/ after any run.
+QUIET_RUN := --quiet rules host
+run: SHELL := /bin/bash
+run: .SHELLFLAGS := -o pipefail -c
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores $(CORES) $(QUIET_RUN) 2>&1 \
+		| grep --line-buffered -v -E '^(Select jobs to execute|Execute [0-9]+ jobs)\.\.\.$$'
+	@echo
+	@$(BIN)/python -m nnlab.status --summary
+	@echo
+	@echo "next: make app    (browse the results: http://localhost:8501)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
