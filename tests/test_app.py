@@ -908,7 +908,7 @@ def test_overview_counts_the_runs_of_every_root_and_names_the_best_variant(tmp_p
     """The Overview counts the runs of the baseline and of each experiment (a running and a failed one among
     them), as `python -m nnlab.status` does; per task it shows the key metric of each variant with its interval
     and names the best one, by the key metric's direction."""
-    from nnlab import config as nnlab_config, status
+    from nnlab import config as nnlab_config, stats, status
 
     results, config, info, variants = experiment_with_a_running_and_a_failed_run(tmp_path)
     roots = status.roots(results, nnlab_config.read(config))
@@ -931,6 +931,12 @@ def test_overview_counts_the_runs_of_every_root_and_names_the_best_variant(tmp_p
         metric = task.key_metric
         pick = summary[metric.name].idxmin() if metric.lower_is_better else summary[metric.name].idxmax()
         assert f"Best: {summary.loc[pick, 'variant']}, {metric.label} " in shown
+        ranked = summary.sort_values(metric.name, ascending=bool(metric.lower_is_better))["variant"].tolist()
+        table = pd.read_csv(tasks.comparisons_file(results, name))      # the runner-up, as the workflow decided
+        row = table[(table["a"] == ranked[0]) & (table["b"] == ranked[1]) & (table["metric"] == metric.name)].iloc[0]
+        said = ("Too few seeds to tell it from" if row["seeds"] < stats.MIN_SEEDS else
+                "A real difference from" if str(row["real"]) == "True" else "Not distinguishable from")
+        assert f"{said} the runner-up, {ranked[1]}" in texts(at, ("caption",))
         chart = next(c for c in charts(at) if c["title"] == f"{metric.label}, 95% CI")
         assert list(chart["data"]["variant"]) == list(summary["variant"])
         np.testing.assert_allclose(chart["data"]["low"], summary[f"{metric.name}_low"])
@@ -938,7 +944,7 @@ def test_overview_counts_the_runs_of_every_root_and_names_the_best_variant(tmp_p
     assert status.main([str(results), "--config", str(config), "--summary"]) == 1     # a run failed
     out = capsys.readouterr().out
     assert "\n".join(lines) in out
-    assert "Recurrent activity classifier: best: " in out
+    assert "Recurrent activity classifier: best: " in out and "from the runner-up, " in out
 
 
 def test_data_page(synthetic, monkeypatch):

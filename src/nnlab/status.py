@@ -326,6 +326,39 @@ def best_text(task, rows):
     return f"best: {found['variant']}, {metric.label} {wording.level(metric, found['value'])}{interval}"
 
 
+def runner_up_text(task, rows, comparisons):
+    """How the best variant (best()) stands against the runner-up on the key metric, from the comparisons table
+    the workflow wrote (summary/<task>_comparisons.csv as a DataFrame; its `real` decides, never this code):
+    "a real difference from the runner-up, lstm-full", "not distinguishable from the runner-up, lstm-full",
+    "too few seeds to tell it from the runner-up, lstm-full", or "" when there is no such comparison."""
+    import math
+
+    from nnlab import stats
+
+    found = best(task, rows)
+    if found is None or len(rows) < 2 or comparisons is None or \
+            not {"a", "b", "metric", "seeds", "real"} <= set(comparisons.columns):
+        return ""
+    metric = tasks.TASKS[task].key_metric
+    others = rows[rows["variant"] != found["variant"]]
+    second = best(task, others.reset_index(drop=True))
+    match = comparisons[(comparisons["a"].astype(str) == found["variant"])
+                        & (comparisons["b"].astype(str) == second["variant"])
+                        & (comparisons["metric"].astype(str) == metric.name)]
+    if match.empty:
+        return ""
+    row = match.iloc[0]
+    try:
+        seeds = float(row["seeds"])
+    except (TypeError, ValueError):
+        seeds = math.nan
+    if not math.isfinite(seeds) or seeds < stats.MIN_SEEDS:
+        return f"too few seeds to tell it from the runner-up, {second['variant']}"
+    if str(row["real"]) == "True":
+        return f"a real difference from the runner-up, {second['variant']}"
+    return f"not distinguishable from the runner-up, {second['variant']}"
+
+
 def main(argv=None):
     """`python -m nnlab.status [RESULTS] [--config FILE]`: every variant's state, in a terminal (a
     cluster's login node, say); exit status 1 when a run failed, 2 for a bad folder or config."""
@@ -360,8 +393,9 @@ def main(argv=None):
     if args.summary:
         print("\n".join(summary_lines(all_roots)))
         for name, task in tasks.TASKS.items():
-            if text := best_text(name, _key_rows(results, name)):
-                print(f"{task.title}: {text}")
+            if text := best_text(name, rows := _key_rows(results, name)):
+                print(f"{task.title}: " + "; ".join(filter(None, [text, runner_up_text(
+                    name, rows, _table(tasks.comparisons_file(results, name)))])))
         return 1 if failed else 0
     print("\n".join(summary_lines(all_roots)) + "\n")
     for root in all_roots:
@@ -369,8 +403,9 @@ def main(argv=None):
             task = tasks.TASKS[name]
             where = "" if root.name == "baseline" else f" · {root.label}"
             print(f"{task.title}{where}: {progress(states)[1]}" + (f" ({message})" if message and config else ""))
-            if root.name == "baseline" and (text := best_text(name, _key_rows(results, name))):
-                print(f"  {text}")
+            if root.name == "baseline" and (text := best_text(name, rows := _key_rows(results, name))):
+                print("  " + "; ".join(filter(None, [text, runner_up_text(
+                    name, rows, _table(tasks.comparisons_file(results, name)))])))
             rows = [row(v, *variant_estimates(root.path, v)) for v in states]
             widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in rows[0]} if rows else {}
             for cells in [dict(zip(widths, widths))] + rows if rows else []:
@@ -379,13 +414,22 @@ def main(argv=None):
     return 1 if failed else 0
 
 
-def _key_rows(results, task):
-    """key_metric_rows of summary/<task>.csv, or None when it is missing or unreadable."""
+def _table(path):
+    """A CSV table, or None when it is missing or unreadable."""
     import pandas as pd
 
     try:
-        return key_metric_rows(task, pd.read_csv(tasks.summary_file(results, task)))
+        return pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError):
+        return None
+
+
+def _key_rows(results, task):
+    """key_metric_rows of summary/<task>.csv, or None when it is missing or unreadable."""
+    table = _table(tasks.summary_file(results, task))
+    try:
+        return None if table is None else key_metric_rows(task, table)
+    except ValueError:
         return None
 
 

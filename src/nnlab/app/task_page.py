@@ -123,7 +123,9 @@ def key_metric(page, extras=None):
     else:
         charts.intervals(data, metric, colours=colours)
     if best := status.best_text(page.task.name, data):
-        st.markdown(f"**{ui.md(best[0].upper() + best[1:])}**")
+        comparisons = loaders.load_csv(tasks.comparisons_file(ui.results(), page.task.name))
+        against = status.runner_up_text(page.task.name, data, comparisons.value) if comparisons.ok else ""
+        st.markdown(f"**{ui.md(best[0].upper() + best[1:])}**" + (f"; {ui.md(against)}" if against else ""))
     without = list(data.loc[data["low"].isna() | data["high"].isna(), "variant"])
     st.caption(f"Points: each variant's {ui.md(metric.label)}; lines: its 95% confidence interval "
                f"({ui.md(', '.join(sorted(set(data['interval']))))}). The axis spans the values, not zero. "

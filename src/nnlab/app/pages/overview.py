@@ -53,6 +53,10 @@ def glance(name):
         return
     if best := status.best_text(name, data):
         st.markdown(f"**{ui.md(best[0].upper() + best[1:])}**")
+        comparisons = loaders.load_csv(tasks.comparisons_file(ui.results(), name))
+        if comparisons.ok and (against := status.runner_up_text(name, data, comparisons.value)):
+            st.caption(f"{ui.md(against[0].upper() + against[1:])} (over seeds, Holm-adjusted; the task's "
+                       "page has the numbers).")
     charts.intervals(data, task.key_metric, f"{task.key_metric.label}, 95% CI",
                      colours=ui.colours(name, data["variant"]))
 
