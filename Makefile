@@ -18,11 +18,13 @@ $(STAMP): pyproject.toml
 # short summary (python -m nnlab.status --summary) and the next command. The full Snakemake
 # output, job by job: `$(BIN)/snakemake --cores N`, or .snakemake/log/ after any run.
 QUIET_RUN := --quiet rules host
+# the lines Snakemake prints around every job even with --quiet rules (errors never match)
+CHATTER := ^(Select jobs to execute\.\.\.|Execute [0-9]+ jobs\.\.\.|Finished jobid: [0-9]+ \(Rule: [a-z_]+\)|\[[A-Z][a-z]{2} [A-Z][a-z]{2} +[0-9]+ [0-9:]{8} [0-9]{4}\])$$
 run: SHELL := /bin/bash
 run: .SHELLFLAGS := -o pipefail -c
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) $(QUIET_RUN) 2>&1 \
-		| grep --line-buffered -v -E '^(Select jobs to execute|Execute [0-9]+ jobs)\.\.\.$$'
+		| grep --line-buffered -v -E '$(CHATTER)'
 	@echo
 	@$(BIN)/python -m nnlab.status --summary
 	@echo
