@@ -5,4 +5,4 @@ from nnlab.runner import run
 run(snakemake, lambda log: write_experiments(
     snakemake.wildcards.task, list(snakemake.input.metrics), list(snakemake.input.scores),
     snakemake.params.sweeps, snakemake.output.table, snakemake.output.forest, snakemake.params.baseline_points,
-    snakemake.params.settings))
+    snakemake.params.settings, config=snakemake.config))

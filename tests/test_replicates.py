@@ -176,3 +176,25 @@ def test_the_autoencoder_s_evaluation_set_is_named_the_held_out_patches():
     row = replicates.comparisons("autoencoder", runs, scores).iloc[0]
     assert "on the held-out patches of the first seed" in row["answer"] and "test set" not in row["answer"]
     assert "held-out MSE" in row["answer"]
+
+
+def test_mean_history_bands_stay_in_each_column_s_range_and_say_over_how_many_seeds():
+    """Seeds stopping at epochs 3, 3 and 1 (early stopping), values far apart: n counts the seeds at each
+    epoch, every band lies in its column's range (accuracy [0, 1]; losses and norms >= 0), and
+    every_seed keeps only the epochs all three reached."""
+    frames = [pd.DataFrame({"epoch": [1, 2, 3], "val_accuracy": [0.99, 0.98, 0.97], "train_loss": [0.01, 0.02, 0.0],
+                            "grad_norm": [0.1, 0.1, 0.1]}),
+              pd.DataFrame({"epoch": [1, 2, 3], "val_accuracy": [0.2, 0.1, 0.3], "train_loss": [3.0, 2.0, 1.0],
+                            "grad_norm": [9.0, 8.0, 7.0]}),
+              pd.DataFrame({"epoch": [1], "val_accuracy": [0.5], "train_loss": [1.0], "grad_norm": [1.0]})]
+    mean = replicates.mean_history(frames)
+    assert mean["n"].tolist() == [3, 2, 2]
+    assert (mean["val_accuracy_low"] >= 0).all() and (mean["val_accuracy_high"] <= 1).all()
+    assert mean["val_accuracy_high"].max() == 1.0 and mean["val_accuracy_low"].min() == 0.0     # clipped, not dropped
+    for column in ("train_loss", "grad_norm"):
+        assert (mean[f"{column}_low"] >= 0).all() and mean[f"{column}_low"].min() == 0.0
+    assert mean["train_loss_high"][1] > 2.0                                  # unbounded above: not clipped
+    assert replicates.every_seed(mean)["epoch"].tolist() == [1]
+    from nnlab.tasks import history_bounds
+    assert [history_bounds(c) for c in ("val_accuracy", "train_loss", "grad_norm", "seconds", "lr")] == \
+        [(0.0, 1.0), (0.0, None), (0.0, None), (0.0, None), (None, None)]

@@ -9,14 +9,19 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from nnlab import claims, replicates, stats, tasks  # noqa: E402
+from nnlab import claims, colours, replicates, stats, tasks  # noqa: E402
 from nnlab.experiments.autoencoder import feature_images, grid_figure  # noqa: E402
 from nnlab.figures import tile  # noqa: E402
 from nnlab.io import read_npz, save_figure  # noqa: E402
 
 LABELS = {"course": "report's recipe", "tuned": "nnlab tuned"}
 STYLE = {"course": "-", "tuned": "--"}
-VARIANT_COLOURS = plt.get_cmap("tab10").colors
+VARIANT_COLOURS = plt.get_cmap("tab10").colors     # for what is not a variant: seeds, measures, hidden sizes
+
+
+def colour(config, task, variant):
+    """A variant's one colour (nnlab.colours.task_colours of the workflow's config), as in the app."""
+    return colours.task_colours(config, task, (variant,))[variant]
 
 
 def _none(ax, text="not run yet"):
@@ -31,7 +36,7 @@ def _estimate(values):
     return mean, low, high
 
 
-def features(roots, seeds, path):
+def features(roots, seeds, path, config=None):
     """1.1, 1.2: the report's choice (beta 0.1, rho 0.5) under its recipe, beside each root's own pick."""
     panels = [("course", claims.REPORT_CHOICE, "the report's choice")]
     for recipe in claims.RECIPES:
@@ -55,7 +60,7 @@ def features(roots, seeds, path):
     save_figure(path, fig)
 
 
-def roughness(roots, seeds, path):
+def roughness(roots, seeds, path, config=None):
     """1.3a, 1.3b: feature roughness of the grid against lambda, one line per L_hid."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     for ax, recipe in zip(axes, claims.RECIPES):
@@ -95,7 +100,7 @@ def _grid_variants(root, seeds):
     return [n for n in names if claims.runs(root, "autoencoder", n, seeds)]
 
 
-def grid(roots, seeds, path):
+def grid(roots, seeds, path, config=None):
     """1.3c: the report's grid (beta 0.1, rho 0.5), rows L_hid, columns lambda (first seed)."""
     root = roots["course"]
     params, hp = [], {}
@@ -114,29 +119,31 @@ def grid(roots, seeds, path):
 
 
 def _mean_history(root, task, variant, seeds, column):
-    """(epochs, mean, low, high) of a history column over the seeds' runs (nnlab.replicates.mean_history)."""
+    """(epochs, mean, low, high) of a history column over the seeds' runs (nnlab.replicates.mean_history),
+    over the epochs every seed reached (replicates.every_seed: the curve stops where the first seed stopped)."""
     frames = [pd.read_csv(folder / "history.csv") for _, _, folder in claims.runs(root, task, variant, seeds)]
     if not frames:
         return None
-    mean = replicates.mean_history(frames).dropna(subset=[f"{column}_mean"])
+    mean = replicates.every_seed(replicates.mean_history(frames)).dropna(subset=[f"{column}_mean"])
     if mean.empty:
         return None
     return tuple(mean[c].to_numpy() for c in ("epoch", f"{column}_mean", f"{column}_low", f"{column}_high"))
 
 
-def lm_curves(roots, seeds, path):
+def lm_curves(roots, seeds, path, config=None):
     """2.1-2.3: validation cross-entropy and accuracy per epoch of the summed-embedding sizes."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     drawn = False
     for recipe in claims.RECIPES:
-        for i, variant in enumerate(("d32-p256", "d16-p128", "d8-p64")):
+        for variant in ("d32-p256", "d16-p128", "d8-p64"):
             for ax, column in ((left, "val_loss"), (right, "val_accuracy")):
                 curve = _mean_history(roots[recipe], "language_model", variant, seeds, column)
                 if curve is None:
                     continue
                 epochs, mean, low, high = curve
-                ax.plot(epochs, mean, STYLE[recipe], color=VARIANT_COLOURS[i], label=f"{variant}, {LABELS[recipe]}")
-                ax.fill_between(epochs, low, high, color=VARIANT_COLOURS[i], alpha=0.15)
+                ax.plot(epochs, mean, STYLE[recipe], color=colour(config, "language_model", variant),
+                        label=f"{variant}, {LABELS[recipe]}")
+                ax.fill_between(epochs, low, high, color=colour(config, "language_model", variant), alpha=0.15)
                 drawn = True
     if not drawn:
         _none(left)
@@ -149,12 +156,13 @@ def lm_curves(roots, seeds, path):
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.legend(fontsize=7)
-    fig.suptitle("Language model per epoch (mean over seeds, 95% t band; solid: the report's recipe)", fontsize=10)
+    fig.suptitle("Language model per epoch (mean over seeds, 95% t band, up to the epoch every seed reached; solid: "
+                 "the report's recipe)", fontsize=10)
     fig.tight_layout()
     save_figure(path, fig)
 
 
-def punctuation(roots, seeds, path):
+def punctuation(roots, seeds, path, config=None):
     """2.4: the share of test predictions that are '.', ',' or '?' beside those words' share of the labels."""
     fig, ax = plt.subplots(figsize=(7, 4))
     drawn = False
@@ -210,18 +218,18 @@ def _read(key, record, folder):
     return claims.Q[key].read(record, folder) if key in claims.Q else record.get(key)
 
 
-def lm_order(roots, seeds, path):
+def lm_order(roots, seeds, path, config=None):
     """2.5: test cross-entropy of the order-aware against the summed embedding."""
     fig, ax = plt.subplots(figsize=(7, 3))
     rows = [(f"{v}, {LABELS[r]}", _values(roots[r], "language_model", v, seeds, "test_cross_entropy"),
-             VARIANT_COLOURS[i]) for r in claims.RECIPES for i, v in enumerate(("d32-p256", "d32-p256-ordered"))]
+             colour(config, "language_model", v)) for r in claims.RECIPES for v in ("d32-p256", "d32-p256-ordered")]
     _intervals(ax, rows)
     ax.set_xlabel("test cross-entropy (lower is better), mean with 95% t interval")
     fig.tight_layout()
     save_figure(path, fig)
 
 
-def grad_steps(roots, seeds, path):
+def grad_steps(roots, seeds, path, config=None):
     """3.2: ||dJ/dh_t|| for every step t of full BPTT, at the recorded epochs (first seed)."""
     cells = ("rnn-full", "lstm-full", "gru-full")
     fig, axes = plt.subplots(2, 3, figsize=(13, 7), sharex=True)
@@ -250,14 +258,14 @@ def grad_steps(roots, seeds, path):
     save_figure(path, fig)
 
 
-def recurrent_accuracy(roots, seeds, path):
+def recurrent_accuracy(roots, seeds, path, config=None):
     """3.1, 3.3-3.6, 3.8, 3.9: test accuracy after the first stage and after both, per variant."""
     variants = claims.needed_variants()["recurrent"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
     for ax, (key, title) in zip(axes, (("stage1_test_accuracy", "after the first stage"),
                                        ("test_accuracy", "after both stages (the kept model)"))):
-        rows = [(f"{v}, {LABELS[r]}", _values(roots[r], "recurrent", v, seeds, key), VARIANT_COLOURS[i])
-                for i, v in enumerate(variants) for r in claims.RECIPES]
+        rows = [(f"{v}, {LABELS[r]}", _values(roots[r], "recurrent", v, seeds, key), colour(config, "recurrent", v))
+                for v in variants for r in claims.RECIPES]
         _intervals(ax, rows, percent=True)
         ax.axvline(0.8, color="red", lw=1, ls=":", label="report: about 80%")
         ax.set_title(f"test accuracy {title}", fontsize=10)
@@ -266,7 +274,7 @@ def recurrent_accuracy(roots, seeds, path):
     save_figure(path, fig)
 
 
-def lstm_val(roots, seeds, path):
+def lstm_val(roots, seeds, path, config=None):
     """3.4b: the LSTM's validation accuracy per epoch, each seed (the report's recipe)."""
     fig, ax = plt.subplots(figsize=(8, 4))
     records = claims.runs(roots["course"], "recurrent", "lstm-full", seeds)
@@ -286,16 +294,16 @@ def lstm_val(roots, seeds, path):
     save_figure(path, fig)
 
 
-def speed(roots, seeds, path):
+def speed(roots, seeds, path, config=None):
     """3.7: seconds per epoch and the bytes one training batch holds, per cell (full BPTT)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.2))
     cells = ("rnn-full", "lstm-full", "gru-full")
     _intervals(left, [(f"{v}, {LABELS[r]}", _values(roots[r], "recurrent", v, seeds, "seconds_per_epoch"),
-                       VARIANT_COLOURS[i]) for i, v in enumerate(cells) for r in claims.RECIPES])
+                       colour(config, "recurrent", v)) for v in cells for r in claims.RECIPES])
     left.set_xlabel("seconds per epoch (mean, 95% t interval)")
     memory = [(v, _values(roots["course"], "recurrent", v, seeds, "workspace_bytes")) for v in cells]
     right.barh([v for v, _ in memory], [np.mean(m) / 2**20 if m else 0 for _, m in memory],
-               color=VARIANT_COLOURS[:3])
+               color=[colour(config, "recurrent", v) for v in cells])
     right.invert_yaxis()
     right.set_xlabel("MiB of forward cache and backward buffers per training batch")
     fig.tight_layout()
@@ -307,8 +315,9 @@ DRAW = {"features": features, "roughness": roughness, "grid": grid, "lm_curves":
         "recurrent_accuracy": recurrent_accuracy, "lstm_val": lstm_val, "speed": speed}
 
 
-def draw_all(roots, seeds, paths):
-    """Every figure of nnlab.claims.FIGURES: paths {name: file}."""
+def draw_all(roots, seeds, paths, config=None):
+    """Every figure of nnlab.claims.FIGURES: paths {name: file}; each variant in its colour of `config`
+    (nnlab.colours: the workflow's config, as the app's)."""
     for name, path in paths.items():
-        DRAW[name](roots, seeds, path)
+        DRAW[name](roots, seeds, path, config)
         plt.close("all")

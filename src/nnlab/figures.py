@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from nnlab import wording  # noqa: E402
+from nnlab import colours, wording  # noqa: E402
 from nnlab.io import save_figure  # noqa: E402
 
 
@@ -64,21 +64,23 @@ def save_curves(path, history, panels, title=None):
     save_figure(path, fig)
 
 
-def save_forest(path, table, metric, title=None):
+def save_forest(path, table, metric, title=None, config=None, task=None):
     """A forest plot of experiment comparisons (nnlab.replicates.experiment_comparisons): one row
     per experiment and variant, the difference in `metric` (a nnlab.tasks.Metric) against the
     baseline with its 95% interval, a line at zero; filled where the difference is real (Holm-
-    adjusted p < 0.05), open where it is not distinguishable or has no interval."""
+    adjusted p < 0.05), open where it is not distinguishable or has no interval. Each row in its
+    variant's colour (nnlab.colours.task_colours of `config` and `task`), as in the app."""
     rows = table[table["metric"] == metric.name].reset_index(drop=True) if len(table) else table
+    palette = colours.task_colours(config, task, list(rows["variant"]) if len(rows) else [])
     unit = " (points)" if metric.is_accuracy else ""
     fig, ax = plt.subplots(figsize=(7, 1.2 + 0.35 * max(len(rows), 1)))
     for i, row in rows.iterrows():
         y = len(rows) - 1 - i
         d, low, high = (wording.difference(metric, row[k]) for k in ("difference", "low", "high"))
-        real = row["real"]
+        real, colour = row["real"], palette[row["variant"]]
         if np.isfinite(low) and np.isfinite(high):
-            ax.plot([low, high], [y, y], color="tab:blue", lw=2)
-        ax.plot([d], [y], "o", color="tab:blue", mfc="tab:blue" if real else "white", ms=7)
+            ax.plot([low, high], [y, y], color=colour, lw=2)
+        ax.plot([d], [y], "o", color=colour, mfc=colour if real else "white", ms=7)
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_yticks(range(len(rows)), [f"{r['variant']} ({r['experiment']})" for _, r in rows.iloc[::-1].iterrows()])
     better = "lower" if metric.lower_is_better else "higher"

@@ -20,7 +20,7 @@ from nnlab import stats
 from nnlab.errors import DataError, reason
 from nnlab.io import NPZ_ERRORS, read_npz, save_csv, write_json
 from nnlab.results import _plain
-from nnlab.tasks import TASKS, run_of
+from nnlab.tasks import TASKS, history_bounds, run_of
 from nnlab.wording import CLIPPED, clip_difference, p_text, said_difference, signed, t_name
 
 SKIPPED = ("task", "variant", "hyperparameters", "provenance")
@@ -86,8 +86,10 @@ def aggregate(records):
 
 
 def mean_history(frames):
-    """Per epoch, over the runs' history tables: n and, for every numeric column, its mean and
-    95% t interval (empty where fewer than 2 runs reached the epoch)."""
+    """Per epoch, over the runs' history tables: n (the runs that reached the epoch) and, for every
+    numeric column, its mean and 95% t interval (empty where fewer than 2 runs reached the epoch),
+    the interval clipped to the column's range (tasks.history_bounds: an accuracy's band within
+    [0, 1], a loss's or a norm's at or above 0)."""
     rows = []
     for epoch, group in pd.concat(frames, ignore_index=True).groupby("epoch", sort=True):
         row = {"epoch": int(epoch), "n": len(group)}
@@ -95,9 +97,21 @@ def mean_history(frames):
             if column == "epoch" or not pd.api.types.is_numeric_dtype(group[column]):
                 continue
             mean, _, low, high = stats.t_interval(group[column].dropna())
+            lowest, highest = history_bounds(column)
+            if lowest is not None and math.isfinite(low):
+                low = max(low, lowest)
+            if highest is not None and math.isfinite(high):
+                high = min(high, highest)
             row.update({f"{column}_mean": mean, f"{column}_low": low, f"{column}_high": high})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def every_seed(mean):
+    """The epochs of a mean_history table that every one of its runs reached (n at its maximum): a mean
+    curve drawn over them stops where the first seed stopped, instead of jumping to the mean of the
+    seeds left (early stopping ends seeds at different epochs)."""
+    return mean[mean["n"] == mean["n"].max()] if len(mean) else mean
 
 
 def _redo(path):
@@ -514,11 +528,12 @@ def write_summary(task, aggregate_paths, metrics_paths, scores_paths, summary_pa
 
 
 def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, forest_path, baseline_points=None,
-                      settings=None):
+                      settings=None, config=None):
     """summary/<task>_experiments.csv and its forest plot from every run the experiments rule
     declares: the experiments' and the baseline's (all seeds' metrics.json, their settings checked
     against `settings` (check_settings), first seeds' scores); baseline_points: {sweep: [variant]}
-    whose point of the sweep is the baseline's run."""
+    whose point of the sweep is the baseline's run; config: the one whose variants decide the forest's
+    colours (nnlab.colours)."""
     from nnlab.figures import save_forest
 
     runs, scores = {}, {}
@@ -532,5 +547,5 @@ def write_experiments(task, metrics_paths, scores_paths, sweeps, table_path, for
     experiments = {name: {v: (records, scores.get(name, {}).get(v)) for v, records in variants.items()}
                    for name, variants in runs.items()}
     table = experiment_comparisons(task, baseline, experiments, sweeps, baseline_points)
-    save_forest(forest_path, table, TASKS[task].key_metric, title=TASKS[task].title)
+    save_forest(forest_path, table, TASKS[task].key_metric, title=TASKS[task].title, config=config, task=task)
     save_csv(table_path, table)

@@ -66,6 +66,21 @@ class Panel:
     percent: bool = False   # shares in [0, 1] (accuracies), shown in percent as everywhere else
 
 
+# The range of a history.csv column, by how its name ends (the one place that maps history columns to
+# metric kinds): accuracies are shares in [0, 1]; losses, cross-entropies, norms, perplexities and
+# seconds are >= 0. replicates.mean_history clips each column's band to it.
+HISTORY_BOUNDS = ((("accuracy",), (0.0, 1.0)),
+                  (("loss", "cross_entropy", "norm", "perplexity", "seconds"), (0.0, None)))
+
+
+def history_bounds(column):
+    """(low, high) that every value of a history.csv column lies in (None: unbounded on that side)."""
+    for endings, bounds in HISTORY_BOUNDS:
+        if column.endswith(endings):
+            return bounds
+    return (None, None)
+
+
 LOSS = (("train_loss", "train"), ("val_loss", "validation"))
 ACCURACY = (("train_accuracy", "train"), ("val_accuracy", "validation"))
 
