@@ -1097,6 +1097,10 @@ def test_mean_curves_stop_where_seeds_stop_and_bands_stay_in_range(tmp_path, mon
     assert colour_of(forest["spec"], f"{variants[0]} (lr-e2e)") == colour_of(curves["spec"], f"{variants[0]} (lr-e2e)")
     assert colour_of(curves["spec"], f"{variants[0]} (baseline)") == \
         colours.task_colours(yaml.safe_load(config.read_text()), "recurrent")[variants[0]]
+    [whole] = [d for d in at.dataframe if "p_holm" in d.value.columns]         # names first, readable headers
+    assert list(whole.value.columns[:6]) == ["experiment", "variant", "a", "b", "metric", "answer"]
+    labels = {c: v.get("label") for c, v in json.loads(whole.proto.columns).items()}
+    assert labels["p_holm"] == "Holm-adjusted p" and labels["a"] == "A" and labels["test_set_p"] == "test set: p"
 
 
 def test_recurrent_page_and_live_classification(synthetic, monkeypatch):

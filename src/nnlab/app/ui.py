@@ -139,11 +139,29 @@ def table_file(path, needed, what):
     return None if problem(loaded, what) else loaded.value
 
 
+FIRST_COLUMNS = ("experiment", "variant", "a", "b", "metric", "answer", "difference", "low", "high", "p", "p_holm",
+                 "real", "seeds")
+HEADERS = {"a": "A", "b": "B", "p_holm": "Holm-adjusted p", "real": "real difference", "difference": "difference (A − B)",
+           "low": "95% low", "high": "95% high"}
+
+
+def header(column):
+    """A readable header for a results-table column: "p_holm" -> "Holm-adjusted p", "test_set_low" ->
+    "test set: 95% low"."""
+    if column.startswith("test_set_"):
+        return "test set: " + header(column[len("test_set_"):])
+    return HEADERS.get(column, column.replace("_", " "))
+
+
 def whole_table(label, path, table, key, **column_config):
-    """A results table with an `answer` column under an expander, with its download button."""
+    """A results table with an `answer` column under an expander, with its download button: the names first
+    (experiment, variant, A, B, metric), then the answer and its numbers, readable headers."""
+    order = [c for c in FIRST_COLUMNS if c in table.columns] + [c for c in table.columns if c not in FIRST_COLUMNS]
+    config = {c: st.column_config.Column(header(c)) for c in order}
+    config["answer"] = st.column_config.TextColumn("answer", width="large")
     with st.expander(f"{label} ({len(table)} rows of {rel(path)})"):
-        st.dataframe(table, hide_index=True, width="stretch", key=key,
-                     column_config={"answer": st.column_config.TextColumn(width="large"), **column_config})
+        st.dataframe(table[order], hide_index=True, width="stretch", key=key,
+                     column_config={**config, **column_config})
         csv_download(path, key=f"{key}-download")
 
 
