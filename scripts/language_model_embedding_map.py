@@ -3,4 +3,4 @@ from nnlab.experiments import language_model
 from nnlab.runner import run
 
 run(snakemake, lambda log: language_model.embedding_map(
-    snakemake.input[0], snakemake.params.variant, snakemake.output[0]))
+    snakemake.input[0], snakemake.params.variant, snakemake.output.png, snakemake.output.csv))

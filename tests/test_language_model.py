@@ -178,7 +178,8 @@ def test_sampled_trigrams_depend_on_the_seed_only():
 
 # ------------------------------------------------------------------ the rules, end to end
 
-TARGETS = ["results/summary/language_model.csv", "results/language_model/embedding_map.png"]
+TARGETS = ["results/summary/language_model.csv", "results/language_model/embedding_map.png",
+           "results/language_model/embedding_map.csv"]
 METRICS = ["task", "variant", "hyperparameters", "epochs_run", "seconds_per_epoch", "best_epoch",
            "val_cross_entropy", "val_accuracy", "test_cross_entropy", "test_accuracy", "test_top10_accuracy",
            "test_perplexity"]
@@ -221,6 +222,8 @@ def test_rules_write_the_results_contract(lm_run):
         assert isinstance(model, lm.LanguageModel) and model.order_aware == variant.endswith("-ordered")
         assert (folder / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert (lm_run / "language_model" / "embedding_map.png").read_bytes()[:4] == b"\x89PNG"
+    points = pd.read_csv(lm_run / "language_model" / "embedding_map.csv", keep_default_na=False)
+    assert list(points.columns) == ["word", "x", "y"] and sorted(points["word"]) == sorted(words)
 
 
 def test_predictions_list_the_same_trigrams_for_every_variant(lm_run):
@@ -238,3 +241,39 @@ def test_predictions_list_the_same_trigrams_for_every_variant(lm_run):
             if true_rank <= 10:
                 assert group["candidate"].iloc[true_rank - 1] == group["true_word"].iloc[0]
         assert table[trigram].equals(tables["d4-p8"][trigram])
+
+
+# ------------------------------------------------------------------ the embedding map: CSV and PNG (issue 28)
+
+def test_embedding_map_writes_the_points_it_draws_and_a_readable_view(tmp_path, monkeypatch):
+    """embedding_map.csv holds word, x, y for every word, exactly the points the PNG scatters; one far
+    outlier does not set the axes (it is named instead) and crowded words share labels sparingly."""
+    from nnlab.experiments import language_model as experiment
+    from nnlab.io import save_npz
+
+    rng = np.random.default_rng(0)
+    words = np.array([f"w{i}" for i in range(198)] + ["null", "far"])     # "null" must stay a word
+    R = rng.normal(size=(200, 8))
+    R[-1] = 400.0                                                         # one outlier
+    save_npz(tmp_path / "params.npz", R=R.astype(np.float32), words=words)
+    saved = []
+    monkeypatch.setattr(experiment, "save_figure", lambda path, fig: saved.append(fig))
+    experiment.embedding_map(tmp_path / "params.npz", "d8-p64", tmp_path / "map.png", tmp_path / "map.csv")
+    table = pd.read_csv(tmp_path / "map.csv", keep_default_na=False)
+    assert list(table.columns) == ["word", "x", "y"] and list(table["word"]) == list(words)
+    xy, _ = pca_2d(R.astype(np.float32))
+    assert np.allclose(table[["x", "y"]].to_numpy(), xy, atol=1e-6)
+    [fig] = saved
+    ax = fig.axes[0]
+    [points] = ax.collections
+    assert np.allclose(points.get_offsets(), table[["x", "y"]].to_numpy())   # the PNG's points are the CSV's
+    far = table.iloc[-1]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert not (x0 <= far["x"] <= x1 and y0 <= far["y"] <= y1)                # not squashing the others
+    inside = table["x"].between(x0, x1) & table["y"].between(y0, y1)
+    assert inside.sum() >= 190
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.startswith("outside this view: ") and "\"far\" (" in t for t in texts)
+    labels = [t for t in texts if not t.startswith("outside")]
+    assert 0 < len(labels) < inside.sum() and "far" not in labels            # fewer labels than points
+    assert all(w in set(table["word"]) for w in labels)

@@ -403,7 +403,7 @@ def all_outputs():
         f"{RESULTS}/autoencoder/grid_features.png",
     ]
     if LM_MAP_VARIANT:
-        outputs.append(f"{RESULTS}/language_model/embedding_map.png")
+        outputs += [f"{RESULTS}/language_model/embedding_map.png", f"{RESULTS}/language_model/embedding_map.csv"]
     for root, tasks in ROOTS.items():
         if root == REPORT_ROOT:
             continue                    # the claims target's (claims_outputs)

@@ -49,11 +49,12 @@ if LM_MAP_VARIANT:
         input:
             f"{run_dir('language_model', LM_MAP_VARIANT, FIRST_SEED, RESULTS)}/params.npz",
         output:
-            report(
+            png=report(
                 f"{RESULTS}/language_model/embedding_map.png",
                 caption="../report/language_model_embedding_map.rst",
                 category="Language model",
             ),
+            csv=f"{RESULTS}/language_model/embedding_map.csv",   # word, x, y: the app's interactive map
         params:
             variant=LM_MAP_VARIANT,
         threads: 1

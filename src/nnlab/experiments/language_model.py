@@ -102,17 +102,75 @@ def pca_2d(X):
     return X @ Vt[:2].T, (S[:2] ** 2) / max(float((S ** 2).sum()), np.finfo(float).tiny)
 
 
-def embedding_map(params_path, variant, path):
-    """2-D PCA map of the learned word embeddings R, each point labelled with its word."""
+# The static map's view: each axis spans these quantiles of the points (widened by MAP_MARGIN of that
+# span on each side), so one far word does not squash the rest into a corner; the words outside it are
+# named in the figure. Labels: at most one per cell of a LABEL_GRID x LABEL_GRID grid over the view.
+MAP_QUANTILES = (0.01, 0.99)
+MAP_MARGIN = 0.08
+LABEL_GRID = (22, 48)          # columns (a label is wide), rows
+
+
+def map_table(params_path):
+    """(DataFrame word, x, y: the embeddings R on their first two principal components, one row per
+    word in vocabulary order; the fraction of the variance each component explains)."""
+    arrays = read_npz(params_path, ["R", "words"])
+    xy, explained = pca_2d(arrays["R"])
+    words = [w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in arrays["words"]]
+    return pd.DataFrame({"word": words, "x": xy[:, 0], "y": xy[:, 1]}), explained
+
+
+def map_view(table):
+    """((x_low, x_high), (y_low, y_high)) of the static map: robust quantiles of the points, widened."""
+    view = []
+    for column in ("x", "y"):
+        low, high = np.quantile(table[column], MAP_QUANTILES)
+        span = max(high - low, 1e-12)
+        view.append((low - MAP_MARGIN * span, high + MAP_MARGIN * span))
+    return tuple(view)
+
+
+def labelled(table, view):
+    """The rows of the points inside `view` that get a label: at most one per cell of a LABEL_GRID grid
+    over the view, the word farthest from the centre first (the crowded middle keeps fewer labels)."""
+    (x0, x1), (y0, y1) = view
+    inside = table[table["x"].between(x0, x1) & table["y"].between(y0, y1)]
+    order = (inside["x"] ** 2 + inside["y"] ** 2).sort_values(ascending=False).index
+    cells, keep = set(), []
+    for i in order:
+        cell = (int((table.at[i, "x"] - x0) / (x1 - x0) * LABEL_GRID[0]),
+                int((table.at[i, "y"] - y0) / (y1 - y0) * LABEL_GRID[1]))
+        if cell not in cells:
+            cells.add(cell)
+            keep.append(i)
+    return sorted(keep)
+
+
+def embedding_map(params_path, variant, path, csv_path=None):
+    """2-D PCA map of the learned word embeddings R: the PNG at `path` (a robust view, at most one label
+    per grid cell, the words outside the view named) and, when csv_path is given, every word's
+    coordinates (word, x, y: the points the PNG draws) for the app's interactive map."""
     import matplotlib.pyplot as plt
 
-    arrays = read_npz(params_path, ["R", "words"])
-    (xy, explained), words = pca_2d(arrays["R"]), arrays["words"]
+    table, explained = map_table(params_path)
+    if csv_path is not None:
+        save_csv(csv_path, table)
+    view = map_view(table)
+    (x0, x1), (y0, y1) = view
+    outside = table[~(table["x"].between(x0, x1) & table["y"].between(y0, y1))]
     fig, ax = plt.subplots(figsize=(14, 14))
-    ax.scatter(xy[:, 0], xy[:, 1], s=4, color="tab:blue", alpha=0.5)
-    for (px, py), word in zip(xy, words):
-        ax.annotate(str(word), (px, py), fontsize=7, ha="center", va="bottom")
+    ax.scatter(table["x"], table["y"], s=6, color="tab:blue", alpha=0.5)
+    shown = labelled(table, view)
+    for i in shown:
+        ax.annotate(table.at[i, "word"], (table.at[i, "x"], table.at[i, "y"]), fontsize=7, ha="center",
+                    va="bottom")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     ax.set_xlabel(f"principal component 1 ({explained[0]:.0%} of the variance)")
     ax.set_ylabel(f"principal component 2 ({explained[1]:.0%} of the variance)")
-    ax.set_title(f"{variant}: word embeddings (rows of R), first two principal components")
+    ax.set_title(f"{variant}: word embeddings (rows of R), first two principal components; "
+                 f"{len(shown)} of {len(table)} words labelled (all in embedding_map.csv)", fontsize=10)
+    if len(outside):
+        named = ", ".join(f"\"{r.word}\" ({r.x:.2g}, {r.y:.2g})" for r in outside.itertuples())
+        ax.text(0.01, 0.01, f"outside this view: {named}", transform=ax.transAxes, fontsize=8, va="bottom",
+                wrap=True, bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "grey"})
     save_figure(path, fig)
