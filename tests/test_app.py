@@ -264,6 +264,9 @@ def _write_recurrent(results, config, seeds):
             def files(folder, model=model, i=i, r=r):
                 np.savez(folder / "params.npz", **model.save_arrays())
                 _history(folder / "history.csv", 3, accuracy=True, extra={"grad_norm": 0.5}, scale=1 + i / 5 + r / 20)
+                steps = np.arange(1, 21)
+                pd.DataFrame({"epoch": 3, "step": steps, "norm": 0.9 ** (20 - steps) / (1 + i)}).to_csv(
+                    folder / "grad_steps.csv", index=False)              # per-step gradient norms
                 counts = np.diag(np.full(len(CLASSES), 3)) + 1
                 for split in ("train", "test"):
                     table = pd.DataFrame(counts, columns=CLASSES)
@@ -1651,6 +1654,11 @@ def test_report_page_shows_each_claim_with_verdict_numbers_and_figure(replicated
     assert len(at.get("graphviz_chart")) == 3
     counts = {m.label: m.value for m in at.metric}
     assert sum(int(counts[v]) for v in claims.VERDICTS) == len(table)
+    norms = [c for c in charts(at) if c["title"].startswith("‖∂L/∂h_t‖")]     # a line per root: told apart
+    assert norms and len(set(norms[0]["data"]["variant"])) > 1
+    for chart in norms:
+        lines = list(dict.fromkeys(chart["data"]["variant"]))
+        assert len({colour_of(chart["spec"], line) for line in lines}) == len(lines), lines
 
 
 def test_report_page_before_the_claims_target_says_how_to_run_it(synthetic, tmp_path, monkeypatch):

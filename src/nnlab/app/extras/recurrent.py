@@ -165,14 +165,17 @@ def step_norms(roots):
                 continue
             last = frame[frame["epoch"] == frame["epoch"].max()]
             name = folder.name if len(roots) == 1 else f"{folder.name} ({label})"
-            parts.append(last.assign(variant=f"{name}, epoch {int(last['epoch'].iloc[0])}"))
+            own = Path(root) == Path(ui.results())      # the baseline's variant keeps its colour; another root's
+            parts.append(last.assign(variant=f"{name}, epoch {int(last['epoch'].iloc[0])}",   # is an extra name
+                                     colour_key=folder.name if own else name))
     if not parts:
         st.caption("No per-step gradient norms yet: the recurrent runs write grad_steps.csv.")
         return
     data = pd.concat(parts, ignore_index=True)
     data = data[data["norm"] > 0]                  # a norm that reached zero has no place on a log scale
     names = list(dict.fromkeys(data["variant"]))
-    colours = ui.label_colours("recurrent", names, lambda label: label.split(", epoch")[0].split(" (")[0])
+    keys = dict(zip(data["variant"], data["colour_key"]))
+    colours = ui.label_colours("recurrent", names, keys.get)
     charts.plot("line", data, "‖∂L/∂h_t‖ per time step at the last recorded epoch (first seed)", height=260,
                 x=alt.X("step:Q", title="time step t"),
                 y=alt.Y("norm:Q", scale=alt.Scale(type="log"), title="mean ‖∂L_n/∂h_t‖ (log scale)"),
