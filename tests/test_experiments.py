@@ -191,6 +191,8 @@ def test_a_sweeps_point_at_the_baseline_is_a_candidate_for_its_winner(config):
     table = experiment_comparisons("language_model", baseline, experiments, sweeps, {"s": ["d4-p8"]})
     assert not table["winner"].any()
     assert table["answer"].str.contains("is its point at the baseline's settings").all()
+    assert table["answer"].str.contains("best mean validation cross-entropy over its seeds").all()   # a label, not a key
+    assert not table["answer"].str.contains("val_cross_entropy|test_cross_entropy").any()
     table = experiment_comparisons("language_model", baseline, experiments, sweeps)      # no baseline point
     assert table["winner"].all()
 

@@ -461,12 +461,12 @@ def _winners(spec, table, baseline, baseline_points):
         if best is None:
             table.loc[group.index, "answer"] += (f" The winner of sweep {sweep} for this variant is its point at the "
                                                  f"baseline's settings (the baseline's runs): the best mean "
-                                                 f"{spec.selection} over its seeds.")
+                                                 f"{spec.metric(spec.selection).label} over its seeds.")
             continue
         won = group.index[group["experiment"] == best]
         table.loc[won, "winner"] = True
         table.loc[won, "answer"] += (f" The winner of sweep {sweep} for this variant: the best mean "
-                                     f"{spec.selection} over its seeds.")
+                                     f"{spec.metric(spec.selection).label} over its seeds.")
 
 
 def mirrored(table):
