@@ -161,6 +161,10 @@ def test_table_holm_and_sentences_on_constructed_runs(tmp_path):
     assert frame.loc["3.2", "tuned_value"] == pytest.approx(5.0)        # five powers of ten, one seed
     assert frame.loc["3.3", "course_verdict"] == NOT_TESTED              # no RNN runs under the report's recipe
     assert "too few to test" in frame.loc["3.1", "answer"]
+    # one way to say a difference (nnlab.wording.said_difference): the size with the interval of that size
+    faster = frame.loc["3.7a", "answer"]                                 # gru - lstm seconds < 0: ahead
+    assert "gru-full is ahead of lstm-full by 1.05 of seconds per epoch (95% CI 0.9" in faster
+    assert "lstm-full is ahead of gru-full by 6.0 points of test accuracy" in frame.loc["3.6", "answer"]
     assert frame.loc["3.4a", "answer"].startswith("Not reproduced (the report: about 80%)")
     assert "95% CI" in frame.loc["3.4a", "answer"] and "75% to 85%" in frame.loc["3.4a", "answer"]
     assert set(frame["verdict"]) <= set(claims.VERDICTS)

@@ -80,3 +80,10 @@ def test_intervals_of_differences_are_clipped_to_what_a_difference_can_be_and_sa
     _, span = wording.said_difference(ACCURACY, "a", "b", -0.4, -1.0, 0.2, clipped=True)
     assert span == "95% CI -20.0 to 100.0, clipped to the metric's range"
     assert wording.difference_span(ACCURACY, -1.0, 0.2, clipped=False) == "95% CI -100.0 to 20.0"
+
+
+def test_a_difference_without_a_direction_keeps_its_sign():
+    assert wording.signed_amount(ACCURACY, -0.0123) == "-1.2 points of test accuracy"
+    assert wording.signed_amount(LOSS, 0.0123) == "+0.0123 of test cross-entropy"
+    assert wording.signed_amount(ACCURACY, -0.0001) == wording.signed_amount(ACCURACY, 0.0001) == \
+        "0.0 points of test accuracy"                                                  # no "-0.0", no "+0.0"

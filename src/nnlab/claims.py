@@ -547,7 +547,7 @@ def _said(claim, row, recipe):
         return f"{where}, {value} (95% CI {span}, t over {seeds} seeds)"
     d = row[f"{recipe}_value"]
     if seeds < stats.MIN_SEEDS:
-        return f"{where}, a difference of {wording.level(metric, d) if not metric.is_accuracy else wording.amount(metric, d)} " \
+        return f"{where}, {claim.a} − {claim.b} = {wording.signed_amount(metric, d)} " \
                f"({seeds} seed{'s' * (seeds != 1)}: too few to test, at least {stats.MIN_SEEDS})"
     p = row[f"{recipe}_p"]
     tail = (f", {wording.p_text(row[f'{recipe}_p_holm'], 'Holm-adjusted p')}" if claim.rule == BETTER and math.isfinite(p)

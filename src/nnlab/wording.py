@@ -34,12 +34,19 @@ def difference(metric, d):
 def signed(value, spec):
     """value formatted by spec, without the sign of a value that rounds to zero ("-0.0")."""
     text = format(value, spec)
-    return text.lstrip("-") if float(text) == 0 else text
+    return text.lstrip("+-") if float(text) == 0 else text
 
 
 def amount(metric, d):
     """The size of a difference in words: "1.2 points" of an accuracy, "0.0123" of anything else."""
     return f"{abs(difference(metric, d)):.1f} points" if metric.is_accuracy else f"{abs(d):.4g}"
+
+
+def signed_amount(metric, d):
+    """A difference with its sign and the metric's label, where no direction is said: "+1.2 points of test
+    accuracy", "-0.0123 of test cross-entropy"."""
+    number = signed(difference(metric, d), "+.1f" if metric.is_accuracy else "+.4g")
+    return f"{number} {'points of ' if metric.is_accuracy else 'of '}{metric.label}"
 
 
 def difference_bounds(metric):
