@@ -265,7 +265,8 @@ def roots(results, config):
     for name in found:
         root = folder / name
         per_task = {task: ([variant_state(root, task, v) for v in result_variants(root, task)],
-                           "not in the current config") for task in tasks.TASKS}
+                           "the config no longer has this experiment: its runs as found in its folder")
+                    for task in tasks.TASKS}
         out.append(Root(name, root, {t: s for t, s in per_task.items() if s[0]}))
     return out
 

@@ -127,17 +127,18 @@ def next_words(page, name, words, context, truth=()):
         return
     top, probs = top_k(loaded.value.predict_proba(np.array([context])), TOP)
     found = [words[j] for j in top[0]]
-    table = pd.DataFrame({"rank": np.arange(1, top.shape[1] + 1), "4th word": found,
-                          "probability": probs[0].astype(float)})
+    table = pd.DataFrame({"4th word": found, "probability": probs[0].astype(float)},
+                         index=pd.RangeIndex(1, top.shape[1] + 1, name="rank"))     # the rank: a narrow index
     config = {"probability": st.column_config.ProgressColumn("probability", format="%.3f", min_value=0.0,
-                                                             max_value=1.0)}
+                                                             max_value=1.0),
+              "_index": st.column_config.NumberColumn("#", width=28)}
     if truth:
-        table.insert(2, "in the test set", [w in truth for w in found])
+        table.insert(1, "in the test set", [w in truth for w in found])
         config["in the test set"] = st.column_config.CheckboxColumn(
-            "true 4th word", help="This word follows the context in the test set.")
+            "true", width=44, help="This word follows the context in the test set (the true 4th word).")
         table = table.style.apply(lambda row: ["background-color: #ffe08a; font-weight: bold"
                                                if row["in the test set"] else "" for _ in row], axis=1)
-    st.dataframe(table, hide_index=True, width="stretch", key=f"lm-live-{name}", column_config=config)
+    st.dataframe(table, hide_index=False, width="stretch", key=f"lm-live-{name}", column_config=config)
     if truth and not any(w in truth for w in found):
         st.caption(f"The true 4th word ({ui.md(', '.join(truth))}) is not among its {TOP}.")
 
