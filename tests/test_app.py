@@ -1323,6 +1323,8 @@ def test_compare_two_variants_in_either_order(replicated, task, monkeypatch):
         assert numbers["difference (A − B)"][0] == f"{points * row['difference']:.3g}"
         assert numbers["95% CI"][0] == f"{points * row['low']:.3g} to {points * row['high']:.3g}"
         assert numbers["p"][0] == f"{row['p']:.2g}"
+        where = getattr(tasks.TASKS[task], "evaluation_set", "test set")    # each set named as what it is
+        assert numbers["comparison"][1].startswith(f"{where} of the first seed (")
     full = next(f for f in frames(at) if "answer" in f.columns and "question" in f.columns)
     assert len(full) == len(table)                                      # the whole table, under an expander
     assert any(e.label.startswith("All comparisons") for e in at.expander)

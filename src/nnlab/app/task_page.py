@@ -312,7 +312,8 @@ def metric_picker(column, task, names, key):
 
 
 def answer(task, row):
-    """One comparison row: its answer in words, then its numbers over seeds and on the first seed's test set."""
+    """One comparison row: its answer in words, then its numbers over seeds and on the first seed's evaluation set
+    (the test set; the autoencoder's held-out patches)."""
     seeds = int(row["seeds"]) if math.isfinite(row["seeds"]) else 0
     text = ui.md(row["answer"])
     if seeds < stats.MIN_SEEDS:          # the answer opens with "Too few seeds ..." and the fix
@@ -323,7 +324,8 @@ def answer(task, row):
         st.info(text, icon=":material/compare_arrows:")
     ways = [("", f"over {seeds} seed{'s' if seeds != 1 else ''} (paired t)")]
     if isinstance(row.get("test_set_method"), str):
-        ways.append(("test_set_", f"test set of the first seed ({row['test_set_method']})"))
+        where = getattr(task, "evaluation_set", "test set")          # the autoencoder's: its held-out patches
+        ways.append(("test_set_", f"{where} of the first seed ({row['test_set_method']})"))
     metric = task.metric(row["metric"], plain=True)
 
     def size(key):                    # an accuracy's difference in points, as the answer says it
