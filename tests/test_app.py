@@ -1056,6 +1056,13 @@ def test_embedding_map_is_interactive_with_the_png_as_fallback(synthetic, tmp_pa
                [q for layer in chart["spec"]["layer"] for q in layer.get("params", [])])     # zoom and pan
     copy = tmp_path / "results"
     shutil.copytree(results, copy)
+    many = pd.DataFrame({"word": [f"w{i}" for i in range(150)], "x": np.linspace(-1, 1, 150), "y": 0.0})
+    many.loc[0, "x"] = 1000.0                                         # one outlier does not squash the view
+    many.to_csv(copy / "language_model" / "embedding_map.csv", index=False)
+    at = run_page(copy, config, "language_model", monkeypatch=monkeypatch)
+    chart = next(c for c in charts(at) if c["title"].startswith("the word embeddings"))
+    assert chart["spec"]["layer"][0]["encoding"]["x"]["scale"]["domain"][1] < 10
+    assert "1 outlying words lie beyond the first view" in texts(at, ("caption",))
     (copy / "language_model" / "embedding_map.csv").unlink()
     at = run_page(copy, config, "language_model", monkeypatch=monkeypatch)
     assert not any(c["title"].startswith("the word embeddings") for c in charts(at))

@@ -185,17 +185,25 @@ def embedding_map(page):
     data = loaded.value[["word", "x", "y"]].astype({"word": str})
     data[["x", "y"]] = data[["x", "y"]].apply(pd.to_numeric, errors="coerce")
     data = data.dropna()
-    room = alt.Scale(zero=False, padding=24)          # pixels around the outermost words: their labels whole
-    base = alt.Chart(data).encode(x=alt.X("x:Q", title="principal component 1", scale=room),
-                                  y=alt.Y("y:Q", title="principal component 2", scale=room),
+    def view(column):
+        """The first view: the 1st to 99th percentiles (an outlier does not squash the rest), with room around."""
+        low, high = data[column].quantile([0.01, 0.99]) if len(data) >= 100 else (data[column].min(), data[column].max())
+        pad = 0.06 * (high - low) or 1.0
+        return alt.Scale(domain=[float(low - pad), float(high + pad)], zero=False, nice=False)
+
+    outside = int((~data["x"].between(*view("x").domain) | ~data["y"].between(*view("y").domain)).sum())
+    base = alt.Chart(data).encode(x=alt.X("x:Q", title="principal component 1", scale=view("x")),
+                                  y=alt.Y("y:Q", title="principal component 2", scale=view("y")),
                                   tooltip=["word"])
-    points = base.mark_circle(size=40, opacity=0.7, color="#4e79a7")
-    labels = base.mark_text(align="left", dx=5, fontSize=10, color="#555555").encode(text="word:N")
+    points = base.mark_circle(size=40, opacity=0.7, color="#4e79a7", clip=True)
+    labels = base.mark_text(align="left", dx=5, fontSize=10, color="#555555", clip=True).encode(text="word:N")
     charts.show(alt.layer(points, labels).properties(
         title=charts.title("the word embeddings (rows of R) on their first two principal components",
                            f"{len(data)} words; hover for a word, scroll to zoom, drag to pan, double-click to reset"))
         .interactive(), 520)
-    st.caption(f"From {ui.rel(loaded.path)}; the static figure for the HTML report is embedding_map.png.")
+    st.caption((f"{outside} outlying words lie beyond the first view (the 1st to 99th percentiles): zoom out or "
+                "drag to see them. " if outside else "")
+               + f"From {ui.rel(loaded.path)}; the static figure for the HTML report is embedding_map.png.")
 
 
 SECTIONS = [("Live prediction", live_prediction), ("Embedding map", embedding_map)]
