@@ -1381,6 +1381,22 @@ def test_overview_with_partial_results_lists_config_variants_as_not_started(tmp_
     assert re.fullmatch(r"0 of \d+ runs done", at.get("progress")[0].proto.text)
 
 
+def test_a_root_reads_partly_done_when_some_runs_are_done_and_none_run():
+    """The Overview's badge of a root: failed, then running, then done / partly done / not started."""
+    from types import SimpleNamespace as NS
+
+    from nnlab import status
+
+    def variant(*states):
+        return NS(state=states[0], runs=[NS(state=s) for s in states])
+
+    assert status.root_state([variant("done", "done"), variant("not started", "not started")]) == "partly done"
+    assert status.root_state([variant("done"), variant("done")]) == "done"
+    assert status.root_state([variant("not started")]) == "not started" == status.root_state([])
+    assert status.root_state([variant("done"), variant("running", "not started")]) == "running"
+    assert status.root_state([variant("failed", "done"), variant("running")]) == "failed"
+
+
 def test_overview_with_a_broken_config(synthetic, tmp_path, monkeypatch):
     results, _, _ = synthetic
     bad = tmp_path / "config.yaml"

@@ -225,6 +225,17 @@ def progress(states):
     return count["done"] / max(len(runs), 1), text
 
 
+def root_state(states):
+    """One word for a root's variant states: failed, running, done, partly done (some runs done, none
+    running: stopped, or seeds added since) or not started."""
+    runs = [r.state for v in states for r in v.runs]
+    for name in ("failed", "running"):
+        if name in runs or any(v.state == name for v in states):
+            return name
+    done = runs.count("done")
+    return "done" if runs and done == len(runs) else "partly done" if done else "not started"
+
+
 @dataclass
 class Root:
     """One results root: the baseline (results/) or a named experiment (results/experiments/<name>/), with the

@@ -231,6 +231,7 @@ STATE_STYLE = {   # icon, badge colour, table cell background
     "failed": (":material/error:", "red", "#ffd9d9"),
     "interrupted": (":material/pause_circle:", "orange", "#fff0c4"),
     "not started": (":material/radio_button_unchecked:", "gray", "#eeeeee"),
+    "partly done": (":material/timelapse:", "orange", "#fff0c4"),   # a root: some runs done, none running
 }
 
 

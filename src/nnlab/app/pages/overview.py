@@ -64,13 +64,10 @@ def glance(name):
 def root_counts(roots):
     """One line per root: its runs counted (status.summary_lines, as `python -m nnlab.status` says them)."""
     for root in roots:
-        done, text = status.progress(root.states)
+        _, text = status.progress(root.states)
         tasks_text = "; ".join(f"{tasks.TASKS[t].title.lower()} {status.progress(states)[1]}"
                                for t, (states, _) in root.tasks.items())
-        icon = "failed" if any(v.state == "failed" for v in root.states) else \
-            "running" if any(v.state == "running" for v in root.states) else \
-            "done" if root.states and done == 1 else "not started"
-        st.markdown(f"{ui.state_badge(icon)} **{ui.md(root.label)}**: {ui.md(text)}"
+        st.markdown(f"{ui.state_badge(status.root_state(root.states))} **{ui.md(root.label)}**: {ui.md(text)}"
                     + (f" ({ui.md(tasks_text)})" if len(root.tasks) > 1 or root.name != "baseline" else ""))
 
 
