@@ -915,7 +915,7 @@ def test_overview_counts_the_runs_of_every_root_and_names_the_best_variant(tmp_p
 
     results, config, info, variants = experiment_with_a_running_and_a_failed_run(tmp_path)
     roots = status.roots(results, nnlab_config.read(config))
-    assert [r.label for r in roots] == ["baseline", "experiment lr-e2e"]
+    assert [r.label for r in roots] == ["baseline", "the report's recipe", "experiment lr-e2e"]
     lines = status.summary_lines(roots)
     assert "experiment lr-e2e: 2 of 4 runs done · 1 running · 1 failed" in lines
     baseline_runs = sum(len(v.runs) for v in roots[0].states)
@@ -1379,6 +1379,23 @@ def test_overview_with_partial_results_lists_config_variants_as_not_started(tmp_
     at = run_page(results, TINY_CONFIG, monkeypatch=monkeypatch)
     assert set(board(at)["state"]) == {"not started"}
     assert re.fullmatch(r"0 of \d+ runs done", at.get("progress")[0].proto.text)
+
+
+def test_the_reports_recipe_is_a_root_of_its_own_on_the_overview(synthetic, monkeypatch):
+    """results/report/ (the claims target's runs) is counted beside the baseline, over the variants the
+    claims need, not mixed into the baseline's counts."""
+    from nnlab import claims, config as nnlab_config, status
+
+    results, config, _ = synthetic
+    roots = status.roots(results, nnlab_config.read(config))
+    report = next(r for r in roots if r.name == "report")
+    assert report.label == "the report's recipe" and roots[0].name == "baseline"
+    planned = claims.report_experiment(nnlab_config.read(config)).variants["recurrent"]   # what `claims` trains
+    shown = {v.variant for v in report.tasks["recurrent"][0]}
+    assert shown == set(planned) and shown <= set(claims.needed_variants()["recurrent"])
+    assert all(r.path != tasks.report_dir(results) for r in roots if r.name != "report")
+    at = run_page(results, config, monkeypatch=monkeypatch)
+    assert any("**the report's recipe**" in m.value for m in at.markdown)
 
 
 def test_a_root_reads_partly_done_when_some_runs_are_done_and_none_run():

@@ -246,7 +246,8 @@ class Root:
 
     @property
     def label(self):
-        return self.name if self.name == "baseline" else f"experiment {self.name}"
+        return (self.name if self.name == "baseline" else "the report's recipe" if self.name == "report"
+                else f"experiment {self.name}")
 
     @property
     def states(self):
@@ -254,7 +255,7 @@ class Root:
 
 
 def roots(results, config):
-    """[Root]: the baseline, then each experiment of the config (nnlab.overlays; its trained variants, the
+    """[Root]: the baseline, the report's recipe (results/report/, once it exists), then each experiment of the config (nnlab.overlays; its trained variants, the
     config's seeds), then experiment folders on disk the config does not name (their variants as found)."""
     from nnlab import overlays
 
@@ -266,6 +267,20 @@ def roots(results, config):
             experiments, seeds = overlays.expand(config), variants.seeds(config)
         except Exception:  # noqa: BLE001 - a config the planner refuses: its experiments as found on disk
             experiments = {}
+    report = Path(tasks.report_dir(results))
+    if config is not None and report.is_dir():      # the report's recipe (the claims target), once it has runs
+        from nnlab import claims
+        try:
+            variants_of = claims.report_experiment({k: v for k, v in config.items() if k != "experiments"}).variants
+        except Exception:  # noqa: BLE001 - a config the planner refuses: the report's runs as found on disk
+            variants_of = None
+        if variants_of is None:
+            per_task = {task: ([variant_state(report, task, v) for v in result_variants(report, task)], None)
+                        for task in tasks.TASKS}
+        else:
+            per_task = {task: ([variant_state(report, task, v, hp, seeds=seeds or variants.seeds(config))
+                                for v, hp in vs.items()], None) for task, vs in variants_of.items()}
+        out.append(Root("report", report, {t: s for t, s in per_task.items() if s[0]}))
     for name, experiment in experiments.items():
         root = Path(tasks.experiment_dir(results, name))
         out.append(Root(name, root, {task: ([variant_state(root, task, v, hp, seeds=seeds) for v, hp in vs.items()],
