@@ -489,3 +489,20 @@ def test_every_page_renders_in_chromium(server, tab, tmp_path):
     print(f"\n{fixture} ({runs} runs done) page render times (s): "
           + ", ".join(f"{k} {v:.2f}" for k, v in render.items()))
     print("live interactions (s): " + ", ".join(f"{k} {v:.2f}" for k, v in interactions.items()))
+
+
+def test_the_readme_screenshot_command_writes_a_picture_of_the_page(tmp_path):
+    """tools/screenshot.py, the README picture's documented command: a PNG of the page asked for."""
+    from PIL import Image
+
+    results, _, _ = write_results(tmp_path / "fixture")
+    out = tmp_path / "shot.png"
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "screenshot.py"), "--results", str(results),
+                           "--page", "recurrent", "--out", str(out), "--width", "900", "--height", "700"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert Image.open(out).size == (900, 700)
+    missing = subprocess.run([sys.executable, str(ROOT / "tools" / "screenshot.py"), "--results",
+                              str(tmp_path / "nowhere")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and missing.stderr.strip().count("\n") == 0
+    assert "--results" in missing.stderr and "nowhere" in missing.stderr
