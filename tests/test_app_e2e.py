@@ -495,10 +495,10 @@ def test_the_readme_screenshot_command_writes_a_picture_of_the_page(tmp_path):
     """tools/screenshot.py, the README picture's documented command: a PNG of the page asked for."""
     from PIL import Image
 
-    results, _, _ = write_results(tmp_path / "fixture")
+    results, config, _ = write_results(tmp_path / "fixture")
     out = tmp_path / "shot.png"
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "screenshot.py"), "--results", str(results),
-                           "--page", "recurrent", "--out", str(out), "--width", "900", "--height", "700"],
+                           "--config", str(config), "--page", "recurrent", "--out", str(out), "--width", "900", "--height", "700"],
                           cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     assert Image.open(out).size == (900, 700)

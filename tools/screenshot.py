@@ -2,6 +2,8 @@
 
     python tools/screenshot.py --results results --page recurrent --out docs/images/app.png
 
+(--config: the config whose variants and seeds the app lists, as `streamlit run app.py -- --config`.)
+
 It starts `streamlit run app.py` headless on a free port over --results, opens the page in
 Debian's Chromium (/usr/bin/chromium) through Playwright (a test extra; its own browser
 download is never used), waits until the page has drawn, and writes a PNG of it. Pages: the
@@ -35,12 +37,14 @@ def healthy(url):
         return False
 
 
-def shoot(results, page, out, width=1400, height=1000, full_page=False, timeout=120.0):
-    """Write a PNG of `page` over `results` to `out`; return its path."""
+def shoot(results, page, out, width=1400, height=1000, full_page=False, timeout=120.0, config=None):
+    """Write a PNG of `page` over `results` (and `config`, else the app's default) to `out`; return its path."""
     from playwright.sync_api import sync_playwright
 
     port = free_port()
     env = dict(os.environ, NNLAB_RESULTS=str(Path(results).absolute()), PYTHONWARNINGS="ignore")
+    if config:
+        env["NNLAB_CONFIG"] = str(Path(config).absolute())
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                                "--server.port", str(port), "--server.headless", "true",
                                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
@@ -75,6 +79,7 @@ def shoot(results, page, out, width=1400, height=1000, full_page=False, timeout=
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default="results", help="the results folder (default: results)")
+    parser.add_argument("--config", help="the config the app lists variants and seeds from (default: the app's)")
     parser.add_argument("--page", default="recurrent", help="the page's URL path (default: recurrent)")
     parser.add_argument("--out", default="docs/images/app.png", help="the PNG to write")
     parser.add_argument("--width", type=int, default=1400)
@@ -83,9 +88,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not Path(args.results).is_dir():
         raise SystemExit(f"screenshot: --results: expected a results folder, found no folder {args.results}")
+    if args.config and not Path(args.config).is_file():
+        raise SystemExit(f"screenshot: --config: expected a config file, found no file {args.config}")
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"screenshot: expected Chromium at {CHROMIUM} (Debian: apt-get install -y chromium)")
-    print(shoot(args.results, args.page, args.out, args.width, args.height, args.full_page))
+    print(shoot(args.results, args.page, args.out, args.width, args.height, args.full_page, config=args.config))
 
 
 if __name__ == "__main__":
