@@ -1113,6 +1113,18 @@ def test_mean_curves_stop_where_seeds_stop_and_bands_stay_in_range(tmp_path, mon
     assert labels["p_holm"] == "Holm-adjusted p" and labels["a"] == "A" and labels["test_set_p"] == "test set: p"
 
 
+def test_comparison_tables_name_each_tasks_evaluation_set(synthetic, monkeypatch):
+    """The one-seed columns (test_set_*) are headed by what the task is evaluated on: the autoencoder's
+    held-out patches, the recurrent classifier's test set."""
+    results, config, _ = synthetic
+    for name, said in (("autoencoder", "held-out patches: p"), ("recurrent", "test set: p")):
+        assert tasks.task(name).evaluation_set in said
+        at = run_page(results, config, name, monkeypatch=monkeypatch)
+        [whole] = [d for d in at.dataframe if "p_holm" in d.value.columns and "test_set_p" in d.value.columns]
+        labels = {c: v.get("label") for c, v in json.loads(whole.proto.columns).items()}
+        assert labels["test_set_p"] == said
+
+
 def test_recurrent_page_and_live_classification(synthetic, monkeypatch):
     results, config, info = synthetic
     at = run_page(results, config, "recurrent", monkeypatch=monkeypatch)

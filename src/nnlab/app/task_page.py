@@ -302,7 +302,7 @@ def compare_section(page):
         st.info(f"{ui.rel(path)} has no comparison of {ui.md(a)} with {ui.md(b)} on {ui.md(metric)}.", icon=ui.WAIT)
     else:
         answer(task, rows.iloc[0].to_dict())
-    ui.whole_table("All comparisons", path, table, f"{task.name}-comparisons")
+    ui.whole_table("All comparisons", path, table, f"{task.name}-comparisons", evaluation_set=task.evaluation_set)
 
 
 def metric_picker(column, task, names, key):

@@ -145,19 +145,20 @@ HEADERS = {"a": "A", "b": "B", "p_holm": "Holm-adjusted p", "real": "real differ
            "low": "95% low", "high": "95% high"}
 
 
-def header(column):
+def header(column, evaluation_set="test set"):
     """A readable header for a results-table column: "p_holm" -> "Holm-adjusted p", "test_set_low" ->
-    "test set: 95% low"."""
+    "test set: 95% low" (the test_set_ columns named by the task's evaluation set: "held-out patches: 95% low")."""
     if column.startswith("test_set_"):
-        return "test set: " + header(column[len("test_set_"):])
+        return f"{evaluation_set}: " + header(column[len("test_set_"):])
     return HEADERS.get(column, column.replace("_", " "))
 
 
-def whole_table(label, path, table, key, **column_config):
+def whole_table(label, path, table, key, evaluation_set="test set", **column_config):
     """A results table with an `answer` column under an expander, with its download button: the names first
-    (experiment, variant, A, B, metric), then the answer and its numbers, readable headers."""
+    (experiment, variant, A, B, metric), then the answer and its numbers, readable headers (the test_set_
+    columns named by `evaluation_set`, the task's)."""
     order = [c for c in FIRST_COLUMNS if c in table.columns] + [c for c in table.columns if c not in FIRST_COLUMNS]
-    config = {c: st.column_config.Column(header(c)) for c in order}
+    config = {c: st.column_config.Column(header(c, evaluation_set)) for c in order}
     config["answer"] = st.column_config.TextColumn("answer", width="large")
     with st.expander(f"{label} ({len(table)} rows of {rel(path)})"):
         st.dataframe(table[order], hide_index=True, width="stretch", key=key,

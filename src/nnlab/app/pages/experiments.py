@@ -161,7 +161,7 @@ def experiments(task, current):
     forest(task, table)
     st.subheader("Against the baseline")
     pick(task, table)
-    ui.whole_table("The whole table", path, table, f"{task.name}-experiments",
+    ui.whole_table("The whole table", path, table, f"{task.name}-experiments", evaluation_set=task.evaluation_set,
                    winner=st.column_config.CheckboxColumn("sweep winner"))
     st.subheader("Curves across experiments")
     overlaid(task, table)
