@@ -80,6 +80,7 @@ def server(request, tmp_path):
     """The app on synthetic results; yields (url, results folder, info, log path, fixture name)."""
     results, config, info = write_results(tmp_path / "fixture", **FIXTURES[request.param])
     info["experiment"] = write_experiment(results)
+    info["config"] = config
     port = free_port()
     env = dict(os.environ, NNLAB_RESULTS=str(results), NNLAB_CONFIG=str(config), PYTHONWARNINGS="ignore")
     log_path = tmp_path / "streamlit.log"
@@ -330,8 +331,12 @@ def check_overview(tab, results, info):
     runs = len(info["experiment"]) * len(info["seeds"])          # the experiment's runs, counted beside the baseline
     expect(text(tab, re.compile(rf"experiment lr-e2e.*{runs} of {runs} runs done"))).to_be_visible()
     folded = tab.get_by_text(re.compile(r"^Every variant \("))
-    expect(folded).to_have_count(4)                   # the baseline's three tasks, the experiment's one
-    for i in range(4):
+    from nnlab import config as nnlab_config, status
+    # one per task of every root: the baseline's three, the report recipe's, the experiment's one
+    roots = sum(len(root.tasks) for root in status.roots(results, nnlab_config.read(info["config"])))
+    assert roots == len(TASKS) + len(TASKS) + 1
+    expect(folded).to_have_count(roots)
+    for i in range(roots):
         folded.nth(i).click()
     expected = {info["chosen"]: "done", info["running"]: "running", info["failed"]: "failed",
                 info["not_started"]: "not started",
