@@ -14,7 +14,10 @@ from conftest import ROOT, SNAKEMAKE, TINY, snakemake
 
 AE = "results/autoencoder/sweep-beta0.5-rho0.05/seed0"  # one run: variant and seed
 # A few seconds: long enough to be interrupted (the tiny config's own recipe, 600 epochs).
-SLOW_AE = "autoencoder={'recipe': 'tuned', 'recipes': {'tuned': {'epochs': 600}}}"
+# Long enough that a signal sent after epoch 5 lands while the job still trains: the tiny autoencoder's
+# epoch takes about 1.5 ms, so 600 epochs (under a second) let a loaded machine's signal arrive after the
+# job had finished (seen once: snakemake then exited 0).
+SLOW_AE = "autoencoder={'recipe': 'tuned', 'recipes': {'tuned': {'epochs': 4000}}}"
 
 
 def comparable(metrics_path):
