@@ -93,9 +93,9 @@ def test_closing_the_terminal_leaves_no_lock_and_the_same_command_resumes(tmp_pa
     terminal, tty = pty.openpty()
     cmd = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--configfile",
            str(TINY), "--cores", "1", "--config", SLOW_AE, "--", f"{AE}/metrics.json"]
-    # A terminal's shell starts the command with SIGHUP at its default, whatever this process inherited: in the
-    # whole suite something before this test leaves SIGHUP ignored in pytest, and an ignored SIGHUP is kept
-    # across exec (snakemake then rightly leaves it alone, as under nohup, and finishes with 0).
+    # A terminal's shell starts the command with SIGHUP at its default, whatever this process inherited: a suite
+    # started under nohup has SIGHUP ignored in pytest, an ignored signal is kept across exec, and snakemake then
+    # rightly leaves it alone (as docs/running.md says of nohup) and finishes with 0.
     proc = subprocess.Popen(cmd, stdin=tty, stdout=tty, stderr=tty, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     os.close(tty)
