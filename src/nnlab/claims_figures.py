@@ -19,9 +19,10 @@ STYLE = {"course": "-", "tuned": "--"}
 VARIANT_COLOURS = plt.get_cmap("tab10").colors     # for what is not a variant: seeds, measures, hidden sizes
 
 
-def colour(config, task, variant):
-    """A variant's one colour (nnlab.colours.task_colours of the workflow's config), as in the app."""
-    return colours.task_colours(config, task, (variant,))[variant]
+def palette(config, task, variants):
+    """{variant: its one colour} for a figure showing `variants` (nnlab.colours, as in the app): looked up
+    with every variant shown, so two the config does not list still get different colours."""
+    return colours.task_colours(config, task, variants)
 
 
 def _none(ax, text="not run yet"):
@@ -118,32 +119,32 @@ def grid(roots, seeds, path, config=None):
     save_figure(path, fig)
 
 
-def _mean_history(root, task, variant, seeds, column):
-    """(epochs, mean, low, high) of a history column over the seeds' runs (nnlab.replicates.mean_history),
-    over the epochs every seed reached (replicates.every_seed: the curve stops where the first seed stopped)."""
+def _mean_history(root, task, variant, seeds):
+    """The seeds' mean history (nnlab.replicates.mean_history: per column its mean, low and high) over the epochs
+    every seed reached (replicates.every_seed: the curve stops where the first seed stopped); None: no runs."""
     frames = [pd.read_csv(folder / "history.csv") for _, _, folder in claims.runs(root, task, variant, seeds)]
-    if not frames:
-        return None
-    mean = replicates.every_seed(replicates.mean_history(frames)).dropna(subset=[f"{column}_mean"])
-    if mean.empty:
-        return None
-    return tuple(mean[c].to_numpy() for c in ("epoch", f"{column}_mean", f"{column}_low", f"{column}_high"))
+    return replicates.every_seed(replicates.mean_history(frames)) if frames else None
 
 
 def lm_curves(roots, seeds, path, config=None):
     """2.1-2.3: validation cross-entropy and accuracy per epoch of the summed-embedding sizes."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    sizes = ("d32-p256", "d16-p128", "d8-p64")
+    colour = palette(config, "language_model", sizes)
     drawn = False
     for recipe in claims.RECIPES:
-        for variant in ("d32-p256", "d16-p128", "d8-p64"):
+        for variant in sizes:
+            history = _mean_history(roots[recipe], "language_model", variant, seeds)
             for ax, column in ((left, "val_loss"), (right, "val_accuracy")):
-                curve = _mean_history(roots[recipe], "language_model", variant, seeds, column)
-                if curve is None:
+                if history is None or f"{column}_mean" not in history:
                     continue
-                epochs, mean, low, high = curve
-                ax.plot(epochs, mean, STYLE[recipe], color=colour(config, "language_model", variant),
+                curve = history.dropna(subset=[f"{column}_mean"])
+                if curve.empty:
+                    continue
+                ax.plot(curve["epoch"], curve[f"{column}_mean"], STYLE[recipe], color=colour[variant],
                         label=f"{variant}, {LABELS[recipe]}")
-                ax.fill_between(epochs, low, high, color=colour(config, "language_model", variant), alpha=0.15)
+                ax.fill_between(curve["epoch"], curve[f"{column}_low"], curve[f"{column}_high"],
+                                color=colour[variant], alpha=0.15)
                 drawn = True
     if not drawn:
         _none(left)
@@ -221,8 +222,10 @@ def _read(key, record, folder):
 def lm_order(roots, seeds, path, config=None):
     """2.5: test cross-entropy of the order-aware against the summed embedding."""
     fig, ax = plt.subplots(figsize=(7, 3))
+    shown = ("d32-p256", "d32-p256-ordered")
+    colour = palette(config, "language_model", shown)
     rows = [(f"{v}, {LABELS[r]}", _values(roots[r], "language_model", v, seeds, "test_cross_entropy"),
-             colour(config, "language_model", v)) for r in claims.RECIPES for v in ("d32-p256", "d32-p256-ordered")]
+             colour[v]) for r in claims.RECIPES for v in shown]
     _intervals(ax, rows)
     ax.set_xlabel("test cross-entropy (lower is better), mean with 95% t interval")
     fig.tight_layout()
@@ -261,10 +264,11 @@ def grad_steps(roots, seeds, path, config=None):
 def recurrent_accuracy(roots, seeds, path, config=None):
     """3.1, 3.3-3.6, 3.8, 3.9: test accuracy after the first stage and after both, per variant."""
     variants = claims.needed_variants()["recurrent"]
+    colour = palette(config, "recurrent", variants)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
     for ax, (key, title) in zip(axes, (("stage1_test_accuracy", "after the first stage"),
                                        ("test_accuracy", "after both stages (the kept model)"))):
-        rows = [(f"{v}, {LABELS[r]}", _values(roots[r], "recurrent", v, seeds, key), colour(config, "recurrent", v))
+        rows = [(f"{v}, {LABELS[r]}", _values(roots[r], "recurrent", v, seeds, key), colour[v])
                 for v in variants for r in claims.RECIPES]
         _intervals(ax, rows, percent=True)
         ax.axvline(0.8, color="red", lw=1, ls=":", label="report: about 80%")
@@ -298,12 +302,13 @@ def speed(roots, seeds, path, config=None):
     """3.7: seconds per epoch and the bytes one training batch holds, per cell (full BPTT)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.2))
     cells = ("rnn-full", "lstm-full", "gru-full")
+    colour = palette(config, "recurrent", cells)
     _intervals(left, [(f"{v}, {LABELS[r]}", _values(roots[r], "recurrent", v, seeds, "seconds_per_epoch"),
-                       colour(config, "recurrent", v)) for v in cells for r in claims.RECIPES])
+                       colour[v]) for v in cells for r in claims.RECIPES])
     left.set_xlabel("seconds per epoch (mean, 95% t interval)")
     memory = [(v, _values(roots["course"], "recurrent", v, seeds, "workspace_bytes")) for v in cells]
     right.barh([v for v, _ in memory], [np.mean(m) / 2**20 if m else 0 for _, m in memory],
-               color=[colour(config, "recurrent", v) for v in cells])
+               color=[colour[v] for v in cells])
     right.invert_yaxis()
     right.set_xlabel("MiB of forward cache and backward buffers per training batch")
     fig.tight_layout()
