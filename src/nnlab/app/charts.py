@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nnlab import tasks
 from nnlab.colours import scale
 
 MAX_POINTS = 500      # per curve: a longer history is drawn every k-th epoch (and its last)
@@ -98,27 +99,24 @@ def thin(frame):
     return frame.iloc[sorted(set(range(0, len(frame), k)) | {len(frame) - 1})], k
 
 
+def curve(frame, column, variant, split):
+    """One column of a history as a long frame: its value and 95% band (low, high) within the column's range
+    (tasks.history_bounds, the range the workflow clips history_mean.csv to; this keeps older files honest)."""
+    lower, upper = tasks.history_bounds(column)
+    low, high = (pd.to_numeric(frame[f"{column}_{end}"], errors="coerce").clip(lower, upper)
+                 if f"{column}_{end}" in frame.columns else np.nan for end in ("low", "high"))
+    return pd.DataFrame({"epoch": frame["epoch"], "value": frame[column], "low": low, "high": high,
+                         "variant": variant, "split": split, "seeds": frame.get("n", np.nan)})
+
+
 def long_curves(frames, columns):
     """frames {label: history}; columns [(column, label)] -> long frame epoch, value, low, high, variant, split
     (and seeds: the history's n, the runs a mean is taken over, where it has one)."""
-    parts = [pd.DataFrame({"epoch": frame["epoch"], "value": frame[column], "low": frame.get(f"{column}_low", np.nan),
-                           "high": frame.get(f"{column}_high", np.nan), "variant": variant, "split": split,
-                           "seeds": frame.get("n", np.nan)})
+    parts = [curve(frame, column, variant, split)
              for variant, frame in frames.items() for column, split in columns if column in frame.columns]
     if not parts:
         return pd.DataFrame(columns=["epoch", "value", "low", "high", "variant", "split", "seeds"])
     return pd.concat(parts, ignore_index=True).dropna(subset=["value"]).astype({"low": float, "high": float})
-
-
-def clip_bands(data, panel):
-    """Bands clipped to the metric's range: an accuracy's to [0, 1], and any quantity whose values are all
-    >= 0 (losses, norms) at 0; the workflow clips history_mean.csv too, this keeps older files honest."""
-    data = data.copy()
-    if panel.percent:
-        data[["low", "high"]] = data[["low", "high"]].clip(0.0, 1.0)
-    elif (data["value"] >= 0).all():
-        data[["low", "high"]] = data[["low", "high"]].clip(lower=0.0)
-    return data
 
 
 def curves(frames, panel, height=240, colours=None):
@@ -128,7 +126,6 @@ def curves(frames, panel, height=240, colours=None):
     if data.empty:
         st.caption(f"{panel.title}: no values recorded yet.")
         return
-    data = clip_bands(data, panel)
     banded = data["low"].notna().any()
     values = pd.concat([data["value"], data["low"], data["high"]]).dropna()
     scale = alt.Scale(type="log") if panel.log_scale and (values > 0).all() else alt.Scale(zero=False)
