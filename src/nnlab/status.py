@@ -297,12 +297,6 @@ def roots(results, config):
     return out
 
 
-def counts(states):
-    """{state: runs in it} over the runs of `states` (variant states), every state of STATES, and "runs"."""
-    runs = [r for v in states for r in v.runs]
-    return {"runs": len(runs), **{name: sum(r.state == name for r in runs) for name in STATES}}
-
-
 def summary_lines(all_roots):
     """One line per root ("baseline: 27 of 27 runs done", "experiment lr: 4 of 6 runs done · 1 running · 1 failed"),
     then one per task of it: the Overview's counts, as `python -m nnlab.status --summary` prints them."""

@@ -20,11 +20,6 @@ def any_running(roots):
     return any(v.state == "running" for root in roots for v in root.states)
 
 
-def all_states(config):
-    """{task: (states, message)} of the baseline."""
-    return all_roots(config)[0].tasks
-
-
 def task_link(name):
     """A link to the task's page (the page app.py registered), or nothing when there is none (a page run alone)."""
     pages = st.session_state.get(ui.PAGES_KEY, {})
