@@ -69,15 +69,16 @@ def intervals(data, metric, caption=None, zero=False, colours=None, height=None)
                alt.Tooltip("high:Q", format=number), "interval"]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
     x_scale = alt.Scale(domain=[low, high], nice=False, zero=False)
-    colour = (alt.Color("variant:N", scale=colour_scale(colours, names), legend=None) if colours
+    hues = colour_scale(colours, names) if colours else None
+    colour = (alt.Color("variant:N", scale=hues, legend=None) if colours
               else alt.value("#4c78a8"))
     rule = base.mark_rule(strokeWidth=2, clip=True).encode(
         x=alt.X("low:Q", scale=x_scale, title=x_title, axis=axis), x2="high:Q", color=colour)
     if zero:
-        fill = alt.condition("datum.real", alt.Fill("variant:N", scale=colour_scale(colours, names), legend=None)
+        fill = alt.condition("datum.real", alt.Fill("variant:N", scale=hues, legend=None)
                              if colours else alt.value("#4c78a8"), alt.value("white"))
         point = base.mark_point(filled=True, size=70, opacity=1, strokeWidth=2, clip=True).encode(
-            x="value:Q", fill=fill, stroke=alt.Stroke("variant:N", scale=colour_scale(colours, names), legend=None)
+            x="value:Q", fill=fill, stroke=alt.Stroke("variant:N", scale=hues, legend=None)
             if colours else alt.value("#4c78a8"))
     else:
         point = base.mark_point(filled=True, size=70, opacity=1, clip=True).encode(x="value:Q", color=colour)
