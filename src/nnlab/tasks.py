@@ -66,18 +66,18 @@ class Panel:
     percent: bool = False   # shares in [0, 1] (accuracies), shown in percent as everywhere else
 
 
-# The range of a history.csv column, by how its name ends (the one place that maps history columns to
-# metric kinds): accuracies are shares in [0, 1]; losses, cross-entropies, norms, perplexities and
-# seconds are >= 0. replicates.mean_history clips each column's band to it.
-HISTORY_BOUNDS = ((("accuracy",), (0.0, 1.0)),
-                  (("loss", "cross_entropy", "norm", "perplexity", "seconds"), (0.0, None)))
+# The kind of a history.csv column, by how its name ends (the one place that maps history columns to
+# metric kinds; the range is the kind's, Metric.bounds): accuracies are shares in [0, 1]; losses,
+# cross-entropies, norms, perplexities and seconds are >= 0. replicates.mean_history clips each band to it.
+HISTORY_KINDS = ((("accuracy",), "accuracy"),
+                 (("loss", "cross_entropy", "norm", "perplexity", "seconds"), "loss"))
 
 
 def history_bounds(column):
     """(low, high) that every value of a history.csv column lies in (None: unbounded on that side)."""
-    for endings, bounds in HISTORY_BOUNDS:
+    for endings, kind in HISTORY_KINDS:
         if column.endswith(endings):
-            return bounds
+            return Metric(column, column, kind).bounds
     return (None, None)
 
 
