@@ -495,7 +495,7 @@ def answer(task, row):
                      f"seed-to-seed noise, so there is no p-value (are some runs copies of each other?)")
     elif row["seeds"] >= stats.MIN_SEEDS:
         head, span = said_difference(metric, row["a"], row["b"], row["difference"], row["low"], row["high"],
-                                     bool(row.get("clipped", False)), level="level with")
+                                     bool(row.get("clipped", False)))
         parts.append(f"{head} ({span}, {p_text(row['p'])}, {row['seeds']} seeds): "
                      + ("a real difference" if row["real"] else "not distinguishable")
                      + f" ({p_text(row['p_holm'], 'Holm-adjusted p')})")
