@@ -25,6 +25,12 @@ def palette(config, task, variants):
     return colours.task_colours(config, task, variants)
 
 
+def _titled(fig, text):
+    """The figure's title above its panels (tight_layout alone lets it overlap the panels' own titles)."""
+    fig.suptitle(text, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+
+
 def _none(ax, text="not run yet"):
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="grey")
     ax.set_xticks([])
@@ -56,8 +62,7 @@ def features(roots, seeds, path, config=None):
         ax.imshow(tile(feature_images(W1)), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(f"{title}\n{variant} ({LABELS[recipe]})", fontsize=9)
         ax.set_axis_off()
-    fig.suptitle("Input weights of each hidden unit (first seed)", fontsize=10)
-    fig.tight_layout()
+    _titled(fig, "Input weights of each hidden unit (first seed)")
     save_figure(path, fig)
 
 
@@ -88,8 +93,7 @@ def roughness(roots, seeds, path, config=None):
         ax.set_title(LABELS[recipe], fontsize=10)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("feature roughness (1: white noise)")
-    fig.suptitle("Roughness of the hidden units' weight images (mean over seeds, 95% t band)", fontsize=10)
-    fig.tight_layout()
+    _titled(fig, "Roughness of the hidden units' weight images (mean over seeds, 95% t band)")
     save_figure(path, fig)
 
 
@@ -157,9 +161,8 @@ def lm_curves(roots, seeds, path, config=None):
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.legend(fontsize=7)
-    fig.suptitle("Language model per epoch (mean over seeds, 95% t band, up to the epoch every seed reached; solid: "
-                 "the report's recipe)", fontsize=10)
-    fig.tight_layout()
+    _titled(fig, "Language model per epoch (mean over seeds, 95% t band, up to the epoch every seed reached; solid: "
+                 "the report's recipe)")
     save_figure(path, fig)
 
 
@@ -256,8 +259,7 @@ def grad_steps(roots, seeds, path, config=None):
         ax.set_xlabel("time step t")
     for ax in axes[:, 0]:
         ax.set_ylabel("mean ||dL/dh_t|| over 32 windows")
-    fig.suptitle("How far back the loss reaches: the per-step gradient norm of full BPTT", fontsize=10)
-    fig.tight_layout()
+    _titled(fig, "How far back the loss reaches: the per-step gradient norm of full BPTT")
     save_figure(path, fig)
 
 
