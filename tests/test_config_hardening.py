@@ -350,7 +350,7 @@ def test_python_m_nnlab_config_names_line_and_column_of_a_configfile(tmp_path):
     assert proc.stderr.splitlines() == [
         f"error: {bad}, line {line}, column 12: expected valid YAML (mapping values are not allowed here)",
         f"error: {unknown}: unknown key 'learning_rat': expected one of autoencoder, data, data_dir, demo, "
-        "experiments, language_model, recurrent, replicates, report, resources, seed, threads"], proc.stderr
+        "experiments, language_model, public, recurrent, replicates, report, resources, seed, source, threads"], proc.stderr
 
 
 def test_python_m_nnlab_config_checks_the_experiments_as_the_workflow_does(tmp_path):

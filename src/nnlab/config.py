@@ -11,6 +11,7 @@ import yaml
 from nnlab.errors import ConfigError
 
 DEMO_DATA_DIR = "results/demo"
+PUBLIC_DATA_DIR = "results/public"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 # A configuration holds about 130 values. YAML aliases share one node, so a few lines of
@@ -346,3 +347,22 @@ def main(argv=None):
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def data_source(config):
+    """demo, public or course: the config's `source`, or, left out, course when data_dir names
+    another folder than the demo's, else demo. A choice that contradicts data_dir is refused."""
+    data_dir = str(config.get("data_dir", DEMO_DATA_DIR)).rstrip("/")
+    default = Path(data_dir) == Path(DEMO_DATA_DIR)
+    source = config.get("source") or ("demo" if default else "course")
+    if source == "course" and default:
+        raise ConfigError(f"config: key 'data_dir': expected the folder of the course files when source is "
+                          f"course, found the demo's folder {DEMO_DATA_DIR}")
+    if source in ("demo", "public") and not default:
+        raise ConfigError(f"config: key 'source': expected course (or none) when data_dir names a folder of "
+                          f"course files ({data_dir}), found {source}; the {source} files are built in "
+                          f"{DEMO_DATA_DIR if source == 'demo' else PUBLIC_DATA_DIR}")
+    if source == "public" and not config.get("public"):
+        raise ConfigError("config: key 'public': expected the public sources' settings (as in config.yaml) "
+                          "when source is public, found none")
+    return source

@@ -103,6 +103,17 @@ def save_csv(path, frame, **kwargs):
         frame.to_csv(tmp, index=False, **kwargs)
 
 
+def write_h5(path, arrays):
+    """Write {key: array} to the HDF5 file `path`, atomically (gzip-compressed), as the course
+    files are read (nnlab.data.course)."""
+    import h5py
+
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as h5:
+            for key, value in arrays.items():
+                h5.create_dataset(key, data=value, compression="gzip", compression_opts=4, shuffle=True)
+
+
 def save_figure(path, fig):
     import matplotlib.pyplot as plt
 

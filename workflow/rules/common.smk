@@ -9,7 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from nnlab.config import DEMO_DATA_DIR, validate
+from nnlab.config import DEMO_DATA_DIR, PUBLIC_DATA_DIR, data_source, validate
+from nnlab.data.fetch import default_cache
 from nnlab.errors import ConfigError
 from nnlab import claims as nnlab_claims
 from nnlab import overlays as nnlab_overlays
@@ -38,10 +39,18 @@ if signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
 
 RESULTS = nnlab_tasks.RESULTS
 LOGS = f"{RESULTS}/logs"
-DATA_DIR = str(config["data_dir"]).rstrip("/")
-DEMO = Path(DATA_DIR) == Path(DEMO_DATA_DIR)
+# The data source (docs/data.md): demo and public build the course-schema files in their own folder
+# of results/; course reads them from data_dir. Left out, data_dir set elsewhere means course.
+try:
+    SOURCE = data_source(config)
+except ConfigError as error:
+    sys.exit(f"error: {error}")
+DATA_DIR = {"demo": DEMO_DATA_DIR, "public": PUBLIC_DATA_DIR}.get(SOURCE, str(config["data_dir"]).rstrip("/"))
+DEMO, PUBLIC = SOURCE == "demo", SOURCE == "public"
+PUBLIC_CACHE = str(Path(config["public"]["cache"]).expanduser()) if PUBLIC and config["public"]["cache"] \
+    else str(default_cache())
 
-if not DEMO:
+if SOURCE == "course":
     for _name in ("data1.h5", "data2.h5", "data3.h5"):
         if not (Path(DATA_DIR) / _name).is_file():
             sys.exit(
@@ -395,6 +404,7 @@ def all_outputs():
     and figures (called after every rule is defined)."""
     outputs = [
         f"{RESULTS}/config.yaml",
+        f"{RESULTS}/data/source.json",
         f"{RESULTS}/data/patches_rgb.png",
         f"{RESULTS}/data/patches_normalized.png",
         f"{RESULTS}/data/trigrams.npz",

@@ -52,6 +52,84 @@ if DEMO:
         script:
             "../../scripts/demo_activity.py"
 
+if PUBLIC:
+    # Each downloads its source once into PUBLIC_CACHE (outside results/, shared by every results
+    # folder), checks it, and converts it into the course schema, with a record of where it came from.
+
+    rule public_patches:
+        output:
+            data=f"{DATA_DIR}/data1.h5",
+            record=f"{DATA_DIR}/data1.h5.source.json",
+        params:
+            settings=config["public"]["patches"] if PUBLIC else None,
+            cache=PUBLIC_CACHE,
+            seed=config["seed"],
+        threads: 1
+        priority: DATA_PRIORITY
+        resources:
+            **light_resources(),
+        group: DATA_GROUP
+        log:
+            f"{LOGS}/data/public_patches.log",
+        script:
+            "../../scripts/public_patches.py"
+
+    rule public_trigrams:
+        output:
+            data=f"{DATA_DIR}/data2.h5",
+            record=f"{DATA_DIR}/data2.h5.source.json",
+        params:
+            settings=config["public"]["trigrams"] if PUBLIC else None,
+            cache=PUBLIC_CACHE,
+        threads: 1
+        priority: DATA_PRIORITY
+        resources:
+            **light_resources(),
+        group: DATA_GROUP
+        log:
+            f"{LOGS}/data/public_trigrams.log",
+        script:
+            "../../scripts/public_trigrams.py"
+
+    rule public_activity:
+        output:
+            data=f"{DATA_DIR}/data3.h5",
+            record=f"{DATA_DIR}/data3.h5.source.json",
+            readme=f"{DATA_DIR}/WISDM_readme.txt",
+        params:
+            settings=config["public"]["activity"] if PUBLIC else None,
+            cache=PUBLIC_CACHE,
+            seed=config["seed"],
+        threads: 1
+        priority: DATA_PRIORITY
+        resources:
+            **light_resources(),
+        group: DATA_GROUP
+        log:
+            f"{LOGS}/data/public_activity.log",
+        script:
+            "../../scripts/public_activity.py"
+
+
+rule data_source:
+    input:
+        data=[course_file(name) for name in ("data1", "data2", "data3")],
+        records=[f"{course_file(name)}.source.json" for name in ("data1", "data2", "data3")] if PUBLIC else [],
+    output:
+        f"{RESULTS}/data/source.json",
+    params:
+        source=SOURCE,
+        data_dir=DATA_DIR,
+    threads: 1
+    priority: DATA_PRIORITY
+    resources:
+        **light_resources(),
+    group: DATA_GROUP
+    log:
+        f"{LOGS}/data/data_source.log",
+    script:
+        "../../scripts/data_source.py"
+
 
 rule prepare_patches:
     input:

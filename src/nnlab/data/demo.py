@@ -14,21 +14,17 @@ import collections
 import re
 from dataclasses import dataclass
 
-import h5py
 import numpy as np
 
-from nnlab.io import atomic_path
+from nnlab.io import write_h5
 
 PATCH = 16
-
-
-def _write_h5(path, arrays):
-    """Write {key: array} to the HDF5 file `path`, atomically (gzip-compressed)."""
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as h5:
-            for key, value in arrays.items():
-                h5.create_dataset(key, data=value, compression="gzip",
-                                  compression_opts=4, shuffle=True)
+# What each file is, as the app's Data page names it (results/data/source.json).
+DESCRIPTION = {
+    "data1": "demo: 16x16 patches of matplotlib's sample photograph grace_hopper.jpg",
+    "data2": "demo: 4-grams of the English help text that ships with Python (pydoc_data)",
+    "data3": "demo: simulated tri-axial accelerometer windows of six activities",
+}
 
 
 # --------------------------------------------------------------------------- patches
@@ -46,14 +42,14 @@ def _photo():
     return image.astype(np.float32)
 
 
-def _downsample(image, factor):
+def downsample(image, factor):
     """Average non-overlapping factor x factor blocks: (H, W, 3) -> (H//f, W//f, 3)."""
     h, w = (image.shape[0] // factor) * factor, (image.shape[1] // factor) * factor
     blocks = image[:h, :w].reshape(h // factor, factor, w // factor, factor, 3)
     return blocks.mean(axis=(1, 3))
 
 
-def _cut(rng, image, n):
+def cut_patches(rng, image, n):
     """n random 16x16 patches of a (H, W, 3) image -> (n, 3, 16, 16)."""
     rows = rng.integers(0, image.shape[0] - PATCH + 1, size=n)
     cols = rng.integers(0, image.shape[1] - PATCH + 1, size=n)
@@ -75,8 +71,8 @@ def make_patches(path, n=10240, seed=0, scales=(1, 2, 4)):
     data = np.empty((n, 3, PATCH, PATCH), dtype=np.float32)
     for i, factor in enumerate(scales):
         idx = np.flatnonzero(which == i)
-        data[idx] = _cut(rng, _downsample(photo, factor), idx.size)
-    _write_h5(path, {"data": np.clip(data, 0.0, 1.0)})
+        data[idx] = cut_patches(rng, downsample(photo, factor), idx.size)
+    write_h5(path, {"data": np.clip(data, 0.0, 1.0)})
 
 
 # -------------------------------------------------------------------------- trigrams
@@ -135,7 +131,7 @@ def make_trigrams(path, vocab_size=250, seed=0):
         arrays[f"{split}x"] = part[:, :3]
         arrays[f"{split}d"] = part[:, 3]
     arrays["words"] = np.array([w.encode("utf-8") for w in words], dtype=bytes)
-    _write_h5(path, arrays)
+    write_h5(path, arrays)
 
 
 # -------------------------------------------------------------------------- activity
@@ -296,4 +292,4 @@ def make_activity(path, n_train=3000, n_test=600, T=150, seed=0):
         labels = _balanced_labels(rng, n)
         arrays[f"{prefix}X"] = _windows(rng, labels, traits, T)
         arrays[f"{prefix}Y"] = _one_hot(labels)
-    _write_h5(path, arrays)
+    write_h5(path, arrays)
