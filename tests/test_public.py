@@ -10,6 +10,7 @@ import yaml
 
 import public_data as pdata
 from conftest import TINY, snakemake
+from test_app import run_page, texts
 from nnlab.config import data_source
 from nnlab.data import course, public, wisdm
 from nnlab.data.fetch import Remote, fetch
@@ -305,7 +306,7 @@ def public_config(tmp_path, settings, **extra):
     return path
 
 
-def test_the_workflow_runs_on_public_data_end_to_end(tmp_path, server):
+def test_the_workflow_runs_on_public_data_end_to_end(tmp_path, server, monkeypatch):
     """Download (local server), check, convert, then the whole tiny workflow trains on it; a second
     results folder reuses the cache without the server."""
     settings = pdata.sources(tmp_path / "src", server)
@@ -316,6 +317,14 @@ def test_the_workflow_runs_on_public_data_end_to_end(tmp_path, server):
     assert source["files"]["data3"]["name"] == "WISDM Activity Prediction v1.1"
     assert (results / "summary" / "recurrent.csv").exists() and (results / "summary" / "language_model.csv").exists()
     assert all(n == 1 for n in server.hits.values()) and len(server.hits) == 5
+    at = run_page(results, None, "data", monkeypatch=monkeypatch)       # the Data page names each source
+    assert not at.error and not at.warning
+    shown = texts(at)
+    for name, which in (("data1", "patches"), ("data2", "trigrams"), ("data3", "activity")):
+        for key in ("name", "citation", "licence"):
+            assert public.SOURCES[which][key] in shown, (name, key)
+        assert f"[{public.SOURCES[which]['name']}]({public.SOURCES[which]['homepage']})" in shown
+    assert "2,160 records read, 2,157 kept; dropped: 1 missing values, 1 not a number, 1 zero timestamp" in texts(at)
     server.close()
     snakemake(tmp_path / "w2", "--cores", "2", "--quiet", "rules", "--", "results/data/activity.npz",
               "results/data/trigrams.npz", "results/data/patches.npz", configfile=public_config(tmp_path, settings))

@@ -1,4 +1,6 @@
-"""Data: the preprocessing figures, dataset sizes, class balance and vocabulary."""
+"""Data: where the files came from, the preprocessing figures, dataset sizes, class balance and vocabulary."""
+import re
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -15,6 +17,50 @@ def arrays(name, keys, optional=()):
     """The arrays `keys` of data/<name> (nothing else is read), or None after showing why not."""
     loaded = loaders.load_npz(tasks.data_file(ui.results(), name), keys, optional)
     return None if ui.problem(loaded) else loaded.value
+
+
+LINK = re.compile(r"https?://[^\s()<>\[\]]+")
+SOURCE_NAMES = {"demo": "the demo", "public": "the public sources", "course": "the course files"}
+FILE_TASKS = {"data1": "image patches", "data2": "trigrams", "data3": "activity windows"}
+
+
+def source():
+    """Where data1.h5, data2.h5 and data3.h5 came from (results/data/source.json, rule data_source)."""
+    loaded = loaders.load_json(tasks.data_file(ui.results(), "source.json"))
+    if ui.problem(loaded, "the data's source"):
+        return
+    record = loaded.value
+    kind, files = record.get("source"), record.get("files") or {}
+    st.markdown(f"Source: **{SOURCE_NAMES.get(kind, kind)}** (`{record.get('data_dir')}`).")
+    if kind == "demo":
+        st.caption("Seeded files built from data that ships with the dependencies: they exercise every stage, "
+                   "but their numbers are not the course's nor the public data's (`--config source=public`).")
+    if kind != "public":
+        if files:
+            st.dataframe(pd.DataFrame([{"file": f"{name}.h5", "for": FILE_TASKS.get(name, ""), "what": f.get("name")}
+                                       for name, f in files.items()]), hide_index=True, width="stretch")
+        return
+    for column, (name, f) in zip(st.columns(len(files)), files.items()):
+        downloads = f.get("files") or []
+        with column.container(border=True):
+            home = str(f.get("homepage") or "")
+            title = f"[{ui.md(f.get('name'))}]({home})" if LINK.fullmatch(home) else ui.md(f.get("name"))
+            st.markdown(f"**{name}.h5** · {FILE_TASKS.get(name, '')}  \n{title}")
+            st.markdown(f"**Cite:** {ui.md(f.get('citation'))}  \n**Licence:** {ui.md(f.get('licence'))}")
+            hashes = "; ".join(f"`{d.get('url', '').rsplit('/', 1)[-1]}` {d.get('sha256', '')[:12]}…" for d in downloads[:2])
+            more = f" and {len(downloads) - 2} more" if len(downloads) > 2 else ""
+            st.caption(f"Downloaded {len(downloads)} file{'s' if len(downloads) != 1 else ''}, sha256 found: "
+                       f"{hashes}{more}. Checked by {ui.md(downloads[0].get('checked')) if downloads else '-'}.")
+    activity = files.get("data3") or {}
+    if activity:
+        dropped = activity.get("dropped") or {}
+        records = sum((activity.get("records") or {}).values())
+        said = ", ".join(f"{n:,} {reason}" for reason, n in sorted(dropped.items())) or "none"
+        st.caption(f"WISDM: {records:,} records read, {activity.get('kept', 0):,} kept; dropped: {said}. "
+                   f"Windows of {activity.get('steps')} samples of one user doing one activity; the test users "
+                   f"{activity.get('test_users')} are not among the training users (drawn with seed "
+                   f"{activity.get('seed')}). The lab's readme travels with the data: "
+                   f"`{record.get('data_dir')}/WISDM_readme.txt`.")
 
 
 def patches():
@@ -87,6 +133,7 @@ def activity():
 
 
 ui.intro("Data", "The course files after validation and preprocessing (`data/` in the results folder).")
+ui.section("Source", source)
 ui.section("Image patches (experiment 1)", patches)
 ui.section("Trigrams (experiment 2)", trigrams)
 ui.section("Activity windows (experiment 3)", activity)
