@@ -61,7 +61,7 @@ if PUBLIC:
             data=f"{DATA_DIR}/data1.h5",
             record=f"{DATA_DIR}/data1.h5.source.json",
         params:
-            settings=config["public"]["patches"] if PUBLIC else None,
+            settings=config["public"]["patches"],
             cache=PUBLIC_CACHE,
             seed=config["seed"],
         threads: 1
@@ -79,7 +79,7 @@ if PUBLIC:
             data=f"{DATA_DIR}/data2.h5",
             record=f"{DATA_DIR}/data2.h5.source.json",
         params:
-            settings=config["public"]["trigrams"] if PUBLIC else None,
+            settings=config["public"]["trigrams"],
             cache=PUBLIC_CACHE,
         threads: 1
         priority: DATA_PRIORITY
@@ -97,7 +97,7 @@ if PUBLIC:
             record=f"{DATA_DIR}/data3.h5.source.json",
             readme=f"{DATA_DIR}/WISDM_readme.txt",
         params:
-            settings=config["public"]["activity"] if PUBLIC else None,
+            settings=config["public"]["activity"],
             cache=PUBLIC_CACHE,
             seed=config["seed"],
         threads: 1
