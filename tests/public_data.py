@@ -1,12 +1,14 @@
 """Small files in the public sources' real formats, with their quirks, and a local HTTP server that
 serves them (or fails as servers do) on 127.0.0.1: the public-data tests never reach the internet."""
 import contextlib
+import gzip
 import hashlib
 import http.server
 import io
 import socket
 import tarfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -93,8 +95,10 @@ HTML = b"<!DOCTYPE html><html><head><title>Not here</title></head><body>moved</b
 
 class Server:
     """A local HTTP server: files[path] = bytes served with status 200; modes[path] = "html" (200
-    with a web page), "truncated" (the length of the file, half its bytes, then closed) or an
-    HTTP status such as 404. hits[path] counts requests."""
+    with a web page), "truncated" (the length of the file, half its bytes, then closed), "stall"
+    (half its bytes, then 3 s of silence), "unsized" (no Content-Length), "encoded" (gzipped with
+    Content-Encoding: gzip when the client accepts it) or an HTTP status such as 404. hits[path]
+    counts requests."""
 
     def __init__(self):
         self.files, self.modes, self.hits = {}, {}, {}
@@ -114,12 +118,21 @@ class Server:
                     return
                 if mode == "html":
                     body = HTML
+                encoded = mode == "encoded" and "gzip" in self.headers.get("Accept-Encoding", "")
+                if encoded:                              # a server that gzips whatever the client accepts
+                    body = gzip.compress(body)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html" if mode == "html" else "application/octet-stream")
-                self.send_header("Content-Length", str(len(body)))
+                if encoded:
+                    self.send_header("Content-Encoding", "gzip")
+                if mode != "unsized":
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body[: len(body) // 2] if mode == "truncated" else body)
-                if mode == "truncated":
+                self.wfile.write(body[: len(body) // 2] if mode in ("truncated", "stall") else body)
+                if mode == "stall":                      # half the file, then silence
+                    self.wfile.flush()
+                    time.sleep(3)
+                if mode in ("truncated", "unsized"):
                     self.wfile.flush()
                     self.close_connection = True
 

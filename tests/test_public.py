@@ -76,6 +76,23 @@ def test_a_failed_or_wrong_download_is_one_line_and_leaves_no_file(tmp_path, ser
     assert left_in(cache) == []
 
 
+def test_a_server_that_stops_sending_is_given_up_after_the_timeout(tmp_path, server, mat):
+    url = server.add("/lm/data.mat", mat)
+    server.modes["/lm/data.mat"] = "stall"
+    with pytest.raises(DataError) as error:
+        fetch(Remote(url, tmp_path / "data.mat", "mat"), quiet, timeout=1)
+    assert f"cannot download {url}: no data for 1 s;" in one_line(error)
+    assert left_in(tmp_path) == []
+
+
+def test_an_archive_is_asked_for_as_is_not_unpacked_by_the_transfer(tmp_path, server):
+    archive = pdata.wisdm_archive(tmp_path / "w.tar.gz", pdata.wisdm_text()[0])
+    url = server.add("/w.tar.gz", archive)
+    server.modes["/w.tar.gz"] = "encoded"          # would send it gzipped again to a client that accepts gzip
+    fetched = fetch(Remote(url, tmp_path / "cache" / "w.tar.gz", "gzip", pdata.sha256(archive)), quiet)
+    assert fetched.path.read_bytes() == archive.read_bytes()
+
+
 def test_a_size_mismatch_is_caught_before_the_hash(tmp_path, server, mat):
     url = server.add("/lm/data.mat", mat)
     with pytest.raises(DataError) as error:
@@ -124,6 +141,18 @@ def test_a_wrong_file_put_by_hand_is_refused_and_left_for_the_user(tmp_path, mat
     assert "delete it to download it again" in text and placed.exists()
 
 
+def test_a_file_put_by_hand_that_fails_its_content_check_is_named_with_its_path(tmp_path):
+    text, counts = pdata.wisdm_text()
+    placed = pdata.wisdm_archive(tmp_path / "w.tar.gz", text)
+    wrong = dict(counts, Sitting=counts["Sitting"] - 1)
+    with pytest.raises(DataError) as error:
+        fetch(Remote(pdata.refused_url("/w.tar.gz"), placed, "gzip"), quiet,
+              read=lambda f, n: wisdm.read_archive(f, n, wrong))
+    message = one_line(error)
+    assert message.startswith(f"{placed}: WISDM_ar_v1.1/WISDM_ar_v1.1_raw.txt: expected {wrong['Sitting']:,} Sitting records")
+    assert message.endswith("delete it to download it again, or replace it by hand") and placed.exists()
+
+
 def test_a_download_its_reader_refuses_is_not_kept(tmp_path, server):
     text, counts = pdata.wisdm_text()
     url = server.add("/w.tar.gz", pdata.wisdm_archive(tmp_path / "w.tar.gz", text))
@@ -152,6 +181,10 @@ def test_long_downloads_show_progress(tmp_path, server):
     progress = [line for line in lines if line.startswith("downloading big.tar.gz")]
     assert progress and all(" of 3.0 MB (" in line for line in progress)
     assert any(line.startswith("downloaded big.tar.gz: 3.0 MB in ") for line in lines)
+    server.modes["/big.tar.gz"] = "unsized"          # no Content-Length: the size said is the file's
+    lines.clear()
+    fetch(Remote(server.url + "/big.tar.gz", tmp_path / "cache2" / "big.tar.gz", "gzip"), lines.append)
+    assert any(line.startswith("downloaded big.tar.gz: 3.0 MB in ") for line in lines), lines
 
 
 # ------------------------------------------------------------------------------ WISDM
@@ -164,6 +197,31 @@ def test_wisdm_quirks_are_worked_around_and_every_dropped_record_counted(tmp_pat
     assert records.dropped == {"missing values": 1, "not a number": 1, "zero timestamp": 1}
     assert len(records.frame) == sum(counts.values()) - 3       # two-on-a-line and a trailing comma are kept
     assert records.frame["timestamp"].min() > 0 and records.frame["x"].dtype == np.float32
+
+
+def test_wisdm_records_of_an_unknown_activity_are_dropped_and_counted():
+    lines = pdata.wisdm_text(quirks=False)[0].splitlines()
+    lines[5] = lines[5].replace("Walking", "Runing")
+    records = wisdm.read_raw(lines, "raw.txt")
+    assert records.dropped == {"unknown activity": 1}
+    assert records.counts["Walking"] == sum(1 for line in lines if ",Walking," in line)
+
+
+def test_wisdm_windows_break_at_a_dropped_record_and_a_pause():
+    """20 samples per activity, windows of 10: without the breaks each activity's first window would
+    start at its first record."""
+    lines = pdata.wisdm_text(users=1, per_run=20, quirks=False)[0].splitlines()
+    lines[5] = lines[5].replace(",", ",,", 1)              # Walking's 6th record dropped
+    lines[25:] = [",".join(p[:2] + [str(int(p[2]) + 5_000_000_000)] + p[3:])   # 5 s pause before Jogging's 6th
+                  for p in (line.split(",") for line in lines[25:])]
+    frame = wisdm.read_raw(lines, "raw").frame
+    X, activity, _ = wisdm.windows(frame, 10)
+    first = {a: X[list(activity).index(a)][0] for a in ("Walking", "Jogging", "Upstairs")}
+    at = frame.set_index("record")[["x", "y", "z"]]
+    np.testing.assert_array_equal(first["Walking"], at.loc[7])       # after the dropped record
+    np.testing.assert_array_equal(first["Jogging"], at.loc[26])      # after the pause
+    np.testing.assert_array_equal(first["Upstairs"], at.loc[41])     # no break: its first record
+    assert list(activity).count("Walking") == list(activity).count("Jogging") == 1
 
 
 def test_wisdm_text_that_is_not_wisdm_names_the_file_and_first_bad_line():
@@ -200,6 +258,7 @@ def test_test_users_are_drawn_by_seed_and_disjoint():
     users = np.repeat(np.arange(1, 37), 5)
     test = wisdm.split_users(users, 0.2, seed=0)
     assert len(test) == 7 and test == wisdm.split_users(users, 0.2, seed=0) != wisdm.split_users(users, 0.2, seed=1)
+    assert set(test) < set(users.tolist())
     with pytest.raises(DataError):
         wisdm.split_users(np.ones(4), 0.2, seed=0)
 
@@ -258,7 +317,11 @@ def test_conversion_writes_the_course_schema_and_a_record(tmp_path, server):
     activity = course.load_activity(out / "data3.h5")
     assert activity["trX"].shape[1:] == (24, 3) and activity["trY"].shape[1] == 6
     record = json.loads(public.record_path(out / "data3.h5").read_text())
-    assert set(record["test_users"]).isdisjoint(record["train_users"]) and len(record["test_users"]) == 2
+    assert len(record["test_users"]) == 2
+    frame = wisdm.read_raw(pdata.wisdm_text()[0].splitlines(), "raw").frame     # whose samples each window holds
+    owner = {tuple(v): u for v, u in zip(frame[["x", "y", "z"]].to_numpy(), frame["user"])}
+    for key, users in (("tstX", record["test_users"]), ("trX", record["train_users"])):
+        assert {owner[tuple(window[0])] for window in activity[key]} == set(users), key
     assert record["dropped"] == {"missing values": 1, "not a number": 1, "zero timestamp": 1}
     assert sum(record["windows"]["test"].values()) == len(activity["tstY"])
     assert record["citation"].startswith("J. R. Kwapisz") and "no published checksum" in record["files"][0]["checked"]
@@ -293,6 +356,25 @@ def test_the_source_follows_data_dir_unless_named():
                      ({"data_dir": "results/demo", "source": "public"}, "'public'")]:
         with pytest.raises(ConfigError, match=key):
             data_source(bad)
+
+
+def test_the_config_checker_refuses_what_the_workflow_refuses(tmp_path):
+    import subprocess
+    import sys
+
+    config = yaml.safe_load(TINY.read_text())
+    bad = {"course.yaml": dict(config, source="course"),
+           "stray.yaml": dict(config, public=dict(config["public"], patches=dict(
+               config["public"]["patches"], sha256={"nope.png": "a" * 64})))}
+    for name, content in bad.items():
+        (tmp_path / name).write_text(yaml.safe_dump(content))
+    proc = subprocess.run([sys.executable, "-m", "nnlab.config", *(str(tmp_path / n) for n in bad)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        "error: config: key 'data_dir': expected the folder of the course files when source is course, "
+        "found the demo's folder results/demo",
+        "error: config: key 'public.patches.sha256': expected names among public.patches.files, found 'nope.png'"]
 
 
 # ------------------------------------------------------------------- the workflow, end to end
@@ -332,17 +414,38 @@ def test_the_workflow_runs_on_public_data_end_to_end(tmp_path, server, monkeypat
 
 
 def test_the_workflow_says_where_to_put_a_file_that_cannot_be_downloaded(tmp_path, server):
+    """A 404, a wrong checksum and a web page, one per source: one line each, no file left; the files
+    put by hand then work with the server down."""
     settings = pdata.sources(tmp_path / "src", server)
-    server.modes["/lm/data.mat"] = 404
-    proc = snakemake(tmp_path / "w", "--cores", "1", "--quiet", "rules", "--", "results/data/trigrams.npz",
-                     check=False, configfile=public_config(tmp_path, settings))
+    server.modes["/kodak/kodim02.png"] = 404
+    server.modes["/wisdm/WISDM_ar_latest.tar.gz"] = "html"
+    settings["trigrams"]["sha256"] = "f" * 64
+    proc = snakemake(tmp_path / "w", "--cores", "1", "--keep-going", "--quiet", "rules", "--",
+                     "results/data/source.json", check=False, configfile=public_config(tmp_path, settings))
     assert proc.returncode != 0
-    cached = f"{settings['cache']}/data.mat"
-    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("error: cannot download")]
-    assert lines == [f"error: cannot download {settings['trigrams']['url']}: HTTP 404 Not Found; put the file from "
-                     f"{settings['trigrams']['url']} at {cached} by hand and rerun"]
-    assert not (tmp_path / "w" / "results" / "public" / "data2.h5").exists()
-    shutil.copy(tmp_path / "src" / "data.mat", cached)
+    cache = settings["cache"]
+    lines = sorted(line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("error: "))
+    url = {k: settings[k]["url"] for k in ("trigrams", "activity")}
+    url["patches"] = settings["patches"]["url"] + "kodim02.png"
+    assert lines == sorted([
+        f"error: cannot download {url['patches']}: HTTP 404 Not Found; put the file from {url['patches']} at "
+        f"{cache}/patches/kodim02.png by hand and rerun",
+        f"error: downloaded {url['trigrams']}: expected sha256 {'f' * 64}, found {pdata.sha256(tmp_path / 'src' / 'data.mat')} "
+        f"(a different file); nothing was kept; put the file from {url['trigrams']} at {cache}/trigrams/data.mat by hand "
+        "and rerun",
+        f"error: downloaded {url['activity']}: expected a gzip archive, found an HTML page ({len(pdata.HTML):,} bytes); "
+        f"nothing was kept; put the file from {url['activity']} at {cache}/activity/WISDM_ar_latest.tar.gz by hand "
+        "and rerun"]), proc.stderr[-3000:]
+    assert left_in(tmp_path / "w" / "results" / "public") == []
+    assert left_in(tmp_path / "src" / "cache" / "trigrams") == left_in(tmp_path / "src" / "cache" / "activity") == []
+    assert left_in(tmp_path / "src" / "cache" / "patches") == ["kodim01.png"]      # checked, kept
     server.close()
-    snakemake(tmp_path / "w", "--cores", "1", "--quiet", "rules", "--", "results/data/trigrams.npz",
+    settings["trigrams"]["sha256"] = pdata.sha256(tmp_path / "src" / "data.mat")
+    for name, which in (("kodim02.png", "patches"), ("kodim03.png", "patches"), ("data.mat", "trigrams"),
+                        ("WISDM_ar_latest.tar.gz", "activity")):
+        shutil.copy(tmp_path / "src" / name, f"{cache}/{which}/{name}")
+    snakemake(tmp_path / "w", "--cores", "1", "--quiet", "rules", "--", "results/data/source.json",
               configfile=public_config(tmp_path, settings))
+    assert left_in(tmp_path / "w" / "results" / "public") == [
+        "WISDM_readme.txt", "data1.h5", "data1.h5.source.json", "data2.h5", "data2.h5.source.json", "data3.h5",
+        "data3.h5.source.json"]

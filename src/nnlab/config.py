@@ -290,11 +290,35 @@ def validate(config, schema_path, source="config"):
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
+def data_source(config):
+    """demo, public or course: the config's `source`, or, left out, course when data_dir names
+    another folder than the demo's, else demo. A choice that contradicts data_dir is refused."""
+    data_dir = str(config.get("data_dir", DEMO_DATA_DIR)).rstrip("/")
+    default = Path(data_dir) == Path(DEMO_DATA_DIR)
+    source = config.get("source") or ("demo" if default else "course")
+    if source == "course" and default:
+        raise ConfigError(f"config: key 'data_dir': expected the folder of the course files when source is "
+                          f"course, found the demo's folder {DEMO_DATA_DIR}")
+    if source in ("demo", "public") and not default:
+        raise ConfigError(f"config: key 'source': expected course (or none) when data_dir names a folder of "
+                          f"course files ({data_dir}), found {source}; the {source} files are built in "
+                          f"{DEMO_DATA_DIR if source == 'demo' else PUBLIC_DATA_DIR}")
+    if source == "public" and not config.get("public"):
+        raise ConfigError("config: key 'public': expected the public sources' settings (as in config.yaml) "
+                          "when source is public, found none")
+    patches = (config.get("public") or {}).get("patches") or {}
+    stray = sorted(set(patches.get("sha256") or {}) - set(patches.get("files") or []))
+    if stray:
+        raise ConfigError(f"config: key 'public.patches.sha256': expected names among public.patches.files, "
+                          f"found {stray[0]!r}")
+    return source
+
+
 def read(path):
     """The config file at `path` as the workflow reads it: load_yaml, then the schema (when the
     package sits in its repository, beside workflow/), the experiments (nnlab.overlays.expand) and
-    the report's recipe (nnlab.claims), as workflow/rules/common.smk checks them; ConfigError (one
-    line) otherwise."""
+    the report's recipe (nnlab.claims) and the data source (data_source), as workflow/rules/common.smk
+    checks them; ConfigError (one line) otherwise."""
     from nnlab import claims, overlays
 
     config = load_yaml(path)
@@ -306,6 +330,7 @@ def read(path):
 
         overlays.expand(config, validate=check)
         claims.report_experiment({k: v for k, v in config.items() if k != "experiments"}, validate=check)
+    data_source(config)
     return config
 
 
@@ -348,21 +373,3 @@ def main(argv=None):
 if __name__ == "__main__":
     raise SystemExit(main())
 
-
-def data_source(config):
-    """demo, public or course: the config's `source`, or, left out, course when data_dir names
-    another folder than the demo's, else demo. A choice that contradicts data_dir is refused."""
-    data_dir = str(config.get("data_dir", DEMO_DATA_DIR)).rstrip("/")
-    default = Path(data_dir) == Path(DEMO_DATA_DIR)
-    source = config.get("source") or ("demo" if default else "course")
-    if source == "course" and default:
-        raise ConfigError(f"config: key 'data_dir': expected the folder of the course files when source is "
-                          f"course, found the demo's folder {DEMO_DATA_DIR}")
-    if source in ("demo", "public") and not default:
-        raise ConfigError(f"config: key 'source': expected course (or none) when data_dir names a folder of "
-                          f"course files ({data_dir}), found {source}; the {source} files are built in "
-                          f"{DEMO_DATA_DIR if source == 'demo' else PUBLIC_DATA_DIR}")
-    if source == "public" and not config.get("public"):
-        raise ConfigError("config: key 'public': expected the public sources' settings (as in config.yaml) "
-                          "when source is public, found none")
-    return source

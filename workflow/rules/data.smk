@@ -55,6 +55,12 @@ if DEMO:
 if PUBLIC:
     # Each downloads its source once into PUBLIC_CACHE (outside results/, shared by every results
     # folder), checks it, and converts it into the course schema, with a record of where it came from.
+    # Local rules: on a cluster they run where Snakemake runs, since compute nodes often have no network.
+
+    localrules:
+        public_patches,
+        public_trigrams,
+        public_activity,
 
     rule public_patches:
         output:
@@ -68,7 +74,6 @@ if PUBLIC:
         priority: DATA_PRIORITY
         resources:
             **light_resources(),
-        group: DATA_GROUP
         log:
             f"{LOGS}/data/public_patches.log",
         script:
@@ -85,7 +90,6 @@ if PUBLIC:
         priority: DATA_PRIORITY
         resources:
             **light_resources(),
-        group: DATA_GROUP
         log:
             f"{LOGS}/data/public_trigrams.log",
         script:
@@ -104,7 +108,6 @@ if PUBLIC:
         priority: DATA_PRIORITY
         resources:
             **light_resources(),
-        group: DATA_GROUP
         log:
             f"{LOGS}/data/public_activity.log",
         script:
@@ -119,7 +122,6 @@ rule data_source:
         f"{RESULTS}/data/source.json",
     params:
         source=SOURCE,
-        data_dir=DATA_DIR,
     threads: 1
     priority: DATA_PRIORITY
     resources:

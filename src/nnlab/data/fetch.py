@@ -119,12 +119,12 @@ class Progress:
     """pooch's progress-bar protocol (total, update, reset, close), written as log lines: one per
     quarter of a file over a megabyte, or per 10 MB when the server gives no length."""
 
-    def __init__(self, name, log):
-        self.name, self.log = name, log
+    def __init__(self, name, log, file):
+        self.name, self.log, self.file = name, log, file
         self.total, self.done, self.said, self.start = 0, 0, 0, time.monotonic()
 
     def update(self, n):
-        self.done += n
+        self.done += n          # pooch counts whole chunks: close() says the file's true size
         step = self.total / 4 if self.total else 10e6
         if self.total > 1e6 or not self.total:
             if self.done - self.said >= step and (not self.total or self.done < self.total):
@@ -137,7 +137,7 @@ class Progress:
 
     def close(self):
         seconds = time.monotonic() - self.start
-        self._say(f"downloaded {self.name}: {_mb(self.done)} in {seconds:.1f} s")
+        self._say(f"downloaded {self.name}: {_mb(Path(self.file).stat().st_size)} in {seconds:.1f} s")
 
     def _say(self, line):
         if not self.log(line):         # a log file took it: show progress on the terminal too
@@ -160,9 +160,11 @@ def _why(error, timeout):
 
     if isinstance(error, requests.HTTPError) and error.response is not None:
         return f"HTTP {error.response.status_code} {error.response.reason or ''}".strip()
-    if isinstance(error, requests.Timeout):
-        return f"no answer within {timeout} s"
     text = str(error)
+    if isinstance(error, requests.Timeout) or "Read timed out" in text:
+        return f"no data for {timeout} s"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "the server's certificate could not be verified (SSL)"
     if isinstance(error, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in text:
         counts = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected", text)
         of = f" ({int(counts[1]):,} of {int(counts[1]) + int(counts[2]):,} bytes)" if counts else ""
@@ -189,10 +191,12 @@ def _download(remote, tmp, log, timeout):
         if local is not None:
             shutil.copyfile(local, tmp)
         else:
-            progress = Progress(remote.path.name, log)
+            progress = Progress(remote.path.name, log, tmp)
             if urlparse(remote.url).scheme in ("http", "https"):
-                downloader = pooch.HTTPDownloader(progressbar=progress, chunk_size=CHUNK, timeout=timeout)
-            else:                       # ftp, sftp, doi: pooch's own downloader for the scheme
+                # identity: a .tar.gz sent with Content-Encoding: gzip would otherwise be unpacked by requests
+                downloader = pooch.HTTPDownloader(progressbar=progress, chunk_size=CHUNK, timeout=timeout,
+                                                  headers={"Accept-Encoding": "identity"})
+            else:                       # ftp: pooch's own downloader
                 downloader = choose_downloader(remote.url, progressbar=progress)
             downloader(remote.url, str(tmp), None)
     except NnlabError:
@@ -219,7 +223,14 @@ def fetch(remote, log, read=None, timeout=TIMEOUT):
             raise DataError(f"{path}: {problem}: not the file of {remote.url}; "
                             f"delete it to download it again, or replace it by hand")
         log(f"using {path} (sha256 {found}): downloaded before, or put there by hand")
-        return Fetched(path, found, read(path, path.name) if read else None)
+        try:
+            value = read(path, str(path)) if read else None
+        except DataError as error:
+            problem = str(error)
+        if problem:
+            raise DataError(f"{problem}: not the file of {remote.url}; delete it to download it again, "
+                            f"or replace it by hand")
+        return Fetched(path, found, value)
     log(f"downloading {remote.url} to {path}")
     with atomic_path(path, suffix=".part") as tmp:
         _download(remote, tmp, log, timeout)

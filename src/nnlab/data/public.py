@@ -13,6 +13,7 @@ SOURCES holds what the config does not: citation, licence and homepage.
 """
 import json
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -55,10 +56,11 @@ def record_path(h5_path):
     return Path(f"{h5_path}.source.json")
 
 
-def _remote(cache, url, kind, sha256=None, size=None):
-    """A file of `url`, cached as `cache`/<its last path component>."""
-    name = url.rstrip("/").rsplit("/", 1)[-1]
-    return Remote(url=url, path=Path(cache).expanduser() / name, kind=kind, sha256=sha256, size=size)
+def _remote(cache, which, url, kind, sha256=None, size=None):
+    """A file of `url` for the source `which`, cached as `cache`/<which>/<the last part of the
+    URL's path> (its query left out)."""
+    name = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1] if "://" in url else Path(url).name
+    return Remote(url=url, path=Path(cache).expanduser() / which / name, kind=kind, sha256=sha256, size=size)
 
 
 def _record(h5_path, which, files, **details):
@@ -98,7 +100,7 @@ def make_patches(path, settings, cache, seed, log):
     images, files = [], []
     for name in settings["files"]:
         sha256 = (settings.get("sha256") or {}).get(name)
-        fetched = fetch(_remote(cache, base + name, "png", sha256), log, read=read_image)
+        fetched = fetch(_remote(cache, "patches", base + name, "png", sha256), log, read=read_image)
         images.append(fetched.value)
         files.append(_file(fetched, base + name, "sha256" if sha256 else
                            "decodes as an RGB image (no published checksum; the hash found is recorded)"))
@@ -154,10 +156,11 @@ def read_fourgrams(file, name):
     grams = {}
     for split, key in SPLITS.items():
         a = np.asarray(data[key])
+        a = a.reshape(1, 4) if a.shape == (4,) else a      # one 4-gram, squeezed by loadmat
         if a.ndim != 2 or 4 not in a.shape or a.dtype.kind not in "iuf":
             raise DataError(f"{name}: key 'data.{key}': expected a numeric matrix 4 x n (or n x 4), "
                             f"found {a.dtype} of shape {a.shape}")
-        a = a.T if a.shape[0] == 4 and a.shape[1] != 4 else a
+        a = a.T if a.shape[0] == 4 else a                  # 4 x n, the course's layout (4 x 4 read as it too)
         if (a != np.round(a)).any() or a.min() < 1 or a.max() > len(words):
             raise DataError(f"{name}: key 'data.{key}': expected word indices in 1..{len(words)} "
                             f"(len(vocab)), found values from {a.min():g} to {a.max():g}")
@@ -167,7 +170,7 @@ def read_fourgrams(file, name):
 
 def make_trigrams(path, settings, cache, log):
     """data2.h5 from data.mat: its vocabulary and its train / validation / test 4-grams as published."""
-    fetched = fetch(_remote(cache, settings["url"], "mat", settings.get("sha256"), settings.get("size")),
+    fetched = fetch(_remote(cache, "trigrams", settings["url"], "mat", settings.get("sha256"), settings.get("size")),
                     log, read=read_fourgrams)
     words, grams = fetched.value
     dtype = np.uint8 if len(words) <= 255 else np.uint16
@@ -194,7 +197,7 @@ def make_activity(path, settings, cache, seed, log):
     (m/s^2, as recorded), the users of a seeded settings['test_users'] share held out for test;
     the six classes in the course's order. The lab's readme.txt is written beside it."""
     counts = settings.get("counts")
-    fetched = fetch(_remote(cache, settings["url"], "gzip", settings.get("sha256"), settings.get("size")),
+    fetched = fetch(_remote(cache, "activity", settings["url"], "gzip", settings.get("sha256"), settings.get("size")),
                     log, read=lambda file, name: wisdm.read_archive(file, name, counts))
     records = fetched.value
     dropped = ", ".join(f"{n:,} {reason}" for reason, n in sorted(records.dropped.items())) or "none"
