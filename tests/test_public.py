@@ -11,6 +11,7 @@ import yaml
 import public_data as pdata
 from conftest import TINY, snakemake
 from test_app import run_page, texts
+from nnlab import status
 from nnlab.config import data_source
 from nnlab.data import course, public, wisdm
 from nnlab.data.fetch import Remote, fetch
@@ -377,6 +378,13 @@ def test_the_config_checker_refuses_what_the_workflow_refuses(tmp_path):
         "error: config: key 'public.patches.sha256': expected names among public.patches.files, found 'nope.png'"]
 
 
+def test_the_data_a_results_folder_came_from_is_said_in_a_line():
+    assert status.data_sentence({"source": "course", "data_dir": "/srv/course"}) == "data: the course files in /srv/course"
+    assert status.data_sentence({"source": "demo", "data_dir": "results/demo"}).endswith(
+        "(not the course's numbers) in results/demo")
+    assert status.data_sentence({"source": "elsewhere"}) is status.data_sentence(None) is None
+
+
 # ------------------------------------------------------------------- the workflow, end to end
 
 
@@ -388,7 +396,7 @@ def public_config(tmp_path, settings, **extra):
     return path
 
 
-def test_the_workflow_runs_on_public_data_end_to_end(tmp_path, server, monkeypatch):
+def test_the_workflow_runs_on_public_data_end_to_end(tmp_path, server, monkeypatch, capsys):
     """Download (local server), check, convert, then the whole tiny workflow trains on it; a second
     results folder reuses the cache without the server."""
     settings = pdata.sources(tmp_path / "src", server)
@@ -407,6 +415,11 @@ def test_the_workflow_runs_on_public_data_end_to_end(tmp_path, server, monkeypat
             assert public.SOURCES[which][key] in shown, (name, key)
         assert f"[{public.SOURCES[which]['name']}]({public.SOURCES[which]['homepage']})" in shown
     assert "2,160 records read, 2,157 kept; dropped: 1 missing values, 1 not a number, 1 zero timestamp" in texts(at)
+    said = "the public sources (the Kodak photographs, the 2012 course's 4-grams, WISDM v1.1) in results/public"
+    overview = run_page(results, None, None, monkeypatch=monkeypatch)     # the Overview says which data
+    assert f"Data: {said} (the Data page says more)." in texts(overview, ("caption",))
+    assert status.main([str(results), "--summary"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"data: {said}"
     server.close()
     snakemake(tmp_path / "w2", "--cores", "2", "--quiet", "rules", "--", "results/data/activity.npz",
               "results/data/trigrams.npz", "results/data/patches.npz", configfile=public_config(tmp_path, settings))

@@ -1,6 +1,7 @@
 """The state of each run and variant of a results folder, as the app's Overview and `python -m nnlab.status`
 show it; the states are docs/app.md's."""
 import functools
+import json
 import os
 import sys
 import time
@@ -297,6 +298,30 @@ def roots(results, config):
     return out
 
 
+DATA_SOURCES = {
+    "demo": "the demo files, built from data that ships with the dependencies (not the course's numbers)",
+    "public": "the public sources (the Kodak photographs, the 2012 course's 4-grams, WISDM v1.1)",
+    "course": "the course files",
+}
+
+
+def data_sentence(record):
+    """Which data a results folder was made from, in a line, from its data/source.json (a dict); None
+    when the record says nothing usable."""
+    if not isinstance(record, dict) or record.get("source") not in DATA_SOURCES:
+        return None
+    return f"data: {DATA_SOURCES[record['source']]} in {record.get('data_dir')}"
+
+
+def data_line(results):
+    """data_sentence of results/data/source.json, or None when it is missing or unreadable."""
+    try:
+        record = json.loads(Path(tasks.data_file(results, "source.json")).read_text())
+    except (OSError, ValueError):
+        return None
+    return data_sentence(record)
+
+
 def summary_lines(all_roots):
     """One line per root ("baseline: 27 of 27 runs done", "experiment lr: 4 of 6 runs done · 1 running · 1 failed"),
     then one per task of it: the Overview's counts, as `python -m nnlab.status --summary` prints them."""
@@ -412,7 +437,7 @@ def main(argv=None):
     all_roots = roots(results, config)
     failed = any(v.state == "failed" for root in all_roots for v in root.states)
     if args.summary:
-        print("\n".join(summary_lines(all_roots)))
+        print("\n".join(filter(None, [data_line(results), *summary_lines(all_roots)])))
         for name, task in tasks.TASKS.items():
             if text := best_text(name, rows := _key_rows(results, name)):
                 print(f"{task.title}: " + "; ".join(filter(None, [text, runner_up_text(

@@ -164,6 +164,8 @@ if config_message:
     st.warning(f"Config: {ui.md(config_message)}. Variants are listed from the results folder only.",
                icon=":material/settings_alert:")
 st.header("At a glance")
+if sentence := status.data_sentence(loaders.load_json(tasks.data_file(ui.results(), "source.json")).value):
+    st.caption(ui.md(sentence[0].upper() + sentence[1:]) + " (the Data page says more).")
 for column, name in zip(st.columns(len(tasks.TASKS)), tasks.TASKS):
     with column, ui.guard(f"The {tasks.TASKS[name].title.lower()} summary"):
         glance(name)
