@@ -124,6 +124,26 @@ def test_a_refused_connection_names_the_url_and_the_path_to_put_the_file_by_hand
     assert left_in(tmp_path) == []
 
 
+def test_images_that_cannot_be_downloaded_are_all_named_at_once(tmp_path, server):
+    """Offline, the patches' error lists every image still missing (not one per rerun); with
+    one left, it is the single file's line."""
+    settings = pdata.sources(tmp_path / "src", server)
+    cache = tmp_path / "src" / "cache" / "patches"
+    cache.mkdir(parents=True)
+    shutil.copy(tmp_path / "src" / "kodim02.png", cache)
+    server.close()
+    base = settings["patches"]["url"]
+    with pytest.raises(DataError) as error:
+        public.make_patches(tmp_path / "data1.h5", settings["patches"], settings["cache"], 0, quiet)
+    assert one_line(error) == (f"cannot download {base}kodim01.png: Connection refused; put the 2 missing files "
+                               f"(kodim01.png, kodim03.png) from {base} in {cache} by hand and rerun")
+    shutil.copy(tmp_path / "src" / "kodim01.png", cache)
+    with pytest.raises(DataError) as error:
+        public.make_patches(tmp_path / "data1.h5", settings["patches"], settings["cache"], 0, quiet)
+    assert one_line(error).endswith(f"put the file from {base}kodim03.png at {cache / 'kodim03.png'} by hand and rerun")
+    assert left_in(cache) == ["kodim01.png", "kodim02.png"] and left_in(tmp_path) == ["src"]
+
+
 def test_a_file_put_by_hand_is_used_with_the_server_down(tmp_path, mat):
     (tmp_path / "cache").mkdir()
     shutil.copy(mat, tmp_path / "cache" / "data.mat")
@@ -441,8 +461,8 @@ def test_the_workflow_says_where_to_put_a_file_that_cannot_be_downloaded(tmp_pat
     url = {k: settings[k]["url"] for k in ("trigrams", "activity")}
     url["patches"] = settings["patches"]["url"] + "kodim02.png"
     assert lines == sorted([
-        f"error: cannot download {url['patches']}: HTTP 404 Not Found; put the file from {url['patches']} at "
-        f"{cache}/patches/kodim02.png by hand and rerun",
+        f"error: cannot download {url['patches']}: HTTP 404 Not Found; put the 2 missing files (kodim02.png, "
+        f"kodim03.png) from {settings['patches']['url']} in {cache}/patches by hand and rerun",
         f"error: downloaded {url['trigrams']}: expected sha256 {'f' * 64}, found {pdata.sha256(tmp_path / 'src' / 'data.mat')} "
         f"(a different file); nothing was kept; put the file from {url['trigrams']} at {cache}/trigrams/data.mat by hand "
         "and rerun",

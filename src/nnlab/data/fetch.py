@@ -75,6 +75,14 @@ def by_hand(remote):
     return f"put the file from {remote.url} at {remote.path} by hand and rerun"
 
 
+class DownloadError(DataError):
+    """The file of `remote` could not be downloaded (`problem`, in a few words); nothing was kept."""
+
+    def __init__(self, remote, problem):
+        super().__init__(f"cannot download {remote.url}: {problem}; {by_hand(remote)}")
+        self.remote, self.problem = remote, problem
+
+
 def _sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -206,7 +214,7 @@ def _download(remote, tmp, log, timeout):
     else:
         problem = None
     if problem:
-        raise DataError(f"cannot download {remote.url}: {problem}; {by_hand(remote)}")
+        raise DownloadError(remote, problem)
 
 
 def fetch(remote, log, read=None, timeout=TIMEOUT):
