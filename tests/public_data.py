@@ -20,7 +20,8 @@ README = "Readme file for a small stand-in of WISDM's activity prediction datase
 def wisdm_text(users=6, per_run=60, seed=0, quirks=True):
     """(raw text, records per activity) of a WISDM_ar_v1.1_raw.txt stand-in: every user does every
     activity for `per_run` samples at 20 Hz. With `quirks`: two records on one line, a trailing
-    comma, a missing value, a zero timestamp, a value that is not a number, blank lines."""
+    comma, a missing value, a zero timestamp, a value that is not a number, a blank line, two
+    readings repeating their predecessor's timestamp, spaces after commas."""
     rng = np.random.default_rng(seed)
     records, counts = [], dict.fromkeys(ACTIVITIES, 0)
     stamp = 1_000_000_000
@@ -42,6 +43,12 @@ def wisdm_text(users=6, per_run=60, seed=0, quirks=True):
         parts = records[40][0].split(",")
         records[40] = [",".join(parts[:3] + ["1.2.3"] + parts[4:])]  # not a number
         records[50].append("")                               # a blank line
+        records[60].append(records[60][0])                  # a reading repeated, as it is
+        parts = records[70][0].split(",")
+        records[70].append(",".join(parts[:3] + ["7.5"] + parts[4:]))   # another reading at the same time
+        for i in (60, 70):
+            counts[records[i][0].split(",")[1]] += 1
+        records[80] = [", ".join(records[80][0].split(","))]   # spaces after the commas
     text = "\n".join(line for lines in records for line in (lines or [])) + "\n"
     return text, counts
 

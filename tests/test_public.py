@@ -215,9 +215,11 @@ def test_wisdm_quirks_are_worked_around_and_every_dropped_record_counted(tmp_pat
     text, counts = pdata.wisdm_text()
     records = wisdm.read_raw(text.splitlines(), "raw.txt", counts)
     assert records.counts == counts
-    assert records.dropped == {"missing values": 1, "not a number": 1, "zero timestamp": 1}
-    assert len(records.frame) == sum(counts.values()) - 3       # two-on-a-line and a trailing comma are kept
+    assert records.dropped == {"missing values": 1, "not a number": 1, "zero timestamp": 1, "repeated timestamp": 2}
+    assert len(records.frame) == sum(counts.values()) - 5       # two-on-a-line, a trailing comma, spaces are kept
     assert records.frame["timestamp"].min() > 0 and records.frame["x"].dtype == np.float32
+    assert records.frame["timestamp"].is_unique and records.frame["x"].max() < 7.5   # the first reading kept
+    assert records.frame["gap"].sum() == 3                      # after each unreadable record, not after a repeat
 
 
 def test_wisdm_records_of_an_unknown_activity_are_dropped_and_counted():
@@ -235,13 +237,14 @@ def test_wisdm_windows_break_at_a_dropped_record_and_a_pause():
     lines[5] = lines[5].replace(",", ",,", 1)              # Walking's 6th record dropped
     lines[25:] = [",".join(p[:2] + [str(int(p[2]) + 5_000_000_000)] + p[3:])   # 5 s pause before Jogging's 6th
                   for p in (line.split(",") for line in lines[25:])]
+    lines.insert(43, lines[42])                                 # Upstairs' 3rd reading repeated: record 44
     frame = wisdm.read_raw(lines, "raw").frame
     X, activity, _ = wisdm.windows(frame, 10)
-    first = {a: X[list(activity).index(a)][0] for a in ("Walking", "Jogging", "Upstairs")}
+    first = {a: X[list(activity).index(a)] for a in ("Walking", "Jogging", "Upstairs")}
     at = frame.set_index("record")[["x", "y", "z"]]
-    np.testing.assert_array_equal(first["Walking"], at.loc[7])       # after the dropped record
-    np.testing.assert_array_equal(first["Jogging"], at.loc[26])      # after the pause
-    np.testing.assert_array_equal(first["Upstairs"], at.loc[41])     # no break: its first record
+    np.testing.assert_array_equal(first["Walking"][0], at.loc[7])       # after the dropped record
+    np.testing.assert_array_equal(first["Jogging"][0], at.loc[26])      # after the pause
+    np.testing.assert_array_equal(first["Upstairs"], at.loc[[41, 42, 43] + list(range(45, 52))])  # no break, no repeat
     assert list(activity).count("Walking") == list(activity).count("Jogging") == 1
 
 
@@ -343,7 +346,7 @@ def test_conversion_writes_the_course_schema_and_a_record(tmp_path, server):
     owner = {tuple(v): u for v, u in zip(frame[["x", "y", "z"]].to_numpy(), frame["user"])}
     for key, users in (("tstX", record["test_users"]), ("trX", record["train_users"])):
         assert {owner[tuple(window[0])] for window in activity[key]} == set(users), key
-    assert record["dropped"] == {"missing values": 1, "not a number": 1, "zero timestamp": 1}
+    assert record["dropped"] == {"missing values": 1, "not a number": 1, "zero timestamp": 1, "repeated timestamp": 2}
     assert sum(record["windows"]["test"].values()) == len(activity["tstY"])
     assert record["citation"].startswith("J. R. Kwapisz") and "no published checksum" in record["files"][0]["checked"]
     assert public.readme_path(out / "data3.h5").read_text() == pdata.README
@@ -434,7 +437,8 @@ def test_the_workflow_runs_on_public_data_end_to_end(tmp_path, server, monkeypat
         for key in ("name", "citation", "licence"):
             assert public.SOURCES[which][key] in shown, (name, key)
         assert f"[{public.SOURCES[which]['name']}]({public.SOURCES[which]['homepage']})" in shown
-    assert "2,160 records read, 2,157 kept; dropped: 1 missing values, 1 not a number, 1 zero timestamp" in texts(at)
+    assert ("2,162 records read, 2,157 kept; dropped: 1 missing values, 1 not a number, 2 repeated timestamp, "
+            "1 zero timestamp") in texts(at)
     said = "the public sources (the Kodak photographs, the 2012 course's 4-grams, WISDM v1.1) in results/public"
     overview = run_page(results, None, None, monkeypatch=monkeypatch)     # the Overview says which data
     assert f"Data: {said} (the Data page says more)." in texts(overview, ("caption",))

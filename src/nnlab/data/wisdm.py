@@ -14,12 +14,15 @@ Its known quirks, worked around and counted, never silently:
     missing or empty values        the record is dropped ("missing values")
     values that are not numbers    dropped ("not a number")
     timestamp 0                    dropped ("zero timestamp")
+    the timestamp of the record    dropped ("repeated timestamp"): the first reading at a
+    before it, repeated            time is kept; no break in a window, unlike the others
 
 A record whose activity is not one of the six is dropped too ("unknown activity"). The
 published counts are of records per activity (1,098,207 in all); they are checked against
 every record that names its activity, whatever its values, and a mismatch means the file is
 not the one published. A file of which more than MAX_DROPPED of the records are dropped is
-no WISDM text: one line names the file, the first bad line and what it holds.
+no WISDM text: one line names the file, the first bad line and what it holds (repeated
+timestamps are readable records and do not count towards it).
 """
 import array
 import io
@@ -38,12 +41,14 @@ README = "readme.txt"
 MAX_DROPPED = 0.01
 MAX_GAP = 20                       # sampling steps (1 s at 20 Hz): a longer pause breaks a window
 MAX_MEMBER_BYTES = 200 * 2**20     # the raw text is 49 MB: an archive claiming more is refused
+REPEATED = "repeated timestamp"
 
 
 @dataclass
 class Records:
     frame: pd.DataFrame                       # kept records in file order: record (its number among all
-                                              # records, from 1), user, activity, timestamp, x, y, z
+                                              # records, from 1), user, activity, timestamp, x, y, z, and
+                                              # gap (an unreadable record came just before it)
     counts: dict                              # records per activity, dropped ones included
     dropped: dict = field(default_factory=dict)   # reason -> records dropped
     readme: str = ""                          # the lab's readme.txt, to travel with the data
@@ -81,11 +86,12 @@ def read_raw(lines, name, counts=None):
     published records per activity to check, or None. The kept records are gathered column by
     column in typed arrays (a 1.1 M-record file as Python tuples took 860 MB)."""
     columns = {"record": array.array("q"), "user": array.array("q"), "activity": array.array("b"),
-               "timestamp": array.array("q"), "x": array.array("f"), "y": array.array("f"), "z": array.array("f")}
+               "timestamp": array.array("q"), "x": array.array("f"), "y": array.array("f"), "z": array.array("f"),
+               "gap": array.array("b")}
     code = {a: i for i, a in enumerate(ACTIVITIES)}
     found = dict.fromkeys(ACTIVITIES, 0)
     dropped, first = {}, None
-    total = 0
+    total, last, gap = 0, None, 0
     for number, line in enumerate(lines, 1):
         for entry in line.split(";"):
             if not entry.strip():
@@ -94,15 +100,19 @@ def read_raw(lines, name, counts=None):
             parsed, reason = _parse(entry)
             if reason is None:
                 user, activity, stamp, x, y, z = parsed
-                for key, value in zip(columns, (total, user, code[activity], stamp, x, y, z)):
-                    columns[key].append(value)
                 found[activity] += 1
+                if (user, activity, stamp) == last:
+                    dropped[REPEATED] = dropped.get(REPEATED, 0) + 1
+                    continue
+                for key, value in zip(columns, (total, user, code[activity], stamp, x, y, z, gap)):
+                    columns[key].append(value)
+                last, gap = (user, activity, stamp), 0
                 continue
             if parsed is not None:
                 found[parsed] += 1
             dropped[reason] = dropped.get(reason, 0) + 1
-            first = first or (number, entry)
-    bad = sum(dropped.values())
+            first, gap = first or (number, entry), 1
+    bad = sum(n for reason, n in dropped.items() if reason != REPEATED)
     if not total:
         raise DataError(f"{name}: expected records user,activity,timestamp,x,y,z; found none")
     if bad > MAX_DROPPED * total:
@@ -114,6 +124,7 @@ def read_raw(lines, name, counts=None):
         _check_counts(found, counts, name)
     frame = pd.DataFrame({key: np.frombuffer(values, dtype=values.typecode) for key, values in columns.items()})
     frame["activity"] = pd.Categorical.from_codes(frame["activity"], ACTIVITIES)
+    frame["gap"] = frame["gap"].astype(bool)
     return Records(frame, found, dropped)
 
 
@@ -158,16 +169,17 @@ def windows(frame, steps, stride=None):
     """Non-overlapping (or `stride`-apart) windows of `steps` consecutive samples of one user
     doing one activity, in file order; a remainder shorter than `steps` is left out.
 
-    A window never spans a break: a change of user or activity, a dropped record, a timestamp
-    going backwards, or a gap of more than MAX_GAP typical sampling steps (the median step).
+    A window never spans a break: a change of user or activity, an unreadable record (a
+    repeated timestamp is no break), a timestamp going backwards, or a gap of more than MAX_GAP
+    typical sampling steps (the median step).
 
     Returns X float32 (n, steps, 3), activity (n,) str, user (n,) int."""
     stride = stride or steps
     user, activity = frame["user"].to_numpy(), frame["activity"].to_numpy()
-    record, stamp = frame["record"].to_numpy(), frame["timestamp"].to_numpy()
+    gap, stamp = frame["gap"].to_numpy(bool), frame["timestamp"].to_numpy()
     step = np.diff(stamp)
     typical = np.median(step[step > 0]) if (step > 0).any() else 0
-    broken = (record[1:] != record[:-1] + 1) | (step < 0) | (step > MAX_GAP * typical)
+    broken = gap[1:] | (step < 0) | (step > MAX_GAP * typical)
     change = np.flatnonzero((user[1:] != user[:-1]) | (activity[1:] != activity[:-1]) | broken) + 1
     bounds = np.concatenate([[0], change, [len(frame)]])
     starts = [s for a, b in zip(bounds[:-1], bounds[1:]) for s in range(a, b - steps + 1, stride)]
