@@ -290,12 +290,14 @@ def test_test_users_are_drawn_by_seed_and_disjoint():
 # -------------------------------------------------------------------- data.mat and images
 
 
-def test_data_mat_reads_in_either_orientation(tmp_path):
+def test_data_mat_reads_in_either_orientation_compressed_or_not(tmp_path):
     by_column = public.read_fourgrams(pdata.fourgram_mat(tmp_path / "c.mat", columns=True), "c.mat")
     by_row = public.read_fourgrams(pdata.fourgram_mat(tmp_path / "r.mat", columns=False), "r.mat")
-    assert by_column[0] == by_row[0]
+    packed = public.read_fourgrams(pdata.fourgram_mat(tmp_path / "z.mat", compress=True), "z.mat")
+    assert by_column[0] == by_row[0] == packed[0]
     for split in ("train", "val", "test"):
         np.testing.assert_array_equal(by_column[1][split], by_row[1][split])
+        np.testing.assert_array_equal(by_column[1][split], packed[1][split])
     assert by_column[1]["train"].shape == (300, 4) and by_column[1]["train"].min() >= 1
 
 
