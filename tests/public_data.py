@@ -53,10 +53,11 @@ def wisdm_text(users=6, per_run=60, seed=0, quirks=True):
     return text, counts
 
 
-def wisdm_archive(path, text, readme=README, name="WISDM_ar_v1.1/WISDM_ar_v1.1_raw.txt"):
-    """Write `text` as WISDM_ar_latest.tar.gz holds it, with the lab's readme."""
+def wisdm_archive(path, text, readme=README, name="WISDM_ar_v1.1/WISDM_ar_v1.1_raw.txt", extra=()):
+    """Write `text` as WISDM_ar_latest.tar.gz holds it, with the lab's readme, and `extra`
+    (member name, text) pairs."""
     with tarfile.open(path, "w:gz") as archive:
-        for member, content in ((name, text), ("WISDM_ar_v1.1/readme.txt", readme)):
+        for member, content in ((name, text), ("WISDM_ar_v1.1/readme.txt", readme), *extra):
             if content is None:
                 continue
             data = content.encode()

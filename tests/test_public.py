@@ -258,11 +258,16 @@ def test_wisdm_text_that_is_not_wisdm_names_the_file_and_first_bad_line():
     assert one_line(error) == "raw.txt: expected records user,activity,timestamp,x,y,z; found none"
 
 
-def test_wisdm_archive_without_its_raw_text_or_not_an_archive(tmp_path):
+def test_wisdm_archive_its_raw_text_found_among_other_files_or_refused(tmp_path):
     archive = pdata.wisdm_archive(tmp_path / "a.tar.gz", "x", name="WISDM_ar_v1.1/other.txt")
     with pytest.raises(DataError) as error:
         wisdm.read_archive(archive, "a.tar.gz")
     assert "expected one file named *_raw.txt in the archive, found WISDM_ar_v1.1/other.txt" in one_line(error)
+    text, counts = pdata.wisdm_text(users=2, per_run=10, quirks=False)
+    mac = (("WISDM_ar_v1.1/._WISDM_ar_v1.1_raw.txt", "\x00\x05"), ("__MACOSX/WISDM_ar_v1.1/._readme.txt", "\x00"),
+           ("WISDM_ar_v1.1/WISDM_ar_v1.1_raw_about.txt", "about"))
+    records = wisdm.read_archive(pdata.wisdm_archive(tmp_path / "m.tar.gz", text, extra=mac), "m.tar.gz", counts)
+    assert records.counts == counts and records.readme == pdata.README      # a Mac's companion files are not data
     (tmp_path / "b.tar.gz").write_bytes(b"\x1f\x8b" + b"junk" * 10)
     with pytest.raises(DataError) as error:
         wisdm.read_archive(tmp_path / "b.tar.gz", "b.tar.gz")

@@ -137,12 +137,17 @@ def _check_counts(found, counts, name):
                             f"not the published WISDM v1.1 raw text (public.activity.counts: null accepts it unchecked)")
 
 
+def _metadata(name):
+    """A macOS archiver's companion file ("._<name>", "__MACOSX/"), not the lab's data."""
+    return name.rsplit("/", 1)[-1].startswith("._") or name.startswith("__MACOSX/") or "/__MACOSX/" in name
+
+
 def read_archive(file, name, counts=None):
     """Records of the raw text inside the gzip'd tar `file` (its member ending in _raw.txt),
     with the lab's readme.txt."""
     try:
         with tarfile.open(file, "r:gz") as archive:
-            members = {m.name: m for m in archive.getmembers() if m.isfile()}
+            members = {m.name: m for m in archive.getmembers() if m.isfile() and not _metadata(m.name)}
             raw = [m for n, m in members.items() if n.endswith(RAW_SUFFIX)]
             if len(raw) != 1:
                 found = ", ".join(sorted(members)) or "no files"
