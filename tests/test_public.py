@@ -248,6 +248,22 @@ def test_wisdm_windows_break_at_a_dropped_record_and_a_pause():
     assert list(activity).count("Walking") == list(activity).count("Jogging") == 1
 
 
+def test_wisdm_pauses_are_judged_by_each_users_own_sampling_step():
+    """User 2's clock counts milliseconds, user 1's nanoseconds (1,000,000 times the numbers): a
+    5 s pause of user 2 still breaks a window."""
+    lines = pdata.wisdm_text(users=2, per_run=20, quirks=False)[0].splitlines()
+    start = int(lines[120].split(",")[2])
+    for i in range(120, 240):                                    # user 2: ms from the start, 50 a step
+        p = lines[i].split(",")
+        pause = 5_000 if i >= 125 else 0                          # before Walking's 6th record
+        lines[i] = ",".join(p[:2] + [str((int(p[2]) - start) // 1_000_000 + 1 + pause)] + p[3:])
+    frame = wisdm.read_raw(lines, "raw").frame
+    X, activity, user = wisdm.windows(frame, 10)
+    walking = X[(activity == "Walking") & (user == 2)]
+    assert len(walking) == 1                                    # 5 + 15 samples: the pause leaves one window
+    np.testing.assert_array_equal(walking[0][0], frame.set_index("record").loc[126, ["x", "y", "z"]])
+
+
 def test_wisdm_text_that_is_not_wisdm_names_the_file_and_first_bad_line():
     lines = ["33,Jogging,49105962326000,-0.69,12.68,0.50;", "<html><body>", "oops;", "x,y"]
     with pytest.raises(DataError) as error:

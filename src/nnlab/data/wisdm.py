@@ -176,14 +176,17 @@ def windows(frame, steps, stride=None):
 
     A window never spans a break: a change of user or activity, an unreadable record (a
     repeated timestamp is no break), a timestamp going backwards, or a gap of more than MAX_GAP
-    typical sampling steps (the median step).
+    typical sampling steps (the median step of that user's records, so that a user whose clock
+    counts in other units is judged by their own steps).
 
     Returns X float32 (n, steps, 3), activity (n,) str, user (n,) int."""
     stride = stride or steps
     user, activity = frame["user"].to_numpy(), frame["activity"].to_numpy()
     gap, stamp = frame["gap"].to_numpy(bool), frame["timestamp"].to_numpy()
     step = np.diff(stamp)
-    typical = np.median(step[step > 0]) if (step > 0).any() else 0
+    steady = (step > 0) & (user[1:] == user[:-1])
+    typical = pd.Series(step[steady]).groupby(user[1:][steady]).median()
+    typical = pd.Series(user[1:]).map(typical).fillna(0).to_numpy()
     broken = gap[1:] | (step < 0) | (step > MAX_GAP * typical)
     change = np.flatnonzero((user[1:] != user[:-1]) | (activity[1:] != activity[:-1]) | broken) + 1
     bounds = np.concatenate([[0], change, [len(frame)]])
