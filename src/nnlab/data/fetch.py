@@ -75,11 +75,22 @@ def by_hand(remote):
     return f"put the file from {remote.url} at {remote.path} by hand and rerun"
 
 
-class DownloadError(DataError):
-    """The file of `remote` could not be downloaded (`problem`, in a few words); nothing was kept."""
+def by_hand_all(remotes):
+    """What to do when several files of one source (`remotes`, in one cache folder) are missing;
+    for one, by_hand's line."""
+    if len(remotes) == 1:
+        return by_hand(remotes[0])
+    base = remotes[0].url.rsplit("/", 1)[0] + "/"
+    names = ", ".join(r.path.name for r in remotes)
+    return f"put the {len(remotes)} missing files ({names}) from {base} in {remotes[0].path.parent} by hand and rerun"
 
-    def __init__(self, remote, problem):
-        super().__init__(f"cannot download {remote.url}: {problem}; {by_hand(remote)}")
+
+class DownloadError(DataError):
+    """The file of `remote` could not be downloaded (`problem`, in a few words); nothing was kept.
+    `fix` says what to do instead (by default: put that file by hand)."""
+
+    def __init__(self, remote, problem, fix=None):
+        super().__init__(f"cannot download {remote.url}: {problem}; {fix or by_hand(remote)}")
         self.remote, self.problem = remote, problem
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from nnlab.data import demo, wisdm
-from nnlab.data.fetch import DownloadError, Remote, fetch
+from nnlab.data.fetch import DownloadError, Remote, by_hand_all, fetch
 from nnlab.data.preprocess import ACTIVITY_CLASSES
 from nnlab.errors import DataError
 from nnlab.io import atomic_path, write_h5, write_json
@@ -97,20 +97,17 @@ def make_patches(path, settings, cache, seed, log):
     """data1.h5: settings['patches'] patches cut at random positions and scales, as evenly from
     every image as `patches` allows (the demo's cutting, nnlab.data.demo)."""
     base = settings["url"].rstrip("/") + "/"
+    digests = settings.get("sha256") or {}
+    remotes = [_remote(cache, "patches", base + name, "png", digests.get(name)) for name in settings["files"]]
     images, files = [], []
-    for name in settings["files"]:
-        sha256 = (settings.get("sha256") or {}).get(name)
-        remote = _remote(cache, "patches", base + name, "png", sha256)
+    for remote in remotes:
         try:
             fetched = fetch(remote, log, read=read_image)
         except DownloadError as error:      # say every file still missing, not one per rerun
-            missing = [n for n in settings["files"] if not (remote.path.parent / n).is_file()]
-            if len(missing) == 1:
-                raise
-            raise DataError(f"cannot download {remote.url}: {error.problem}; put the {len(missing)} missing files "
-                            f"({', '.join(missing)}) from {base} in {remote.path.parent} by hand and rerun") from None
+            missing = [r for r in remotes if not r.path.is_file()]
+            raise DownloadError(remote, error.problem, by_hand_all(missing)) from None
         images.append(fetched.value)
-        files.append(_file(fetched, base + name, "sha256" if sha256 else
+        files.append(_file(fetched, remote.url, "sha256" if remote.sha256 else
                            "decodes as an RGB image (no published checksum; the hash found is recorded)"))
     rng = np.random.default_rng(seed)
     n, scales = settings["patches"], settings["scales"]

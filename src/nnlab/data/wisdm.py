@@ -183,12 +183,12 @@ def windows(frame, steps, stride=None):
     stride = stride or steps
     user, activity = frame["user"].to_numpy(), frame["activity"].to_numpy()
     gap, stamp = frame["gap"].to_numpy(bool), frame["timestamp"].to_numpy()
-    step = np.diff(stamp)
-    steady = (step > 0) & (user[1:] == user[:-1])
+    step, same_user = np.diff(stamp), user[1:] == user[:-1]
+    steady = (step > 0) & same_user
     typical = pd.Series(step[steady]).groupby(user[1:][steady]).median()
     typical = pd.Series(user[1:]).map(typical).fillna(0).to_numpy()
     broken = gap[1:] | (step < 0) | (step > MAX_GAP * typical)
-    change = np.flatnonzero((user[1:] != user[:-1]) | (activity[1:] != activity[:-1]) | broken) + 1
+    change = np.flatnonzero(~same_user | (activity[1:] != activity[:-1]) | broken) + 1
     bounds = np.concatenate([[0], change, [len(frame)]])
     starts = [s for a, b in zip(bounds[:-1], bounds[1:]) for s in range(a, b - steps + 1, stride)]
     starts = np.asarray(starts, dtype=np.int64)
